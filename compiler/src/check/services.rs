@@ -1,0 +1,320 @@
+//! Checking services, endpoints, their steps, databases and queues: values,
+//! weights, references to other services with did-you-mean, and the
+//! semantic-convention attributes each span gets by default.
+
+use std::collections::BTreeMap;
+
+use super::Checker;
+use crate::ast::{self, AttrKind, BackendKind, StepKind};
+use crate::diagnostic::{Diagnostic, Kind};
+use crate::model::{Backend, Endpoint, Protocol, Service, Step, StepOptions};
+use crate::semconv;
+use crate::suggest;
+
+impl Checker<'_> {
+    pub(super) fn service(&mut self, s: &ast::Service) -> Option<Service> {
+        let props = self.props(&s.props);
+        let version = Self::value(&props, "version")
+            .and_then(|v| self.v.string(v))
+            .unwrap_or_else(|| "1.0.0".into());
+        let instances = Self::value(&props, "instances")
+            .and_then(|v| self.v.count(v, "the instance count", 1))
+            .unwrap_or(1);
+        let resource = self.all_attrs(&s.blocks, AttrKind::Resource);
+        let attributes = self.all_attrs(&s.blocks, AttrKind::Attributes);
+        if s.endpoints.is_empty() {
+            self.v.diags.push(Diagnostic::warning(
+                Kind::EmptyService {
+                    name: s.name.node.clone(),
+                },
+                s.name.span,
+            ));
+        }
+        let endpoints: Vec<Endpoint> = s
+            .endpoints
+            .iter()
+            .filter_map(|e| self.endpoint(&s.name.node, e))
+            .collect();
+        let weighted: Vec<(&ast::Endpoint, f64)> = s
+            .endpoints
+            .iter()
+            .zip(&endpoints)
+            .filter_map(|(a, m)| m.weight.map(|w| (a, w)))
+            .collect();
+        let total: f64 = weighted.iter().map(|(_, w)| w).sum();
+        if total > 1.0 + 1e-9 {
+            let kind = Kind::WeightsExceedTotal {
+                service: s.name.node.clone(),
+                total: format!("{}%", super::values::num(total * 100.0)),
+            };
+            let mut d = Diagnostic::error(kind, s.name.span);
+            for (e, _) in &weighted {
+                if let Some(p) = e.props.iter().find(|p| p.key.node == "weight") {
+                    d = d.with_label(p.span, "a weight");
+                }
+            }
+            self.v.diags.push(d);
+        } else if !weighted.is_empty() && weighted.len() == s.endpoints.len() && total == 0.0 {
+            let kind = Kind::ZeroWeights {
+                what: format!("the endpoints of `{}`", s.name.node),
+            };
+            self.v.diags.push(Diagnostic::error(kind, s.name.span));
+        }
+        Some(Service {
+            name: s.name.node.clone(),
+            version,
+            instances: instances.min(u32::MAX as u64) as u32,
+            resource,
+            attributes,
+            endpoints,
+        })
+    }
+
+    fn endpoint(&mut self, service: &str, e: &ast::Endpoint) -> Option<Endpoint> {
+        let props = self.props(&e.props);
+        let weight = Self::value(&props, "weight").and_then(|v| self.v.share(v, "the weight"));
+        let latency = self.latency(Self::value(&props, "latency"), 0.001);
+        let errors = self.errors(props.get("errors"));
+        let user = self.all_attrs(&e.blocks, AttrKind::Attributes);
+        let mut consumes = Vec::new();
+        let mut defaults = Vec::new();
+        for c in &e.consumes {
+            if !self.names.queues.contains_key(&c.queue.node) {
+                let suggestion =
+                    suggest::closest(&c.queue.node, self.names.queues.keys().map(String::as_str));
+                self.v.error(
+                    Kind::UnknownQueue {
+                        name: c.queue.node.clone(),
+                        suggestion,
+                    },
+                    c.queue.span,
+                );
+            }
+            consumes.push((c.queue.node.clone(), c.topic.node.clone()));
+        }
+        let protocol = if let Some((queue, topic)) = consumes.first() {
+            defaults = semconv::messaging_process(&self.system_of(queue), topic);
+            Protocol::Consumer
+        } else if let Some((method, route)) = semconv::http_name(&e.name.node) {
+            defaults = semconv::http_server(&method, &route, service);
+            Protocol::Http { method, route }
+        } else {
+            Protocol::Rpc
+        };
+        let steps = self.steps(&e.steps);
+        Some(Endpoint {
+            name: e.name.node.clone(),
+            protocol,
+            weight,
+            latency,
+            errors,
+            attributes: semconv::merge(defaults, &user),
+            consumes,
+            steps,
+        })
+    }
+
+    fn system_of(&self, backend: &str) -> String {
+        self.systems
+            .get(backend)
+            .cloned()
+            .unwrap_or_else(|| "other_sql".into())
+    }
+
+    fn steps(&mut self, steps: &[ast::Step]) -> Vec<Step> {
+        steps.iter().filter_map(|s| self.step(s)).collect()
+    }
+
+    fn step(&mut self, s: &ast::Step) -> Option<Step> {
+        let (kind, target, operation, options) = match s {
+            ast::Step::Parallel { steps, .. } => return Some(Step::Parallel(self.steps(steps))),
+            ast::Step::Single {
+                kind,
+                target,
+                operation,
+                options,
+                ..
+            } => (kind, target, operation, options),
+        };
+        let opts = self.props(options);
+        let chance = Self::value(&opts, "chance")
+            .and_then(|v| self.v.share(v, "the chance"))
+            .unwrap_or(1.0);
+        let retries = Self::value(&opts, "retries")
+            .and_then(|v| self.v.count(v, "the retry count", 0))
+            .unwrap_or(0);
+        let timeout =
+            Self::value(&opts, "timeout").and_then(|v| self.v.positive_duration(v, "the timeout"));
+        let options = StepOptions {
+            chance,
+            retries: retries.min(100) as u32,
+            timeout,
+        };
+        match kind {
+            StepKind::Call => {
+                self.check_call(target, operation)?;
+                Some(Step::Call {
+                    service: target.node.clone(),
+                    endpoint: operation.node.clone(),
+                    options,
+                })
+            }
+            StepKind::Query => {
+                if !self.names.databases.contains_key(&target.node) {
+                    let suggestion = suggest::closest(
+                        &target.node,
+                        self.names.databases.keys().map(String::as_str),
+                    );
+                    self.v.error(
+                        Kind::UnknownDatabase {
+                            name: target.node.clone(),
+                            suggestion,
+                        },
+                        target.span,
+                    );
+                    return None;
+                }
+                let mut attributes = semconv::db_client(
+                    &self.system_of(&target.node),
+                    &operation.node,
+                    &target.node,
+                );
+                if let Some(extra) = self.backend_attrs.get(&target.node) {
+                    attributes = semconv::merge(attributes, extra);
+                }
+                Some(Step::Query {
+                    database: target.node.clone(),
+                    statement: operation.node.clone(),
+                    attributes,
+                    options,
+                })
+            }
+            StepKind::Publish => {
+                if !self.names.queues.contains_key(&target.node) {
+                    let suggestion = suggest::closest(
+                        &target.node,
+                        self.names.queues.keys().map(String::as_str),
+                    );
+                    self.v.error(
+                        Kind::UnknownQueue {
+                            name: target.node.clone(),
+                            suggestion,
+                        },
+                        target.span,
+                    );
+                    return None;
+                }
+                let mut attributes = semconv::messaging_send(
+                    &self.system_of(&target.node),
+                    &operation.node,
+                    &target.node,
+                );
+                if let Some(extra) = self.backend_attrs.get(&target.node) {
+                    attributes = semconv::merge(attributes, extra);
+                }
+                Some(Step::Publish {
+                    queue: target.node.clone(),
+                    topic: operation.node.clone(),
+                    attributes,
+                    options,
+                })
+            }
+        }
+    }
+
+    /// Checks that `service` exists and has `endpoint`.
+    fn check_call(&mut self, service: &ast::Name, endpoint: &ast::Name) -> Option<()> {
+        let Some((_, eps)) = self.names.services.get(&service.node) else {
+            let suggestion = suggest::closest(
+                &service.node,
+                self.names.services.keys().map(String::as_str),
+            );
+            let kind = if self.names.databases.contains_key(&service.node) {
+                Kind::UnitMismatch {
+                    expected: "a service".into(),
+                    found: format!("the database `{}`", service.node),
+                    hint: Some(format!(
+                        "databases are reached with `query \"{}\" \"...\"`",
+                        service.node
+                    )),
+                }
+            } else {
+                Kind::UnknownService {
+                    name: service.node.clone(),
+                    suggestion,
+                }
+            };
+            self.v.error(kind, service.span);
+            return None;
+        };
+        if !eps.contains_key(&endpoint.node) {
+            let suggestion = suggest::closest(&endpoint.node, eps.keys().map(String::as_str));
+            let kind = Kind::UnknownEndpoint {
+                service: service.node.clone(),
+                name: endpoint.node.clone(),
+                suggestion,
+            };
+            self.v.error(kind, endpoint.span);
+            return None;
+        }
+        Some(())
+    }
+
+    pub(super) fn backend(&mut self, b: &ast::Backend) -> Option<Backend> {
+        let props = self.props(&b.props);
+        let kind = if b.kind == BackendKind::Queue {
+            "queue"
+        } else {
+            "database"
+        };
+        let system = self.systems.get(&b.name.node).cloned().unwrap_or_else(|| {
+            if kind == "queue" {
+                "kafka".into()
+            } else {
+                "other_sql".into()
+            }
+        });
+        let version = Self::value(&props, "version")
+            .and_then(|v| self.v.string(v))
+            .unwrap_or_default();
+        let instances = Self::value(&props, "instances")
+            .and_then(|v| self.v.count(v, "the instance count", 1))
+            .unwrap_or(1);
+        let latency = self.latency(Self::value(&props, "latency"), 0.001);
+        let errors = self.errors(props.get("errors"));
+        let resource = self.all_attrs(&b.blocks, AttrKind::Resource);
+        let attributes = self
+            .backend_attrs
+            .get(&b.name.node)
+            .cloned()
+            .unwrap_or_default();
+        Some(Backend {
+            kind: kind.into(),
+            name: b.name.node.clone(),
+            system,
+            latency,
+            errors,
+            version,
+            instances: instances.min(u32::MAX as u64) as u32,
+            resource,
+            attributes,
+        })
+    }
+
+    /// Reads each backend's `system` and attributes before endpoints need them.
+    pub(super) fn collect_backends(&mut self, items: &[&ast::Item]) {
+        for item in items {
+            if let ast::Item::Backend(b) = item {
+                let props: BTreeMap<&str, &ast::Prop> =
+                    b.props.iter().map(|p| (p.key.node.as_str(), p)).collect();
+                if let Some(v) = Self::value(&props, "system") {
+                    if let Some(s) = self.v.string(v) {
+                        self.systems.insert(b.name.node.clone(), s);
+                    }
+                }
+                let attrs = self.all_attrs(&b.blocks, AttrKind::Attributes);
+                self.backend_attrs.insert(b.name.node.clone(), attrs);
+            }
+        }
+    }
+}

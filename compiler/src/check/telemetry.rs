@@ -1,0 +1,370 @@
+//! Checking metrics, metric families and logs: each metric has exactly one
+//! source (spans or a process), histogram buckets increase, families name
+//! known settings, log streams name real services.
+
+use super::Checker;
+use crate::ast::{self, AttrKind, Unit, ValueKind};
+use crate::diagnostic::{Diagnostic, Kind};
+use crate::model::{Family, Generator, LogStream, Metric, MetricSource, Scalar, SpanLogRule};
+use crate::suggest;
+
+/// The families, their settings with defaults, and the metrics each emits.
+const FAMILIES: &[(&str, &[(&str, f64)], &[&str])] = &[
+    (
+        "host",
+        &[
+            ("hosts", 10.0),
+            ("extra_metrics", 0.0),
+            ("series_multiplier", 1.0),
+        ],
+        &[
+            "system.cpu.utilization",
+            "system.cpu.time",
+            "system.memory.usage",
+            "system.memory.utilization",
+            "system.disk.io",
+            "system.disk.operations",
+            "system.filesystem.usage",
+            "system.network.io",
+            "system.network.errors",
+            "system.cpu.load_average.1m",
+        ],
+    ),
+    (
+        "kubernetes",
+        &[
+            ("clusters", 1.0),
+            ("namespaces", 3.0),
+            ("nodes", 3.0),
+            ("pods", 30.0),
+            ("containers", 1.0),
+            ("extra_metrics", 0.0),
+            ("series_multiplier", 1.0),
+        ],
+        &[
+            "k8s.node.cpu.usage",
+            "k8s.node.memory.usage",
+            "k8s.node.network.io",
+            "k8s.pod.cpu.usage",
+            "k8s.pod.memory.usage",
+            "k8s.pod.network.io",
+            "k8s.container.cpu.limit",
+            "k8s.container.memory.limit",
+            "k8s.container.restarts",
+            "k8s.deployment.available",
+        ],
+    ),
+];
+
+/// The metric names a family emits (empty for an unknown family).
+pub fn family_metric_names(kind: &str) -> &'static [&'static str] {
+    FAMILIES.iter().find(|f| f.0 == kind).map_or(&[], |f| f.2)
+}
+
+/// Prometheus' default buckets, in seconds.
+const DEFAULT_SECONDS_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// OpenTelemetry's default explicit buckets.
+const DEFAULT_BUCKETS: &[f64] = &[
+    0.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2500.0, 5000.0, 7500.0,
+    10000.0,
+];
+
+impl Checker<'_> {
+    pub(super) fn metric(&mut self, m: &ast::Metric) -> Option<Metric> {
+        let props = self.props(&m.props);
+        let per = match &m.per {
+            None => "scenario".to_string(),
+            Some(p) => {
+                const SCOPES: &[&str] = &["scenario", "service", "instance", "endpoint"];
+                if !SCOPES.contains(&p.node.as_str()) {
+                    let suggestion = suggest::closest(&p.node, SCOPES.iter().copied());
+                    self.v.error(
+                        Kind::UnknownScope {
+                            name: p.node.clone(),
+                            suggestion,
+                        },
+                        p.span,
+                    );
+                }
+                p.node.clone()
+            }
+        };
+        let unit = Self::value(&props, "unit")
+            .and_then(|v| self.v.string(v))
+            .unwrap_or_default();
+        let description = Self::value(&props, "description")
+            .and_then(|v| self.v.string(v))
+            .unwrap_or_default();
+        let walk = props.get("walk");
+        let source = match (&m.from_spans, walk) {
+            (Some(f), Some(w)) => {
+                let kind = Kind::ConflictingStatements {
+                    first: "from spans".into(),
+                    second: "walk".into(),
+                };
+                self.v.diags.push(
+                    Diagnostic::error(kind, w.span)
+                        .with_label(f.span, "values already come from spans"),
+                );
+                None
+            }
+            (Some(f), None) => {
+                if let Some(of) = &f.of {
+                    if !self.names.services.contains_key(&of.node) {
+                        let suggestion = suggest::closest(
+                            &of.node,
+                            self.names.services.keys().map(String::as_str),
+                        );
+                        self.v.error(
+                            Kind::UnknownService {
+                                name: of.node.clone(),
+                                suggestion,
+                            },
+                            of.span,
+                        );
+                    }
+                }
+                Some(MetricSource::Spans(f.of.as_ref().map(|o| o.node.clone())))
+            }
+            (None, Some(w)) => {
+                let process = w.value.as_ref().and_then(|v| self.v.process(v));
+                let within_prop = w
+                    .options
+                    .iter()
+                    .find(|o| o.key.node == "within")
+                    .or(props.get("within").copied());
+                let within = within_prop
+                    .and_then(|p| p.value.as_ref())
+                    .and_then(|v| self.v.bounds(v));
+                process.map(|process| MetricSource::Process { process, within })
+            }
+            (None, None) => {
+                let kind = Kind::MissingStatement {
+                    what: format!("metric `{}`", m.name.node),
+                    statement: "walk` or `from spans".into(),
+                    example: "walk brownian(start: 0.5, drift: 0, volatility: 0.01)".into(),
+                };
+                self.v.error(kind, m.name.span);
+                None
+            }
+        };
+        let labels = self.all_attrs(&m.labels, AttrKind::Labels);
+        let series = Self::value(&props, "series")
+            .and_then(|v| self.v.count(v, "the series count", 1))
+            .map(|n| n.min(u32::MAX as u64) as u32);
+        let rate = Self::value(&props, "rate").and_then(|v| self.v.rate(v, "the observation rate"));
+        let mut buckets = Vec::new();
+        if let Some(p) = props.get("buckets") {
+            if m.kind.node != "histogram" {
+                let kind = Kind::ConflictingStatements {
+                    first: m.kind.node.clone(),
+                    second: "buckets".into(),
+                };
+                self.v.diags.push(
+                    Diagnostic::error(kind, p.span).with_label(m.kind.span, "not a histogram"),
+                );
+            }
+            buckets = p
+                .value
+                .as_ref()
+                .and_then(|v| self.buckets(v))
+                .unwrap_or_default();
+        } else if m.kind.node == "histogram" {
+            buckets = if unit == "s" {
+                DEFAULT_SECONDS_BUCKETS.to_vec()
+            } else {
+                DEFAULT_BUCKETS.to_vec()
+            };
+        }
+        Some(Metric {
+            name: m.name.node.clone(),
+            kind: m.kind.node.clone(),
+            per,
+            unit,
+            description,
+            source: source?,
+            labels,
+            series,
+            buckets,
+            rate,
+        })
+    }
+
+    fn buckets(&mut self, v: &ast::Value) -> Option<Vec<f64>> {
+        let v = self.v.deref(v)?;
+        let ValueKind::List(items) = &v.node else {
+            let found = self.v.describe(&v);
+            let hint = Some("try `buckets [0.1, 0.5, 1]`".into());
+            self.v.error(
+                Kind::UnitMismatch {
+                    expected: "a list of bucket bounds".into(),
+                    found,
+                    hint,
+                },
+                v.span,
+            );
+            return None;
+        };
+        let mut out: Vec<f64> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let b = self
+                .v
+                .quantity(item, &[Unit::Number, Unit::Duration, Unit::Size])?
+                .value;
+            if let Some(&prev) = out.last() {
+                if b <= prev {
+                    let (previous, next) = (self.v.text(items[i - 1].span), self.v.text(item.span));
+                    self.v
+                        .error(Kind::UnsortedBuckets { previous, next }, item.span);
+                    return None;
+                }
+            }
+            out.push(b);
+        }
+        Some(out)
+    }
+
+    pub(super) fn family(&mut self, f: &ast::Family) -> Option<Family> {
+        let Some((_, defaults, _)) = FAMILIES.iter().find(|x| x.0 == f.kind.node) else {
+            let suggestion = suggest::closest(&f.kind.node, FAMILIES.iter().map(|x| x.0));
+            self.v.error(
+                Kind::UnknownFamily {
+                    name: f.kind.node.clone(),
+                    suggestion,
+                },
+                f.kind.span,
+            );
+            return None;
+        };
+        let mut settings: Vec<(String, f64)> =
+            defaults.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let props = self.props(&f.settings);
+        for (key, p) in props {
+            let Some(slot) = settings.iter_mut().find(|(k, _)| k == key) else {
+                let names: Vec<&str> = defaults.iter().map(|d| d.0).collect();
+                let suggestion = suggest::closest(key, names.iter().copied());
+                let kind = Kind::UnknownSetting {
+                    family: f.kind.node.clone(),
+                    name: key.into(),
+                    expected: names.join(", "),
+                    suggestion,
+                };
+                self.v.error(kind, p.key.span);
+                continue;
+            };
+            let min = if key == "extra_metrics" { 0 } else { 1 };
+            if let Some(n) = p
+                .value
+                .as_ref()
+                .and_then(|v| self.v.count(v, &format!("`{key}`"), min))
+            {
+                slot.1 = n as f64;
+            }
+        }
+        let labels = self.all_attrs(&f.labels, AttrKind::Labels);
+        Some(Family {
+            kind: f.kind.node.clone(),
+            settings,
+            labels,
+        })
+    }
+
+    pub(super) fn span_logs(&mut self, l: &ast::SpanLogs) -> Vec<SpanLogRule> {
+        let mut out = Vec::new();
+        for r in &l.rules {
+            let opts = self.props(&r.options);
+            let (level, message) = if r.kind.node == "access" {
+                ("INFO", "{http.request.method} {http.route} {http.response.status_code} {duration_ms}ms")
+            } else {
+                ("ERROR", "{operation} failed: {error.type}")
+            };
+            let level = Self::value(&opts, "level")
+                .and_then(|v| self.v.generator(v))
+                .unwrap_or(Generator::Const(Scalar::Str(level.into())));
+            let message = Self::value(&opts, "message")
+                .and_then(|v| self.message(v))
+                .unwrap_or(Generator::Const(Scalar::Str(message.into())));
+            let attributes = self.all_attrs(&r.blocks, AttrKind::Attributes);
+            out.push(SpanLogRule {
+                kind: r.kind.node.clone(),
+                level,
+                message,
+                attributes,
+            });
+        }
+        out
+    }
+
+    /// A message template or a pick of templates (placeholders are attribute names).
+    fn message(&mut self, v: &ast::Value) -> Option<Generator> {
+        let v = self.v.deref(v)?;
+        match &v.node {
+            ValueKind::Str(s) => {
+                self.v.pattern(s, v.span)?;
+                Some(Generator::Const(Scalar::Str(s.clone())))
+            }
+            _ => self.v.generator(&v),
+        }
+    }
+
+    pub(super) fn log_stream(&mut self, l: &ast::LogStream) -> Option<LogStream> {
+        let props = self.props(&l.props);
+        let service =
+            Self::value(&props, "service").and_then(|v| self.v.string(v).map(|s| (s, v.span)));
+        if let Some((name, span)) = &service {
+            if !self.names.services.contains_key(name) {
+                let suggestion =
+                    suggest::closest(name, self.names.services.keys().map(String::as_str));
+                self.v.error(
+                    Kind::UnknownService {
+                        name: name.clone(),
+                        suggestion,
+                    },
+                    *span,
+                );
+            }
+        }
+        let rate = match Self::value(&props, "rate") {
+            Some(v) => self.v.rate(v, "the log rate"),
+            None => {
+                let kind = Kind::MissingStatement {
+                    what: format!("log stream `{}`", l.name.node),
+                    statement: "rate".into(),
+                    example: "rate 5/s".into(),
+                };
+                self.v.error(kind, l.name.span);
+                None
+            }
+        };
+        let level = Self::value(&props, "level")
+            .and_then(|v| self.v.generator(v))
+            .unwrap_or(Generator::Const(Scalar::Str("INFO".into())));
+        let message = match Self::value(&props, "message") {
+            Some(v) => self.message(v),
+            None => {
+                let kind = Kind::MissingStatement {
+                    what: format!("log stream `{}`", l.name.node),
+                    statement: "message".into(),
+                    example: "message \"cache miss for {key}\"".into(),
+                };
+                self.v.error(kind, l.name.span);
+                None
+            }
+        };
+        let variants = Self::value(&props, "variants")
+            .and_then(|v| self.v.count(v, "the variant count", 1))
+            .unwrap_or(64);
+        let attributes = self.all_attrs(&l.blocks, AttrKind::Attributes);
+        Some(LogStream {
+            name: l.name.node.clone(),
+            service: service.map(|s| s.0),
+            rate: rate?,
+            level,
+            message: message?,
+            attributes,
+            variants: variants.min(10_000_000) as u32,
+        })
+    }
+}

@@ -1,0 +1,95 @@
+//! tsim's compiler front end: `.tsim` text in, a checked [`Model`] or a list
+//! of [`Diagnostic`]s out.
+//!
+//! ```
+//! use tsim_compiler::{check_source, Options};
+//!
+//! let src = r#"
+//!     scenario "demo" { duration 10m  traffic { rate 50/s } }
+//!     service "api" { endpoint "GET /" { latency lognormal(median: 20ms, p99: 200ms) } }
+//! "#;
+//! let out = check_source("demo.tsim", src, &Options::default());
+//! assert!(out.diagnostics.is_empty());
+//! assert_eq!(out.model.unwrap().settings.duration, 600.0);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod ast;
+mod check;
+pub mod diagnostic;
+mod message;
+pub mod model;
+pub mod render;
+pub mod resolve;
+mod semconv;
+pub mod source;
+pub mod suggest;
+pub mod syntax;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Kind, Severity, ALL_CODES};
+pub use model::Model;
+pub use render::{Record, Report};
+pub use source::{SourceMap, Span};
+
+/// What a compilation may be told from outside the source.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--set name=value` overrides, in order.
+    pub overrides: Vec<(String, String)>,
+}
+
+/// The result of checking: the sources read, every diagnostic, and the
+/// model when there were no errors.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Every file read (for rendering diagnostics).
+    pub sources: SourceMap,
+    /// Errors and warnings, ordered by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The checked scenario, when there were no errors.
+    pub model: Option<Model>,
+}
+
+impl Outcome {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+fn finish(
+    program: resolve::Program,
+    mut diags: Vec<Diagnostic>,
+    mut sources: SourceMap,
+    options: &Options,
+) -> Outcome {
+    let (params, param_diags) = resolve::params(&program, &options.overrides, &mut sources);
+    diags.extend(param_diags);
+    let (model, check_diags) = check::check(&program, &params, &sources);
+    diags.extend(check_diags);
+    let ok = !diags.iter().any(|d| d.severity == Severity::Error);
+    Outcome {
+        model: if ok { model } else { None },
+        diagnostics: diags,
+        sources,
+    }
+}
+
+/// Checks the scenario in file `path` and everything it imports.
+pub fn check_file(path: &Path, options: &Options) -> Outcome {
+    let mut sources = SourceMap::new();
+    let (program, diags) = resolve::load(path, &|p| std::fs::read_to_string(p), &mut sources);
+    finish(program, diags, sources, options)
+}
+
+/// Checks source text that is not on disk (imports are not followed).
+pub fn check_source(name: &str, text: &str, options: &Options) -> Outcome {
+    let mut sources = SourceMap::new();
+    let (program, diags) = resolve::load_text(name, text, &mut sources);
+    finish(program, diags, sources, options)
+}

@@ -1,0 +1,537 @@
+//! The checked, typed scenario: what `check` produces from the AST once every
+//! name is resolved and every value has the right unit and range. All
+//! durations are seconds, rates per second, shares fractions in 0..=1.
+//! This is the input of lowering to the pack.
+
+use serde::Serialize;
+
+/// A whole checked scenario.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Model {
+    /// Run settings.
+    pub settings: Settings,
+    /// Resource attributes of every service.
+    pub resource: Vec<Attr>,
+    /// Attributes of every span.
+    pub attributes: Vec<Attr>,
+    /// Services in declaration order.
+    pub services: Vec<Service>,
+    /// Databases and queues in declaration order.
+    pub backends: Vec<Backend>,
+    /// Declared metrics.
+    pub metrics: Vec<Metric>,
+    /// Metric families.
+    pub families: Vec<Family>,
+    /// Logs derived from spans.
+    pub span_logs: Vec<SpanLogRule>,
+    /// Standalone log streams.
+    pub log_streams: Vec<LogStream>,
+    /// Timeline entries in source order.
+    pub timeline: Vec<Entry>,
+}
+
+/// `scenario { }`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Settings {
+    /// Scenario name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Seed of every sampled value.
+    pub seed: u64,
+    /// Simulated time covered, seconds.
+    pub duration: f64,
+    /// Simulation step, seconds.
+    pub tick: f64,
+    /// Default start (Unix seconds, nanoseconds), if given.
+    pub start: Option<(i64, u32)>,
+    /// Pre-sampled variants per endpoint.
+    pub variants: u32,
+    /// Arrival shape.
+    pub traffic: Traffic,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            name: "scenario".into(),
+            description: String::new(),
+            seed: 1,
+            duration: 3600.0,
+            tick: 10.0,
+            start: None,
+            variants: 64,
+            traffic: Traffic::default(),
+        }
+    }
+}
+
+/// `traffic { }`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Traffic {
+    /// Peak root requests per second.
+    pub rate: f64,
+    /// IANA zone or `UTC` or `+hh:mm`.
+    pub timezone: String,
+    /// Busy windows, seconds since local midnight.
+    pub peaks: Vec<(u32, u32)>,
+    /// Traffic outside the peaks as a fraction of peak.
+    pub night: f64,
+    /// Weekend traffic as a fraction of weekdays.
+    pub weekend: f64,
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        Traffic {
+            rate: 10.0,
+            timezone: "UTC".into(),
+            peaks: Vec::new(),
+            night: 1.0,
+            weekend: 1.0,
+        }
+    }
+}
+
+/// A constant attribute value.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// Text.
+    Str(String),
+    /// Integer.
+    Int(i64),
+    /// Float.
+    Float(f64),
+    /// Boolean.
+    Bool(bool),
+}
+
+/// One piece of a `"user-{n:05}"` pattern.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub enum PatternPart {
+    /// Literal text.
+    Lit(String),
+    /// `{n}` / `{n:05}`: a number, zero-padded to the width.
+    Counter(u8),
+    /// `{hex:16}`: random hex digits.
+    Hex(u8),
+    /// `{uuid}`.
+    Uuid,
+    /// `{name}`: the value of another attribute.
+    Attr(String),
+}
+
+/// How an attribute's values are generated.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub enum Generator {
+    /// Always this.
+    Const(Scalar),
+    /// A weighted choice.
+    Pick(Vec<(Scalar, f64)>),
+    /// An integer in the inclusive range.
+    IntRange(i64, i64),
+    /// A float in the half-open range.
+    FloatRange(f64, f64),
+    /// A pattern with random fills.
+    Pattern(Vec<PatternPart>),
+    /// One of `size` ids made from the pattern with n in 0..size.
+    Pool {
+        /// How many distinct values.
+        size: u64,
+        /// The pattern.
+        pattern: Vec<PatternPart>,
+    },
+    /// True with this probability.
+    Bool(f64),
+    /// A number drawn from a distribution.
+    Dist(Dist),
+}
+
+/// A distribution of numbers (seconds when it is a latency).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub enum Dist {
+    /// Always this.
+    Constant(f64),
+    /// Uniform in [min, max].
+    Uniform {
+        /// Low end.
+        min: f64,
+        /// High end.
+        max: f64,
+    },
+    /// Gaussian.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
+    /// Log-normal with the log's mean and standard deviation.
+    LogNormal {
+        /// Mean of the log.
+        mu: f64,
+        /// Standard deviation of the log.
+        sigma: f64,
+    },
+    /// Exponential with this mean.
+    Exponential {
+        /// Mean.
+        mean: f64,
+    },
+    /// Pareto.
+    Pareto {
+        /// Minimum value.
+        scale: f64,
+        /// Tail index.
+        shape: f64,
+    },
+    /// A weighted choice of values.
+    Pick(Vec<(f64, f64)>),
+}
+
+/// `errors` of an endpoint or backend.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Errors {
+    /// Share of requests that fail.
+    pub rate: f64,
+    /// Status codes of failures.
+    pub status: Option<Generator>,
+    /// `error.type` of failures.
+    pub error_type: Option<Generator>,
+}
+
+/// A named attribute and its generator.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Attr {
+    /// Attribute name.
+    pub key: String,
+    /// Generator.
+    pub value: Generator,
+}
+
+/// A service.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Service {
+    /// Name (`service.name`).
+    pub name: String,
+    /// `service.version`.
+    pub version: String,
+    /// Instance count.
+    pub instances: u32,
+    /// Resource attributes.
+    pub resource: Vec<Attr>,
+    /// Attributes of every span of this service.
+    pub attributes: Vec<Attr>,
+    /// Endpoints.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// What protocol an endpoint speaks, inferred from its name.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub enum Protocol {
+    /// `GET /users/{id}`: method and route.
+    Http {
+        /// `http.request.method`.
+        method: String,
+        /// `http.route`.
+        route: String,
+    },
+    /// Any other name: an internal or RPC operation.
+    Rpc,
+    /// Triggered by messages.
+    Consumer,
+}
+
+/// An endpoint of a service.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Endpoint {
+    /// Name.
+    pub name: String,
+    /// Protocol and semantic-convention inputs.
+    pub protocol: Protocol,
+    /// Share of the service's root traffic (None: split the rest evenly).
+    pub weight: Option<f64>,
+    /// Own processing time, seconds.
+    pub latency: Dist,
+    /// Failures.
+    pub errors: Errors,
+    /// Span attributes (semantic-convention defaults first, then the user's).
+    pub attributes: Vec<Attr>,
+    /// `(queue, topic)` it consumes.
+    pub consumes: Vec<(String, String)>,
+    /// Downstream steps.
+    pub steps: Vec<Step>,
+}
+
+/// Options of a step.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StepOptions {
+    /// Probability the step happens.
+    pub chance: f64,
+    /// Retries after a failure.
+    pub retries: u32,
+    /// Timeout, seconds.
+    pub timeout: Option<f64>,
+}
+
+/// A downstream step.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub enum Step {
+    /// Call an endpoint of a service.
+    Call {
+        /// Service name.
+        service: String,
+        /// Endpoint name.
+        endpoint: String,
+        /// Options.
+        options: StepOptions,
+    },
+    /// Query a database.
+    Query {
+        /// Database name.
+        database: String,
+        /// `db.query.text`.
+        statement: String,
+        /// Span attributes (semantic conventions, then the database's own).
+        attributes: Vec<Attr>,
+        /// Options.
+        options: StepOptions,
+    },
+    /// Publish to a queue.
+    Publish {
+        /// Queue name.
+        queue: String,
+        /// Topic.
+        topic: String,
+        /// Span attributes (semantic conventions, then the queue's own).
+        attributes: Vec<Attr>,
+        /// Options.
+        options: StepOptions,
+    },
+    /// Steps at the same time.
+    Parallel(Vec<Step>),
+}
+
+/// Database or queue.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Backend {
+    /// `database` or `queue`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// `db.system.name` or `messaging.system`.
+    pub system: String,
+    /// Operation time, seconds.
+    pub latency: Dist,
+    /// Failures.
+    pub errors: Errors,
+    /// Version.
+    pub version: String,
+    /// Instances.
+    pub instances: u32,
+    /// Resource attributes.
+    pub resource: Vec<Attr>,
+    /// Attributes of its spans.
+    pub attributes: Vec<Attr>,
+}
+
+/// A stochastic process driving a metric.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub enum Process {
+    /// A constant plus Gaussian noise.
+    Constant {
+        /// Level.
+        value: f64,
+        /// Noise standard deviation.
+        noise: f64,
+    },
+    /// `v += drift*dt + N(0, volatility*sqrt(dt))`.
+    Brownian {
+        /// Initial value.
+        start: f64,
+        /// Drift per second.
+        drift: f64,
+        /// Volatility per sqrt(second).
+        volatility: f64,
+    },
+    /// Ornstein-Uhlenbeck: pulled back to `mean` at `speed`.
+    MeanRevert {
+        /// Initial value.
+        start: f64,
+        /// Long-run level.
+        mean: f64,
+        /// Pull per second.
+        speed: f64,
+        /// Volatility per sqrt(second).
+        volatility: f64,
+    },
+    /// Poisson arrivals counted; the intensity may itself be a process.
+    Poisson {
+        /// Arrivals per second.
+        rate: Box<Process>,
+    },
+}
+
+/// Where a metric's values come from.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub enum MetricSource {
+    /// Derived from emitted spans (of one service, or all).
+    Spans(Option<String>),
+    /// Driven by a process, optionally clamped.
+    Process {
+        /// The process.
+        process: Process,
+        /// Bounds.
+        within: Option<(f64, f64)>,
+    },
+}
+
+/// A declared metric.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Metric {
+    /// Name.
+    pub name: String,
+    /// `counter`, `gauge`, `updown`, `histogram`.
+    pub kind: String,
+    /// `scenario`, `service`, `instance` or `endpoint`.
+    pub per: String,
+    /// Unit (UCUM, as OpenTelemetry writes it).
+    pub unit: String,
+    /// Description.
+    pub description: String,
+    /// Source of values.
+    pub source: MetricSource,
+    /// Label generators.
+    pub labels: Vec<Attr>,
+    /// Declared series count (label sets), if given.
+    pub series: Option<u32>,
+    /// Histogram bounds.
+    pub buckets: Vec<f64>,
+    /// Observations per second for process-driven histograms.
+    pub rate: Option<f64>,
+}
+
+/// A metric family.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Family {
+    /// `host` or `kubernetes`.
+    pub kind: String,
+    /// Its settings, with defaults filled in.
+    pub settings: Vec<(String, f64)>,
+    /// Extra labels that multiply the series.
+    pub labels: Vec<Attr>,
+}
+
+/// `access` or `errors` in `logs from spans`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SpanLogRule {
+    /// `access` or `errors`.
+    pub kind: String,
+    /// Severity.
+    pub level: Generator,
+    /// Message templates.
+    pub message: Generator,
+    /// Extra attributes.
+    pub attributes: Vec<Attr>,
+}
+
+/// A standalone log stream.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LogStream {
+    /// Name.
+    pub name: String,
+    /// Emitting service.
+    pub service: Option<String>,
+    /// Records per second.
+    pub rate: f64,
+    /// Severity.
+    pub level: Generator,
+    /// Message templates.
+    pub message: Generator,
+    /// Attributes.
+    pub attributes: Vec<Attr>,
+    /// Pre-sampled variants.
+    pub variants: u32,
+}
+
+/// A level that may move: `80%` or `0% -> 50%`.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Level {
+    /// Value at the start of the window.
+    pub from: f64,
+    /// Value at full strength.
+    pub to: f64,
+}
+
+/// Overrides active during a timeline entry.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Overrides {
+    /// Error share.
+    pub errors: Option<Level>,
+    /// Latency multiplier.
+    pub latency: Option<Level>,
+    /// Traffic multiplier.
+    pub rate: Option<Level>,
+    /// Failure status.
+    pub status: Option<Generator>,
+    /// `error.type`.
+    pub error_type: Option<Generator>,
+    /// New version (deploy).
+    pub version: Option<String>,
+    /// How a deploy fails.
+    pub fails: Option<String>,
+    /// New instance count (scale).
+    pub instances: Option<u32>,
+    /// Event or log message.
+    pub message: Option<String>,
+    /// Severity of the event.
+    pub severity: Option<String>,
+}
+
+/// When an entry is active.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub enum Schedule {
+    /// Once, from `start` for `length` seconds, reaching full strength after `ramp`.
+    Once {
+        /// Offset from the run's start.
+        start: f64,
+        /// How long.
+        length: f64,
+        /// Ramp-up time.
+        ramp: f64,
+    },
+    /// Repeating every `period` (with jitter if `~`), each lasting `length`.
+    Every {
+        /// Period.
+        period: f64,
+        /// Jittered.
+        jitter: bool,
+        /// Length of each occurrence.
+        length: f64,
+    },
+}
+
+/// One timeline entry.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Entry {
+    /// `outage`, `spike`, ...
+    pub action: String,
+    /// What it applies to (`service`, `database`, `queue`, `metric`) and its name.
+    pub target: Option<(String, String)>,
+    /// When.
+    pub schedule: Schedule,
+    /// Strength of an anomaly or burst.
+    pub magnitude: Option<Magnitude>,
+    /// Overrides.
+    pub overrides: Overrides,
+}
+
+/// How strong an anomaly is.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub enum Magnitude {
+    /// Multiply by a factor (possibly ramping).
+    Factor(Level),
+    /// Add a fraction of the current value (`+20%`, `-30%`).
+    Relative(f64),
+}

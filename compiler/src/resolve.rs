@@ -1,0 +1,235 @@
+//! Resolution before checking: loading a root file and everything it
+//! imports (relative to the importing file, each file once, cycles and
+//! missing files reported at the `import`), then collecting `param`s and
+//! applying `--set` overrides to them.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::ast::{File, Item, Value, ValueKind};
+use crate::diagnostic::{Diagnostic, Kind};
+use crate::source::{FileId, SourceMap, Span};
+use crate::suggest;
+use crate::syntax;
+
+/// Reads a file's text; tests and the CLI pass `std::fs::read_to_string`.
+pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
+/// A root file and its imports, parsed, in dependency order (imports first).
+#[derive(Debug, Default)]
+pub struct Program {
+    /// Parsed files.
+    pub files: Vec<(FileId, File)>,
+}
+
+struct Loader<'a> {
+    read: Reader<'a>,
+    sources: &'a mut SourceMap,
+    diags: Vec<Diagnostic>,
+    program: Program,
+    /// Canonical paths already loaded.
+    seen: Vec<PathBuf>,
+    /// Canonical paths and display names on the current import chain.
+    stack: Vec<(PathBuf, String)>,
+}
+
+/// Joins and normalises a path lexically (no filesystem access, so the
+/// result never depends on the machine's absolute layout).
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if out.file_name().is_some() && !out.ends_with("..") => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Loads `root` and its imports.
+pub fn load(root: &Path, read: Reader<'_>, sources: &mut SourceMap) -> (Program, Vec<Diagnostic>) {
+    let mut loader = Loader {
+        read,
+        sources,
+        diags: Vec::new(),
+        program: Program::default(),
+        seen: Vec::new(),
+        stack: Vec::new(),
+    };
+    let name = root.display().to_string();
+    loader.visit(root, name, None);
+    (loader.program, loader.diags)
+}
+
+/// Parses source text given directly (no imports are followed).
+pub fn load_text(name: &str, text: &str, sources: &mut SourceMap) -> (Program, Vec<Diagnostic>) {
+    let id = sources.add(name, text);
+    match syntax::parse_file(id, text) {
+        Ok(file) => (
+            Program {
+                files: vec![(id, file)],
+            },
+            Vec::new(),
+        ),
+        Err(d) => (Program::default(), d),
+    }
+}
+
+impl Loader<'_> {
+    fn visit(&mut self, path: &Path, display: String, from: Option<Span>) {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| normalise(path));
+        if let Some(pos) = self.stack.iter().position(|(p, _)| *p == key) {
+            let mut chain: Vec<&str> = self.stack[pos..].iter().map(|(_, n)| n.as_str()).collect();
+            chain.push(&display);
+            let kind = Kind::ImportCycle {
+                chain: chain.join(" -> "),
+            };
+            let span = from.unwrap_or_default();
+            self.diags.push(Diagnostic::error(kind, span));
+            return;
+        }
+        if self.seen.contains(&key) {
+            return;
+        }
+        let text = match (self.read)(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let span = match from {
+                    Some(s) => s,
+                    None => Span {
+                        file: self.sources.add(display.clone(), ""),
+                        start: 0,
+                        end: 0,
+                    },
+                };
+                let reason = e.kind().to_string();
+                self.diags.push(Diagnostic::error(
+                    Kind::MissingFile {
+                        path: display,
+                        reason,
+                    },
+                    span,
+                ));
+                return;
+            }
+        };
+        self.seen.push(key.clone());
+        let id = self.sources.add(display.clone(), text.as_str());
+        let file = match syntax::parse_file(id, &text) {
+            Ok(f) => f,
+            Err(d) => {
+                self.diags.extend(d);
+                return;
+            }
+        };
+        self.stack.push((key, display.clone()));
+        let base = Path::new(&display)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let real_base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for item in &file.items {
+            if let Item::Import { path: target, .. } = item {
+                let shown = normalise(&base.join(&target.node)).display().to_string();
+                self.visit(&real_base.join(&target.node), shown, Some(target.span));
+            }
+        }
+        self.stack.pop();
+        self.program.files.push((id, file));
+    }
+}
+
+fn same_shape(a: &ValueKind, b: &ValueKind) -> bool {
+    match (a, b) {
+        (ValueKind::Quantity(x), ValueKind::Quantity(y)) => x.unit == y.unit,
+        (ValueKind::Str(_) | ValueKind::Ident(_), ValueKind::Str(_) | ValueKind::Ident(_)) => true,
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
+}
+
+/// Collects params (reporting duplicates) and applies `--set name=value`
+/// overrides; each override's text becomes a source of its own.
+pub fn params(
+    program: &Program,
+    overrides: &[(String, String)],
+    sources: &mut SourceMap,
+) -> (BTreeMap<String, Value>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut params: BTreeMap<String, Value> = BTreeMap::new();
+    let mut declared: BTreeMap<String, Span> = BTreeMap::new();
+    for (_, file) in &program.files {
+        for item in &file.items {
+            if let Item::Param { name, value, .. } = item {
+                if let Some(first) = declared.get(&name.node) {
+                    let kind = Kind::DuplicateName {
+                        what: "param".into(),
+                        name: name.node.clone(),
+                    };
+                    diags.push(
+                        Diagnostic::error(kind, name.span).with_label(*first, "first defined here"),
+                    );
+                    continue;
+                }
+                declared.insert(name.node.clone(), name.span);
+                params.insert(name.node.clone(), value.clone());
+            }
+        }
+    }
+    for (name, text) in overrides {
+        let shown = format!("{name}={text}");
+        let id = sources.add(format!("--set {name}"), text.as_str());
+        let whole = Span {
+            file: id,
+            start: 0,
+            end: u32::try_from(text.len()).unwrap_or(u32::MAX),
+        };
+        let Some(default) = params.get(name) else {
+            let reason = match suggest::closest(name, params.keys().map(String::as_str)) {
+                Some(s) => format!("there is no param `{name}`; did you mean `{s}`?"),
+                None if params.is_empty() => {
+                    format!("there is no param `{name}`; this scenario declares none")
+                }
+                None => format!(
+                    "there is no param `{name}`; the params are: {}",
+                    params.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            };
+            diags.push(Diagnostic::error(
+                Kind::BadOverride {
+                    text: shown,
+                    reason,
+                },
+                whole,
+            ));
+            continue;
+        };
+        match syntax::parse_value(id, text) {
+            Ok(v)
+                if same_shape(&v.node, &default.node)
+                    || matches!(default.node, ValueKind::Param(_)) =>
+            {
+                params.insert(name.clone(), v);
+            }
+            Ok(_) => {
+                let default_text = sources.text(default.span).to_string();
+                let reason =
+                    format!("the value must be of the same kind as the default `{default_text}`");
+                diags.push(
+                    Diagnostic::error(
+                        Kind::BadOverride {
+                            text: shown,
+                            reason,
+                        },
+                        whole,
+                    )
+                    .with_label(default.span, "the default"),
+                );
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    (params, diags)
+}

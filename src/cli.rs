@@ -1,0 +1,112 @@
+//! Flag parsing and the `check` subcommand's output (human or JSON).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tsim_compiler::{check_file, Options, Record, Report, Severity};
+
+/// tsim: a declarative scenario language for synthetic telemetry.
+///
+/// Write services, call topology, traffic, metrics, logs and a timeline of
+/// incidents in a `.tsim` file; tsim checks it, compiles it to a pack and
+/// replays it to OTLP, Honeycomb, Prometheus or NDJSON fixtures.
+#[derive(Parser, Debug)]
+#[command(name = "tsim", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check scenario files: syntax, names, units, ranges, call cycles, timeline.
+    ///
+    /// Exit status: 0 when every file is clean (warnings allowed), 1 when any
+    /// file has errors, 2 on usage errors.
+    Check {
+        /// The `.tsim` files to check; each is checked with its imports.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Override a `param`: `--set rate=500/s` (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+        set: Vec<(String, String)>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    /// Rendered reports with source snippets, on stderr.
+    Human,
+    /// One JSON array of records (file, line, column, code, message, help) on stdout.
+    Json,
+}
+
+fn parse_set(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("expected NAME=VALUE, found `{s}`")),
+    }
+}
+
+/// Parses the command line and runs the chosen subcommand.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { files, set, format } => check(&files, set, format),
+    }
+}
+
+fn check(files: &[PathBuf], overrides: Vec<(String, String)>, format: Format) -> ExitCode {
+    let options = Options { overrides };
+    let mut failed = false;
+    let mut records = Vec::new();
+    let mut stderr = std::io::stderr().lock();
+    for file in files {
+        let out = check_file(file, &options);
+        failed |= out.has_errors();
+        match format {
+            Format::Json => {
+                records.extend(out.diagnostics.iter().map(|d| Record::new(d, &out.sources)))
+            }
+            Format::Human => {
+                for d in &out.diagnostics {
+                    let report = miette::Report::new(Report::new(d, &out.sources));
+                    let _ = writeln!(stderr, "{report:?}");
+                }
+            }
+        }
+        if matches!(format, Format::Human) {
+            let errors = out
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            let warnings = out.diagnostics.len() - errors;
+            let status = if errors == 0 { "ok" } else { "failed" };
+            let _ = writeln!(
+                stderr,
+                "{}: {status} ({errors} errors, {warnings} warnings)",
+                file.display()
+            );
+        }
+    }
+    if let Format::Json = format {
+        match serde_json::to_string_pretty(&records) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                let _ = writeln!(stderr, "error: cannot encode diagnostics: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
