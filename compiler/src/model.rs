@@ -146,6 +146,8 @@ pub enum Generator {
     Bool(f64),
     /// A number drawn from a distribution.
     Dist(Dist),
+    /// Present with probability `p`, otherwise the attribute is left out.
+    Maybe(f64, Box<Generator>),
 }
 
 /// A distribution of numbers (seconds when it is a latency).
@@ -273,6 +275,8 @@ pub struct StepOptions {
     pub retries: u32,
     /// Timeout, seconds.
     pub timeout: Option<f64>,
+    /// How many times in a row (a count distribution; 1 when not given).
+    pub repeat: Dist,
 }
 
 /// A downstream step.

@@ -16,7 +16,7 @@ pub struct Report {
     message: String,
     code: &'static str,
     help: Option<String>,
-    severity: Severity,
+    severity: miette::Severity,
     source: NamedSource<Arc<str>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
@@ -49,7 +49,7 @@ impl Report {
                     message: l.text.clone(),
                     code: diag.kind.code(),
                     help: None,
-                    severity: Severity::Warning,
+                    severity: miette::Severity::Advice,
                     source: NamedSource::new(f.name.clone(), f.text.clone()),
                     labels: vec![LabeledSpan::new_primary_with_span(
                         Some(l.text.clone()),
@@ -63,7 +63,10 @@ impl Report {
             message: diag.kind.message(),
             code: diag.kind.code(),
             help: diag.kind.help(),
-            severity: diag.severity,
+            severity: match diag.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            },
             source: NamedSource::new(name, text),
             labels,
             related,
@@ -84,10 +87,7 @@ impl miette::Diagnostic for Report {
         Some(Box::new(self.code))
     }
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
+        Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help

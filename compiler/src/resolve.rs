@@ -160,10 +160,21 @@ pub fn params(
     let mut diags = Vec::new();
     let mut params: BTreeMap<String, Value> = BTreeMap::new();
     let mut declared: BTreeMap<String, Span> = BTreeMap::new();
+    // Files come imports-first, so a later file may redefine an imported
+    // param (with a value of the same kind) to give it its own default;
+    // within one file a name is declared once.
     for (_, file) in &program.files {
         for item in &file.items {
             if let Item::Param { name, value, .. } = item {
                 if let Some(first) = declared.get(&name.node) {
+                    let earlier = params.get(&name.node).map(|v| &v.node);
+                    if first.file != name.span.file
+                        && earlier.is_some_and(|e| same_shape(e, &value.node))
+                    {
+                        declared.insert(name.node.clone(), name.span);
+                        params.insert(name.node.clone(), value.clone());
+                        continue;
+                    }
                     let kind = Kind::DuplicateName {
                         what: "param".into(),
                         name: name.node.clone(),

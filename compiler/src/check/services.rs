@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::Checker;
 use crate::ast::{self, AttrKind, BackendKind, StepKind};
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::model::{Backend, Endpoint, Protocol, Service, Step, StepOptions};
+use crate::model::{Backend, Dist, Endpoint, Protocol, Service, Step, StepOptions};
 use crate::semconv;
 use crate::suggest;
 
@@ -145,10 +145,15 @@ impl Checker<'_> {
             .unwrap_or(0);
         let timeout =
             Self::value(&opts, "timeout").and_then(|v| self.v.positive_duration(v, "the timeout"));
+        let repeat = match Self::value(&opts, "repeat") {
+            Some(v) => self.repeat(v),
+            None => Dist::Constant(1.0),
+        };
         let options = StepOptions {
             chance,
             retries: retries.min(100) as u32,
             timeout,
+            repeat,
         };
         match kind {
             StepKind::Call => {
@@ -219,6 +224,20 @@ impl Checker<'_> {
                     options,
                 })
             }
+        }
+    }
+
+    /// A repeat count: a whole number or a distribution of counts, never below 0.
+    fn repeat(&mut self, v: &ast::Value) -> Dist {
+        let dist = self.v.dist(v, ast::Unit::Number, "the repeat count");
+        match dist {
+            Some(Dist::Constant(n)) if n.fract() != 0.0 || !(0.0..=1e6).contains(&n) => {
+                self.v
+                    .out_of_range(v, "the repeat count", "whole numbers from 0 to 1000000");
+                Dist::Constant(1.0)
+            }
+            Some(d) => d,
+            None => Dist::Constant(1.0),
         }
     }
 

@@ -112,18 +112,24 @@ impl Checker<'_> {
             }
             (Some(f), None) => {
                 if let Some(of) = &f.of {
-                    if !self.names.services.contains_key(&of.node) {
-                        let suggestion = suggest::closest(
-                            &of.node,
-                            self.names.services.keys().map(String::as_str),
-                        );
-                        self.v.error(
-                            Kind::UnknownService {
-                                name: of.node.clone(),
-                                suggestion,
-                            },
-                            of.span,
-                        );
+                    let n = &self.names;
+                    let known = n.services.contains_key(&of.node)
+                        || n.databases.contains_key(&of.node)
+                        || n.queues.contains_key(&of.node);
+                    if !known {
+                        let all = n
+                            .services
+                            .keys()
+                            .chain(n.databases.keys())
+                            .chain(n.queues.keys());
+                        let suggestion = suggest::closest(&of.node, all.map(String::as_str));
+                        let expected = "a service, a database or a queue".to_string();
+                        let kind = Kind::UnknownTarget {
+                            name: of.node.clone(),
+                            expected,
+                            suggestion,
+                        };
+                        self.v.error(kind, of.span);
                     }
                 }
                 Some(MetricSource::Spans(f.of.as_ref().map(|o| o.node.clone())))

@@ -48,7 +48,7 @@ fn rules(
         ),
         "burst" => (
             &["service"],
-            &["message", "severity"],
+            &["errors", "message", "severity"],
             "every ~10m for 1m burst x4",
         ),
         _ => (

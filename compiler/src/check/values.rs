@@ -631,6 +631,12 @@ impl<'a> Values<'a> {
                         a[0].as_ref().and_then(|x| self.share(x, "a probability"))?,
                     ))
                 }
+                "maybe" => {
+                    let a = self.args(name, args, &["p", "value"], 2)?;
+                    let p = a[0].as_ref().and_then(|x| self.share(x, "a probability"));
+                    let inner = a[1].as_ref().and_then(|x| self.generator(x));
+                    Some(Generator::Maybe(p?, Box::new(inner?)))
+                }
                 "constant" | "uniform" | "normal" | "lognormal" | "exponential" | "pareto" => {
                     let unit = args.first().and_then(|a| match &a.value.node {
                         ValueKind::Quantity(q) => Some(q.unit),
@@ -646,6 +652,7 @@ impl<'a> Values<'a> {
                     let known = [
                         "pool",
                         "chance",
+                        "maybe",
                         "constant",
                         "uniform",
                         "normal",

@@ -433,6 +433,17 @@ impl Builder {
             match p.as_rule() {
                 Rule::metric_kind => kind = self.ident(&p),
                 Rule::per_opt => {
+                    let pspan = self.span(&p);
+                    if let Some(prev) = &per {
+                        let prev: &Name = prev;
+                        let kind = Kind::DuplicateStatement {
+                            statement: "per".into(),
+                        };
+                        self.diags.push(
+                            Diagnostic::error(kind, pspan)
+                                .with_label(prev.span, "first given here"),
+                        );
+                    }
                     per = p
                         .into_inner()
                         .find(|p| p.as_rule() == Rule::ident)
