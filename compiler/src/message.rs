@@ -109,9 +109,10 @@ impl Kind {
             | UnknownSetting { .. }
             | UnknownFamily { .. }
             | UnknownScope { .. } => "not defined".into(),
-            DuplicateName { .. } | DuplicateStatement { .. } => "defined again here".into(),
+            DuplicateName { .. } => "defined again here".into(),
+            DuplicateStatement { .. } => "given again here".into(),
             UnitMismatch { expected, .. } => format!("expected {expected}"),
-            OutOfRange { allowed, .. } => format!("allowed: {allowed}"),
+            OutOfRange { .. } => "out of range".into(),
             CallCycle { .. } => "this call closes the cycle".into(),
             ImportCycle { .. } => "this import closes the cycle".into(),
             WindowOutsideRun { .. } => "ends too late".into(),
@@ -170,7 +171,7 @@ impl Kind {
             MissingStatement { example, .. } => Some(format!("try adding `{example}`")),
             CallCycle { .. } => Some("requests must flow one way: remove one of the calls".into()),
             UnitMismatch { hint, .. } => hint.clone(),
-            OutOfRange { allowed, .. } => Some(format!("use a value in {allowed}")),
+            OutOfRange { allowed, .. } => Some(format!("allowed: {allowed}")),
             QuantileOrder { .. } => Some("the p99 must be at least the median".into()),
             ZeroWeights { .. } => Some("give at least one choice a positive weight".into()),
             WeightsExceedTotal { .. } => {

@@ -105,7 +105,11 @@ impl Loader<'_> {
                         end: 0,
                     },
                 };
-                let reason = e.kind().to_string();
+                let reason = match e.kind() {
+                    std::io::ErrorKind::NotFound => "no such file".to_string(),
+                    std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                    _ => e.to_string(),
+                };
                 self.diags.push(Diagnostic::error(
                     Kind::MissingFile {
                         path: display,

@@ -186,7 +186,7 @@ impl Checker<'_> {
             },
             _ => Kind::UnknownTarget {
                 name: name.clone(),
-                expected: format!("a {}", kinds.join(", a ")),
+                expected: a_list(kinds),
                 suggestion,
             },
         };
@@ -416,4 +416,13 @@ pub fn fmt_secs(secs: f64) -> String {
         }
     }
     out
+}
+
+/// `a service, a database or a queue`.
+fn a_list(kinds: &[&str]) -> String {
+    let items: Vec<String> = kinds.iter().map(|k| format!("a {k}")).collect();
+    match items.split_last() {
+        Some((last, init)) if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+        _ => items.concat(),
+    }
 }

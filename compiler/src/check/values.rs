@@ -336,7 +336,12 @@ impl<'a> Values<'a> {
             }
             slots[idx] = Some(arg.value.clone());
         }
-        for (i, p) in params.iter().enumerate().take(required) {
+        // A misspelt name already explains the gap; do not also report it missing.
+        for (i, p) in params
+            .iter()
+            .enumerate()
+            .take(if ok { required } else { 0 })
+        {
             if slots[i].is_none() {
                 self.error(
                     Kind::MissingArgument {

@@ -46,6 +46,7 @@ pub fn describe(rule: Rule) -> String {
     }
     let plain = match rule {
         Rule::EOI => "end of file",
+        Rule::file => "a top-level item (`scenario`, `service`, `metric`, `timeline`, ...)",
         Rule::rbrace => "`}`",
         Rule::item => "a top-level item",
         Rule::value | Rule::atom | Rule::magnitude => "a value",
@@ -71,6 +72,22 @@ pub fn describe(rule: Rule) -> String {
     format!("`{}`", statement_keyword(rule).replace('_', " "))
 }
 
+/// The keywords that start a top-level item.
+const ITEM_KEYWORDS: &[&str] = &[
+    "import",
+    "param",
+    "scenario",
+    "resource",
+    "attributes",
+    "service",
+    "database",
+    "queue",
+    "metric",
+    "family",
+    "logs",
+    "timeline",
+];
+
 /// Converts pest's first error into a diagnostic.
 pub fn syntax_error(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Diagnostic {
     let pos = match err.location {
@@ -86,6 +103,9 @@ pub fn syntax_error(file: FileId, text: &str, err: pest::error::Error<Rule>) -> 
     expected.sort();
     expected.dedup();
     let keywords: Vec<String> = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } if positives.contains(&Rule::file) => {
+            ITEM_KEYWORDS.iter().map(|k| k.to_string()).collect()
+        }
         ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| keyword(*r)).collect()
         }

@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests: finding `.tsim` files and
+//! rendering diagnostics the way snapshots expect (no colour, width 80).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use tsim_compiler::{Outcome, Report};
+
+/// Every `.tsim` file under `dir`, recursively, sorted.
+pub fn tsim_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "tsim") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Renders every diagnostic of an outcome as a terminal would show it.
+pub fn render(out: &Outcome) -> String {
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(80);
+    let mut text = String::new();
+    for d in &out.diagnostics {
+        let report = Report::new(d, &out.sources);
+        if handler.render_report(&mut text, &report).is_err() {
+            text.push_str("<render failed>\n");
+        }
+        text.push('\n');
+    }
+    text
+}
