@@ -6,7 +6,7 @@ pub fn closest<'a, I>(word: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let limit = (word.chars().count() + 3) / 4;
+    let limit = word.chars().count().div_ceil(4);
     let mut best: Option<(usize, &str)> = None;
     for cand in candidates {
         let d = distance(&word.to_lowercase(), &cand.to_lowercase());

@@ -8,8 +8,15 @@ use crate::diagnostic::{Diagnostic, Kind};
 use crate::model::{Family, Generator, LogStream, Metric, MetricSource, Scalar, SpanLogRule};
 use crate::suggest;
 
-/// The families, their settings with defaults, and the metrics each emits.
-const FAMILIES: &[(&str, &[(&str, f64)], &[&str])] = &[
+/// A family: its name, its settings with defaults, and the metrics it emits.
+type FamilySpec = (
+    &'static str,
+    &'static [(&'static str, f64)],
+    &'static [&'static str],
+);
+
+/// The families.
+const FAMILIES: &[FamilySpec] = &[
     (
         "host",
         &[

@@ -592,7 +592,10 @@ impl<'a> Values<'a> {
             ValueKind::Range(a, b) => {
                 let (lo, hi) = (self.scalar(a), self.scalar(b));
                 match (lo?, hi?) {
-                    (Scalar::Int(x), Scalar::Int(y)) => {
+                    // `0.0..1.0` is a float range even though its ends are whole.
+                    (Scalar::Int(x), Scalar::Int(y))
+                        if !(self.text(a.span) + &self.text(b.span)).contains(['.', 'e', 'E']) =>
+                    {
                         self.ordered(&v, a, b, x as f64, y as f64)?;
                         Some(Generator::IntRange(x, y))
                     }

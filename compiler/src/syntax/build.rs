@@ -171,11 +171,10 @@ impl Builder {
         let mut options = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                r if names::is_keyword(r) => {
-                    if key.span == span {
-                        key = Spanned::new(p.as_str().to_string(), self.span(&p));
-                    }
+                r if names::is_keyword(r) && key.span == span => {
+                    key = Spanned::new(p.as_str().to_string(), self.span(&p));
                 }
+                r if names::is_keyword(r) => {}
                 Rule::value => value = Some(self.value(p)),
                 Rule::time_window => {
                     let w = self.window(&p);

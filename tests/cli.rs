@@ -1,0 +1,154 @@
+//! The `tsim` binary end to end: exit codes (0 clean, 1 errors, 2 usage),
+//! `--format json` records, `--set` overrides, and `--help` text.
+
+use std::process::{Command, Output};
+
+fn tsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tsim"))
+        .args(args)
+        .output()
+        .expect("the tsim binary runs")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn a_clean_file_exits_zero() {
+    let out = tsim(&["check", "scenarios/checkout.tsim"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scenarios/checkout.tsim: ok"));
+}
+
+#[test]
+fn a_file_with_errors_exits_one_and_names_file_line_and_column() {
+    let out = tsim(&["check", "tests/invalid/unknown_service.tsim"]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tsim::unknown_service"), "{err}");
+    assert!(
+        err.contains("tests/invalid/unknown_service.tsim:2:27"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `user-service`?"), "{err}");
+}
+
+#[test]
+fn one_bad_file_among_good_ones_fails_the_run() {
+    let out = tsim(&[
+        "check",
+        "scenarios/checkout.tsim",
+        "tests/invalid/call_cycle.tsim",
+    ]);
+    assert_eq!(code(&out), 1);
+}
+
+#[test]
+fn warnings_alone_do_not_fail() {
+    let out = tsim(&["check", "tests/invalid/empty_service.tsim"]);
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 warnings"));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(code(&tsim(&["check"])), 2);
+    assert_eq!(code(&tsim(&["check", "--format", "xml", "a.tsim"])), 2);
+    assert_eq!(code(&tsim(&["check", "--set", "novalue", "a.tsim"])), 2);
+    assert_eq!(code(&tsim(&["frobnicate"])), 2);
+}
+
+#[test]
+fn json_format_prints_machine_readable_records() {
+    let out = tsim(&[
+        "check",
+        "--format",
+        "json",
+        "tests/invalid/many_errors_reported.tsim",
+    ]);
+    assert_eq!(code(&out), 1);
+    let records: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let records = records.as_array().expect("an array of records");
+    assert_eq!(records.len(), 5);
+    let first = &records[0];
+    assert_eq!(first["file"], "tests/invalid/many_errors_reported.tsim");
+    assert_eq!(first["line"], 1);
+    assert_eq!(first["column"], 37);
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["code"], "tsim::unit_mismatch");
+    assert_eq!(first["message"], "expected a duration, found a number `10`");
+    assert!(first["help"].as_str().is_some_and(|h| h.contains("10s")));
+    let codes: Vec<&str> = records.iter().filter_map(|r| r["code"].as_str()).collect();
+    assert!(codes.contains(&"tsim::window_outside_run"));
+}
+
+#[test]
+fn json_format_of_a_clean_file_is_an_empty_array() {
+    let out = tsim(&["check", "--format", "json", "scenarios/demo-stack.tsim"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+}
+
+#[test]
+fn set_overrides_a_param_and_is_checked_like_source() {
+    let ok = tsim(&[
+        "check",
+        "scenarios/honeycomb-backfill.tsim",
+        "--set",
+        "days=60d",
+        "--set",
+        "rate=90/s",
+    ]);
+    assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
+    let wrong_kind = tsim(&[
+        "check",
+        "scenarios/honeycomb-backfill.tsim",
+        "--set",
+        "days=60",
+    ]);
+    assert_eq!(code(&wrong_kind), 1);
+    assert!(String::from_utf8_lossy(&wrong_kind.stderr).contains("tsim::bad_override"));
+    let unknown = tsim(&[
+        "check",
+        "--format",
+        "json",
+        "scenarios/honeycomb-backfill.tsim",
+        "--set",
+        "dayz=60d",
+    ]);
+    assert!(String::from_utf8_lossy(&unknown.stdout).contains("did you mean `days`?"));
+}
+
+#[test]
+fn set_values_reach_the_checks() {
+    // A 30-second run cannot hold the triage outage window at 15s..45s.
+    let out = tsim(&[
+        "check",
+        "scenarios/triage/outage.tsim",
+        "--set",
+        "length=30s",
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tsim::window_outside_run"));
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_panic() {
+    let out = tsim(&["check", "no/such/file.tsim"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("cannot read `no/such/file.tsim`: no such file"));
+}
+
+#[test]
+fn help_describes_check() {
+    let out = tsim(&["--help"]);
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("check"), "{text}");
+    let check = String::from_utf8_lossy(&tsim(&["check", "--help"]).stdout).into_owned();
+    for flag in ["--set", "--format", "Exit status"] {
+        assert!(check.contains(flag), "check --help lacks {flag}");
+    }
+}
