@@ -26,8 +26,9 @@ enum Command {
     /// Exit status: 0 when every file is clean (warnings allowed), 1 when any
     /// file has errors, 2 on usage errors.
     Check {
-        /// The `.tsim` files to check; each is checked with its imports.
-        #[arg(required = true, value_name = "FILE")]
+        /// The `.tsim` files to check, each with its imports; a directory
+        /// means every `.tsim` file under it.
+        #[arg(required = true, value_name = "PATH")]
         files: Vec<PathBuf>,
         /// Override a `param`: `--set rate=500/s` (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
@@ -61,12 +62,46 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn check(files: &[PathBuf], overrides: Vec<(String, String)>, format: Format) -> ExitCode {
+/// Expands directories into the `.tsim` files under them, sorted.
+fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut stack = vec![p.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|x| x == "tsim") {
+                    found.push(path);
+                }
+            }
+        }
+        found.sort();
+        out.extend(found);
+    }
+    out
+}
+
+fn check(paths: &[PathBuf], overrides: Vec<(String, String)>, format: Format) -> ExitCode {
     let options = Options { overrides };
+    let files = expand(paths);
+    if files.is_empty() {
+        eprintln!("error: no .tsim files found under the given directories");
+        return ExitCode::from(2);
+    }
     let mut failed = false;
     let mut records = Vec::new();
     let mut stderr = std::io::stderr().lock();
-    for file in files {
+    for file in &files {
         let out = check_file(file, &options);
         failed |= out.has_errors();
         match format {
