@@ -7,4 +7,8 @@
 #![warn(missing_docs)]
 
 /// The runtime's version, reported by `tsim --version` alongside the compiler's.
+///
+/// ```
+/// assert!(!tsim_runtime::VERSION.is_empty());
+/// ```
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

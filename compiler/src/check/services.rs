@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::Checker;
 use crate::ast::{self, AttrKind, BackendKind, StepKind};
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::model::{Backend, Dist, Endpoint, Protocol, Service, Step, StepOptions};
+use crate::model::{Attr, Backend, Dist, Endpoint, Protocol, Service, Step, StepOptions};
 use crate::semconv;
 use crate::suggest;
 
@@ -165,28 +165,8 @@ impl Checker<'_> {
                 })
             }
             StepKind::Query => {
-                if !self.names.databases.contains_key(&target.node) {
-                    let suggestion = suggest::closest(
-                        &target.node,
-                        self.names.databases.keys().map(String::as_str),
-                    );
-                    self.v.error(
-                        Kind::UnknownDatabase {
-                            name: target.node.clone(),
-                            suggestion,
-                        },
-                        target.span,
-                    );
-                    return None;
-                }
-                let mut attributes = semconv::db_client(
-                    &self.system_of(&target.node),
-                    &operation.node,
-                    &target.node,
-                );
-                if let Some(extra) = self.backend_attrs.get(&target.node) {
-                    attributes = semconv::merge(attributes, extra);
-                }
+                let attributes =
+                    self.backend_step(target, &operation.node, BackendKind::Database)?;
                 Some(Step::Query {
                     database: target.node.clone(),
                     statement: operation.node.clone(),
@@ -195,28 +175,7 @@ impl Checker<'_> {
                 })
             }
             StepKind::Publish => {
-                if !self.names.queues.contains_key(&target.node) {
-                    let suggestion = suggest::closest(
-                        &target.node,
-                        self.names.queues.keys().map(String::as_str),
-                    );
-                    self.v.error(
-                        Kind::UnknownQueue {
-                            name: target.node.clone(),
-                            suggestion,
-                        },
-                        target.span,
-                    );
-                    return None;
-                }
-                let mut attributes = semconv::messaging_send(
-                    &self.system_of(&target.node),
-                    &operation.node,
-                    &target.node,
-                );
-                if let Some(extra) = self.backend_attrs.get(&target.node) {
-                    attributes = semconv::merge(attributes, extra);
-                }
+                let attributes = self.backend_step(target, &operation.node, BackendKind::Queue)?;
                 Some(Step::Publish {
                     queue: target.node.clone(),
                     topic: operation.node.clone(),
@@ -225,6 +184,42 @@ impl Checker<'_> {
                 })
             }
         }
+    }
+
+    /// Checks that `target` names a declared database (or queue) and returns
+    /// the step's span attributes: semantic-convention defaults, then the
+    /// backend's own.
+    fn backend_step(
+        &mut self,
+        target: &ast::Name,
+        operation: &str,
+        kind: BackendKind,
+    ) -> Option<Vec<Attr>> {
+        let names = match kind {
+            BackendKind::Database => &self.names.databases,
+            BackendKind::Queue => &self.names.queues,
+        };
+        if !names.contains_key(&target.node) {
+            let suggestion = suggest::closest(&target.node, names.keys().map(String::as_str));
+            let name = target.node.clone();
+            let error = match kind {
+                BackendKind::Database => Kind::UnknownDatabase { name, suggestion },
+                BackendKind::Queue => Kind::UnknownQueue { name, suggestion },
+            };
+            self.v.error(error, target.span);
+            return None;
+        }
+        let system = self.system_of(&target.node);
+        let defaults = match kind {
+            BackendKind::Database => semconv::db_client(&system, operation, &target.node),
+            BackendKind::Queue => semconv::messaging_send(&system, operation, &target.node),
+        };
+        let extra = self
+            .backend_attrs
+            .get(&target.node)
+            .cloned()
+            .unwrap_or_default();
+        Some(semconv::merge(defaults, &extra))
     }
 
     /// A repeat count: a whole number or a distribution of counts, never below 0.
