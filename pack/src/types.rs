@@ -1,0 +1,336 @@
+//! What a pack holds, as plain data. Strings are interned once in the
+//! string table and referred to by [`StrId`]; attribute lists are
+//! deduplicated into attribute sets referred to by index. Times are
+//! nanoseconds, relative to a trace's start or to the run's start.
+
+use serde::Serialize;
+
+use crate::program::Op;
+
+/// Index into [`Pack::strings`].
+pub type StrId = u32;
+/// "No value" for optional indices.
+pub const NONE: u32 = u32::MAX;
+
+/// A whole pack.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Pack {
+    /// Scenario settings.
+    pub meta: Meta,
+    /// The string table.
+    pub strings: Vec<String>,
+    /// Deduplicated attribute lists.
+    pub attr_sets: Vec<Vec<Attr>>,
+    /// One per service, database or queue.
+    pub resources: Vec<Resource>,
+    /// Pre-sampled traces, grouped by root endpoint.
+    pub traces: Vec<TraceTemplate>,
+    /// Label sets shared by metrics.
+    pub series_sets: Vec<SeriesSet>,
+    /// Metric definitions.
+    pub metrics: Vec<MetricDef>,
+    /// Log streams and their templates, and span-derived log rules.
+    pub logs: Logs,
+    /// Events (deployments, config changes, scaling) at fixed offsets.
+    pub events: Vec<EventDef>,
+    /// The timeline program.
+    pub program: Vec<Op>,
+}
+
+/// Scenario settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Meta {
+    /// Scenario name.
+    pub name: StrId,
+    /// Description.
+    pub description: StrId,
+    /// The seed the pack was sampled with.
+    pub seed: u64,
+    /// Simulated time covered.
+    pub duration_ns: u64,
+    /// Simulation step.
+    pub tick_ns: u64,
+    /// Default start, Unix seconds and nanoseconds.
+    pub start: Option<(i64, u32)>,
+}
+
+/// A typed attribute value.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub enum AttrValue {
+    /// A string from the table.
+    Str(StrId),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// One attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Attr {
+    /// Its name.
+    pub key: StrId,
+    /// Its value.
+    pub value: AttrValue,
+}
+
+/// What a resource is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[repr(u8)]
+pub enum ResourceKind {
+    /// A service.
+    Service = 0,
+    /// A database.
+    Database = 1,
+    /// A queue.
+    Queue = 2,
+}
+
+/// A service, database or queue and its resource attributes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Resource {
+    /// Which kind.
+    pub kind: ResourceKind,
+    /// `service.name`.
+    pub name: StrId,
+    /// `service.version`.
+    pub version: StrId,
+    /// Instance count.
+    pub instances: u32,
+    /// Resource attributes (attribute set index).
+    pub attrs: u32,
+}
+
+/// OpenTelemetry span kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[repr(u8)]
+pub enum SpanKind {
+    /// Internal.
+    Internal = 1,
+    /// Server.
+    Server = 2,
+    /// Client.
+    Client = 3,
+    /// Producer.
+    Producer = 4,
+    /// Consumer.
+    Consumer = 5,
+}
+
+/// Span status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[repr(u8)]
+pub enum Status {
+    /// Unset.
+    Unset = 0,
+    /// Ok.
+    Ok = 1,
+    /// Error.
+    Error = 2,
+}
+
+/// One span of a trace template.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SpanTemplate {
+    /// Index of the parent span in the same trace ([`NONE`] for the root);
+    /// always lower than this span's index.
+    pub parent: u32,
+    /// The resource emitting it.
+    pub resource: u32,
+    /// Span name.
+    pub name: StrId,
+    /// Kind.
+    pub kind: SpanKind,
+    /// Start, relative to the trace's start.
+    pub start_ns: u64,
+    /// Duration.
+    pub duration_ns: u64,
+    /// Status.
+    pub status: Status,
+    /// Attributes (attribute set index).
+    pub attrs: u32,
+}
+
+/// A pre-sampled trace.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TraceTemplate {
+    /// The root endpoint's resource.
+    pub resource: u32,
+    /// The root endpoint's name.
+    pub endpoint: StrId,
+    /// Selection weight among all traces (the endpoint's share / its variants).
+    pub weight: f64,
+    /// Spans in depth-first order; the first is the root.
+    pub spans: Vec<SpanTemplate>,
+}
+
+/// Label keys and rows of values shared by metrics.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeriesSet {
+    /// Label names.
+    pub keys: Vec<StrId>,
+    /// One row per series, `keys.len()` values each.
+    pub rows: Vec<Vec<AttrValue>>,
+}
+
+/// Metric kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[repr(u8)]
+pub enum MetricKind {
+    /// Monotonic sum.
+    Counter = 0,
+    /// Gauge.
+    Gauge = 1,
+    /// Non-monotonic sum.
+    UpDown = 2,
+    /// Explicit-bucket histogram.
+    Histogram = 3,
+}
+
+/// A process driving a metric.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Process {
+    /// Level plus noise.
+    Constant {
+        /// Level.
+        value: f64,
+        /// Noise sd.
+        noise: f64,
+    },
+    /// Brownian motion with drift.
+    Brownian {
+        /// Start.
+        start: f64,
+        /// Drift per second.
+        drift: f64,
+        /// Volatility per sqrt(second).
+        volatility: f64,
+    },
+    /// Ornstein-Uhlenbeck.
+    MeanRevert {
+        /// Start.
+        start: f64,
+        /// Mean.
+        mean: f64,
+        /// Speed.
+        speed: f64,
+        /// Volatility.
+        volatility: f64,
+    },
+    /// Poisson arrivals at an intensity that may wander.
+    Poisson {
+        /// Intensity per second.
+        rate: Box<Process>,
+    },
+}
+
+/// Where a metric's values come from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum MetricSource {
+    /// Derived from spans of one resource (or all: [`NONE`]).
+    Spans {
+        /// Resource index or [`NONE`].
+        of: u32,
+    },
+    /// A process per series.
+    Process(Process),
+}
+
+/// A metric.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricDef {
+    /// Name.
+    pub name: StrId,
+    /// Kind.
+    pub kind: MetricKind,
+    /// Unit.
+    pub unit: StrId,
+    /// Description.
+    pub description: StrId,
+    /// Its series (label sets).
+    pub series_set: u32,
+    /// Source of values.
+    pub source: MetricSource,
+    /// Clamp bounds.
+    pub within: Option<(f64, f64)>,
+    /// Histogram bucket bounds.
+    pub buckets: Vec<f64>,
+    /// Observations per second (process-driven histograms), or 0.
+    pub rate: f64,
+}
+
+/// OpenTelemetry severity numbers of the levels tsim knows.
+pub fn severity_number(level: &str) -> u8 {
+    match level.to_ascii_uppercase().as_str() {
+        "TRACE" => 1,
+        "DEBUG" => 5,
+        "INFO" => 9,
+        "WARN" | "WARNING" => 13,
+        "ERROR" => 17,
+        "FATAL" | "CRITICAL" => 21,
+        _ => 0,
+    }
+}
+
+/// A pre-sampled log record.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogTemplate {
+    /// OpenTelemetry severity number.
+    pub severity: u8,
+    /// Severity text.
+    pub level: StrId,
+    /// Body, placeholders filled.
+    pub body: StrId,
+    /// Attributes (attribute set index).
+    pub attrs: u32,
+}
+
+/// A standalone stream: a rate and a run of templates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogStream {
+    /// Name.
+    pub name: StrId,
+    /// Emitting resource or [`NONE`].
+    pub resource: u32,
+    /// Records per second at peak.
+    pub rate: f64,
+    /// Its templates.
+    pub templates: Vec<LogTemplate>,
+}
+
+/// A rule deriving logs from spans (`access` or `errors`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SpanLogRule {
+    /// `true` for errors-only rules.
+    pub errors_only: bool,
+    /// Variants: severity, level and a body with `{attribute}` placeholders.
+    pub templates: Vec<LogTemplate>,
+}
+
+/// All logs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Logs {
+    /// Standalone streams.
+    pub streams: Vec<LogStream>,
+    /// Span-derived rules.
+    pub span_rules: Vec<SpanLogRule>,
+}
+
+/// An event at a fixed offset.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventDef {
+    /// Offset from the run's start.
+    pub at_ns: u64,
+    /// `deployment`, `config_change`, `scaling`, `incident_start`, `incident_end`.
+    pub kind: StrId,
+    /// The resource concerned, or [`NONE`].
+    pub resource: u32,
+    /// Details.
+    pub details: StrId,
+    /// Severity.
+    pub severity: StrId,
+    /// Version (deployments).
+    pub version: StrId,
+}
