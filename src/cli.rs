@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use tsim_compiler::{check_file, Options, Record, Report, Severity};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tsim_compiler::{check_file, Options, Outcome, Record, Report, Severity};
 
 /// tsim: a declarative scenario language for synthetic telemetry.
 ///
@@ -19,8 +19,48 @@ struct Cli {
     command: Command,
 }
 
+/// Flags shared by commands that compile a scenario.
+#[derive(Args, Debug)]
+struct CompileFlags {
+    /// Override a `param`: `--set rate=500/s` (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    set: Vec<(String, String)>,
+    /// Replace the scenario's seed.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Compile a scenario to a pack: a deterministic, versioned binary of
+    /// pre-sampled traces, metric series, log templates, events and the
+    /// timeline program.
+    ///
+    /// Exit status: 0 on success, 1 on errors in the scenario or when the
+    /// pack cannot be written, 2 on usage errors.
+    Compile {
+        /// The `.tsim` file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Where to write the pack.
+        #[arg(short, long, value_name = "PACK")]
+        output: PathBuf,
+        #[command(flatten)]
+        flags: CompileFlags,
+    },
+    /// Print a pack's header, section sizes, counts, sample templates and
+    /// disassembled timeline program.
+    ///
+    /// A pack that is truncated, corrupt or from another format version is
+    /// rejected with one line saying why (exit status 1).
+    Inspect {
+        /// The pack file.
+        #[arg(value_name = "PACK")]
+        pack: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+        format: InspectFormat,
+    },
     /// Check scenario files: syntax, names, units, ranges, call cycles, timeline.
     ///
     /// Exit status: 0 when every file is clean (warnings allowed), 1 when any
@@ -37,6 +77,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum InspectFormat {
+    /// Stable, human-readable text.
+    Text,
+    /// One JSON object.
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -59,6 +107,70 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { files, set, format } => check(&files, set, format),
+        Command::Compile {
+            file,
+            output,
+            flags,
+        } => compile(&file, &output, flags),
+        Command::Inspect { pack, format } => inspect(&pack, format),
+    }
+}
+
+fn print_human(out: &Outcome) {
+    let mut stderr = std::io::stderr().lock();
+    for d in &out.diagnostics {
+        let report = miette::Report::new(Report::new(d, &out.sources));
+        let _ = writeln!(stderr, "{report:?}");
+    }
+}
+
+fn compile(file: &std::path::Path, output: &std::path::Path, flags: CompileFlags) -> ExitCode {
+    let started = std::time::Instant::now();
+    let out = check_file(
+        file,
+        &Options {
+            overrides: flags.set,
+            seed: flags.seed,
+        },
+    );
+    print_human(&out);
+    let Some(model) = &out.model else {
+        eprintln!("{}: not compiled: the scenario has errors", file.display());
+        return ExitCode::from(1);
+    };
+    let bytes = match tsim_compiler::compile(model) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = std::fs::write(output, &bytes) {
+        eprintln!("{}: cannot write: {e}", output.display());
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "{}: wrote {} bytes in {:.2?}",
+        output.display(),
+        bytes.len(),
+        started.elapsed()
+    );
+    ExitCode::SUCCESS
+}
+
+fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
+    match tsim_runtime::load(path) {
+        Ok((pack, bytes)) => {
+            match format {
+                InspectFormat::Text => print!("{}", tsim_runtime::inspect::text(&pack, &bytes)),
+                InspectFormat::Json => println!("{:#}", tsim_runtime::inspect::json(&pack, &bytes)),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -92,7 +204,10 @@ fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn check(paths: &[PathBuf], overrides: Vec<(String, String)>, format: Format) -> ExitCode {
-    let options = Options { overrides };
+    let options = Options {
+        overrides,
+        seed: None,
+    };
     let files = expand(paths);
     if files.is_empty() {
         eprintln!("error: no .tsim files found under the given directories");

@@ -60,6 +60,7 @@ fn every_bad_input_is_rejected_with_its_snapshot() {
             path,
             &Options {
                 overrides: overrides(path),
+                ..Options::default()
             },
         );
         assert!(

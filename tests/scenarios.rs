@@ -65,6 +65,7 @@ fn importers_redefine_imported_params() {
         Path::new("scenarios/honeycomb-backfill.tsim"),
         &Options {
             overrides: vec![("days".into(), "60d".into())],
+            ..Options::default()
         },
     );
     assert_eq!(

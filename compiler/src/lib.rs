@@ -18,6 +18,7 @@
 pub mod ast;
 mod check;
 pub mod diagnostic;
+pub mod lower;
 mod message;
 pub mod model;
 pub mod render;
@@ -39,6 +40,8 @@ pub use source::{SourceMap, Span};
 pub struct Options {
     /// `--set name=value` overrides, in order.
     pub overrides: Vec<(String, String)>,
+    /// `--seed N`: replaces the scenario's seed.
+    pub seed: Option<u64>,
 }
 
 /// The result of checking: the sources read, every diagnostic, and the
@@ -73,11 +76,20 @@ fn finish(
     let (model, check_diags) = check::check(&program, &params, &sources);
     diags.extend(check_diags);
     let ok = !diags.iter().any(|d| d.severity == Severity::Error);
+    let mut model = if ok { model } else { None };
+    if let (Some(m), Some(seed)) = (&mut model, options.seed) {
+        m.settings.seed = seed;
+    }
     Outcome {
-        model: if ok { model } else { None },
+        model,
         diagnostics: diags,
         sources,
     }
+}
+
+/// Lowers a checked model and encodes it as pack bytes.
+pub fn compile(model: &Model) -> Result<Vec<u8>, lower::LowerError> {
+    Ok(tsim_pack::encode(&lower::lower(model)?))
 }
 
 /// Checks the scenario in file `path` and everything it imports.

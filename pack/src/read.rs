@@ -205,7 +205,15 @@ pub fn sections(
     for _ in 0..r.count(2)? {
         let nk = r.count(1)?;
         let keys = (0..nk).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
-        let rows_n = r.count(nk.max(1))?;
+        // Rows of a key-less set are empty, so bound them explicitly.
+        let rows_n = if nk == 0 {
+            match r.u()? {
+                n @ (0 | 1) => n as usize,
+                _ => return Err(invalid("a series set without keys has more than one row")),
+            }
+        } else {
+            r.count(nk)?
+        };
         let mut rows = Vec::with_capacity(rows_n);
         for _ in 0..rows_n {
             rows.push(

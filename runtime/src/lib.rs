@@ -1,10 +1,15 @@
 //! tsim's runtime: loads a compiled pack, links its templates for a sink,
 //! schedules emissions over simulated or wall-clock time and sends them.
 //!
-//! This crate is a skeleton until the pack format lands; see
-//! `shared/DESIGN.md` ("The runtime's hot path") for what it will own.
+//! Today it holds the safe pack loader ([`load`]) and `tsim inspect`
+//! ([`inspect`]); scheduling and sinks arrive with the simulation issue.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod inspect;
+pub mod load;
+
+pub use load::{load, load_bytes, LoadError};
 
 /// The runtime's version, reported by `tsim --version` alongside the compiler's.
 ///
