@@ -215,11 +215,14 @@ impl View<'_> {
                     xs(from, to)
                 )
             }
-            Op::Shift { metric, relative } => format!(
-                "SHIFT       {:?} {:+}%",
-                self.s(*metric),
-                num(relative * 100.0)
-            ),
+            Op::Shift { metric, relative } => {
+                let sign = if *relative >= 0.0 { "+" } else { "" };
+                format!(
+                    "SHIFT       {:?} {sign}{}%",
+                    self.s(*metric),
+                    num(relative * 100.0)
+                )
+            }
             Op::Event(i) => format!("EVENT       #{i}"),
             Op::Incident {
                 kind,
@@ -311,9 +314,9 @@ pub fn text(pack: &Pack, bytes: &[u8]) -> String {
         tsim_pack::FORMAT_VERSION,
         bytes.len()
     );
-    let start = m.start.map_or("(none)".to_string(), |(s, n)| {
-        format!("{s}s+{n}ns since the epoch")
-    });
+    let start = m
+        .start
+        .map_or("(none)".to_string(), |(s, n)| crate::time::rfc3339(s, n));
     let _ = writeln!(
         o,
         "seed {}, duration {}, tick {}, start {start}",

@@ -8,6 +8,7 @@
 
 pub mod inspect;
 pub mod load;
+pub mod time;
 
 pub use load::{load, load_bytes, LoadError};
 
