@@ -264,6 +264,8 @@ pub struct Endpoint {
     pub consumes: Vec<(String, String)>,
     /// Downstream steps.
     pub steps: Vec<Step>,
+    /// Pre-sampled variants when this is a root endpoint (None: the scenario's).
+    pub variants: Option<u32>,
 }
 
 /// Options of a step.

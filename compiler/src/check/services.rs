@@ -73,6 +73,9 @@ impl Checker<'_> {
     fn endpoint(&mut self, service: &str, e: &ast::Endpoint) -> Option<Endpoint> {
         let props = self.props(&e.props);
         let weight = Self::value(&props, "weight").and_then(|v| self.v.share(v, "the weight"));
+        let variants = Self::value(&props, "variants")
+            .and_then(|v| self.v.count(v, "the variant count", 1))
+            .map(|n| n.min(1_000_000) as u32);
         let latency = self.latency(Self::value(&props, "latency"), 0.001);
         let errors = self.errors(props.get("errors"));
         let user = self.all_attrs(&e.blocks, AttrKind::Attributes);
@@ -111,6 +114,7 @@ impl Checker<'_> {
             attributes: semconv::merge(defaults, &user),
             consumes,
             steps,
+            variants,
         })
     }
 

@@ -435,7 +435,7 @@ pub fn lower(b: &mut Builder, model: &Model) -> Result<(), LowerError> {
     let seed = model.settings.seed;
     for (svc, ep, share) in roots(model) {
         let mut rng = sample::rng(seed, &["trace", &svc.name, &ep.name]);
-        let mut variants = model.settings.variants as usize;
+        let mut variants = ep.variants.unwrap_or(model.settings.variants) as usize;
         let mut i = 0;
         let mut made: Vec<TraceTemplate> = Vec::new();
         while i < variants {
