@@ -151,6 +151,7 @@ fn section(pack: &Pack, tag: &[u8; 4]) -> Vec<u8> {
                         (i as u64).saturating_sub(u64::from(s.parent))
                     });
                     w.u(u64::from(s.resource));
+                    opt_u32(&mut w, s.peer);
                     w.u(u64::from(s.name));
                     w.byte(s.kind as u8);
                     w.byte(s.status as u8);

@@ -100,7 +100,7 @@ fn span(r: &mut Reader<'_>, index: usize) -> Result<SpanTemplate, PackError> {
             u32::try_from(p).map_err(|_| invalid("bad parent"))?
         }
     };
-    let (resource, name) = (r.u32()?, r.u32()?);
+    let (resource, peer, name) = (r.u32()?, opt_u32(r)?, r.u32()?);
     let kind = match r.byte()? {
         1 => SpanKind::Internal,
         2 => SpanKind::Server,
@@ -118,6 +118,7 @@ fn span(r: &mut Reader<'_>, index: usize) -> Result<SpanTemplate, PackError> {
     Ok(SpanTemplate {
         parent,
         resource,
+        peer,
         name,
         kind,
         status,

@@ -139,6 +139,8 @@ pub struct SpanTemplate {
     pub parent: u32,
     /// The resource emitting it.
     pub resource: u32,
+    /// For client and producer spans: the resource called ([`NONE`] otherwise).
+    pub peer: u32,
     /// Span name.
     pub name: StrId,
     /// Kind.

@@ -92,6 +92,7 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
                 return Err(c.bad("a span's parent is not an earlier span of its trace".into()));
             }
             c.res(s.resource, "a span")?;
+            c.opt_res(s.peer, "a span")?;
             c.s(s.name, "a span")?;
             c.set(s.attrs, "a span")?;
         }

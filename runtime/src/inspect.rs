@@ -429,10 +429,15 @@ pub fn text(pack: &Pack, bytes: &[u8]) -> String {
             };
             let _ = writeln!(
                 o,
-                "    {:indent$}{} {} {:?} +{} {}{status} {}",
+                "    {:indent$}{} {}{} {:?} +{} {}{status} {}",
                 "",
                 kind_name(s.kind),
                 v.resource(s.resource),
+                if s.peer == NONE {
+                    String::new()
+                } else {
+                    format!(" -> {}", v.resource(s.peer))
+                },
                 v.s(s.name),
                 ms(s.start_ns),
                 ms(s.duration_ns),

@@ -60,6 +60,7 @@ impl<'m> Tree<'m> {
         let span = SpanTemplate {
             parent,
             resource,
+            peer: NONE,
             name: 0,
             kind,
             start_ns: 0,
@@ -213,6 +214,8 @@ impl<'m> Tree<'m> {
                         }
                         let caller = self.resource_of(parent);
                         let client = self.open(parent, caller, SpanKind::Client);
+                        self.spans[client as usize].span.peer =
+                            resource_index(self.model, service).unwrap_or(NONE);
                         let (callee_end, callee_failed) =
                             self.endpoint(rng, svc, ep, client, cursor + HOP, depth + 1);
                         let mut end = callee_end + HOP;
@@ -330,6 +333,8 @@ impl<'m> Tree<'m> {
                 sample_attrs(rng, &[attributes], &mut attrs);
                 let name = span_name(kind, op, &attrs);
                 let idx = self.open(parent, caller, kind);
+                self.spans[idx as usize].span.peer =
+                    resource_index(self.model, &be.name).unwrap_or(NONE);
                 let mut end = cursor + sample::draw(rng, &be.latency).max(0.0);
                 failed = rng.random_bool(be.errors.rate.clamp(0.0, 1.0));
                 if let Some(t) = o.timeout.filter(|t| end - cursor > *t) {
