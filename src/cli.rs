@@ -48,6 +48,43 @@ enum Command {
         #[command(flatten)]
         flags: CompileFlags,
     },
+    /// Simulate a scenario (a `.tsim`, compiled in memory, or a pack) over
+    /// simulated time, as fast as possible, into a sink.
+    ///
+    /// `--to ndjson:DIR` writes metrics.ndjson, logs.ndjson, traces.ndjson,
+    /// events.ndjson and answer_key.json; `--to null` discards (benchmarks).
+    /// The same input, seed and start give byte-identical output.
+    Run {
+        /// A `.tsim` file or a pack.
+        #[arg(value_name = "INPUT")]
+        input: PathBuf,
+        /// Where to write: `ndjson:DIR` or `null`.
+        #[arg(long, value_name = "SINK", value_parser = crate::run::parse_target)]
+        to: crate::run::Target,
+        /// Start instant: RFC 3339, `now`, or `now-35d`. Default: the
+        /// scenario's `start`, else now.
+        #[arg(long, value_name = "TIME")]
+        start: Option<String>,
+        /// Simulated time to cover, e.g. `10m` (default: the scenario's duration).
+        #[arg(long, value_name = "DURATION")]
+        duration: Option<String>,
+        #[command(flatten)]
+        flags: CompileFlags,
+    },
+    /// Build the incident-fixture tree (REFERENCE E): one folder per scenario
+    /// of `--from`, under `normal/`, `incidents/<name>/` or `noise/<name>/`,
+    /// each with the four NDJSON files and an answer key; prints what it made.
+    Fixtures {
+        /// Where to write the tree.
+        #[arg(long, value_name = "DIR", default_value = "fixtures")]
+        out: PathBuf,
+        /// The scenarios to build from.
+        #[arg(long, value_name = "DIR", default_value = "scenarios/triage")]
+        from: PathBuf,
+        /// Start instant for every fixture (default: each scenario's `start`).
+        #[arg(long, value_name = "TIME")]
+        start: Option<String>,
+    },
     /// Print a pack's header, section sizes, counts, sample templates and
     /// disassembled timeline program.
     ///
@@ -113,10 +150,28 @@ pub fn run() -> ExitCode {
             flags,
         } => compile(&file, &output, flags),
         Command::Inspect { pack, format } => inspect(&pack, format),
+        Command::Run {
+            input,
+            to,
+            start,
+            duration,
+            flags,
+        } => crate::run::run(
+            &input,
+            &to,
+            start.as_deref(),
+            duration.as_deref(),
+            flags.set,
+            flags.seed,
+        ),
+        Command::Fixtures { out, from, start } => {
+            crate::run::fixtures(&from, &out, start.as_deref())
+        }
     }
 }
 
-fn print_human(out: &Outcome) {
+/// Prints an outcome's diagnostics as rendered reports on stderr.
+pub fn print_human(out: &Outcome) {
     let mut stderr = std::io::stderr().lock();
     for d in &out.diagnostics {
         let report = miette::Report::new(Report::new(d, &out.sources));

@@ -2,6 +2,8 @@
 //! runtime crates. It holds no logic of its own beyond output formatting.
 
 mod cli;
+mod progress;
+mod run;
 
 fn main() -> std::process::ExitCode {
     cli::run()

@@ -1,14 +1,23 @@
-//! tsim's runtime: loads a compiled pack, links its templates for a sink,
-//! schedules emissions over simulated or wall-clock time and sends them.
+//! tsim's runtime: loads a compiled pack, schedules emissions over
+//! simulated time, and writes them to a sink.
 //!
-//! Today it holds the safe pack loader ([`load`]) and `tsim inspect`
-//! ([`inspect`]); scheduling and sinks arrive with the simulation issue.
+//! - [`load`]: the safe pack loader;
+//! - [`sim`]: the simulation engine (timeline, traffic curve, traces,
+//!   logs, metrics, events, answer key);
+//! - [`sink`]: outputs, starting with NDJSON fixtures;
+//! - [`inspect`]: `tsim inspect`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod answer;
+pub mod fixtures;
 pub mod inspect;
 pub mod load;
+pub mod shape;
+pub mod sim;
+pub mod sink;
 pub mod time;
+pub mod timeline;
 
 pub use load::{load, load_bytes, LoadError};
 

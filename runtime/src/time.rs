@@ -43,3 +43,83 @@ mod tests {
         assert_eq!(rfc3339(-1, 0), "1969-12-31T23:59:59Z");
     }
 }
+
+/// Reads a duration such as `35d`, `1h30m`, `90s`, `250ms` into nanoseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let bad = || format!("`{text}` is not a duration (try `90s`, `10m`, `1h30m` or `35d`)");
+    let mut total: u64 = 0;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let scale: u64 = match &rest[..unit_len] {
+            "ns" => 1,
+            "us" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            "d" => 86_400_000_000_000,
+            "w" => 604_800_000_000_000,
+            _ => return Err(bad()),
+        };
+        rest = &rest[unit_len..];
+        total = n
+            .checked_mul(scale)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(bad)?;
+    }
+    Ok(total)
+}
+
+/// Reads a start instant: RFC 3339, `now`, or `now-35d` / `now+1h`, into
+/// Unix nanoseconds; `now_ns` is the current time.
+pub fn parse_start(text: &str, now_ns: i64) -> Result<i64, String> {
+    let t = text.trim();
+    if let Some(rest) = t.strip_prefix("now") {
+        if rest.is_empty() {
+            return Ok(now_ns);
+        }
+        let (sign, d) = match rest.split_at(1) {
+            ("-", d) => (-1i64, d),
+            ("+", d) => (1i64, d),
+            _ => return Err(format!("`{t}`: write `now`, `now-35d` or `now+1h`")),
+        };
+        let ns = i64::try_from(parse_duration(d)?).map_err(|_| format!("`{t}` is too far away"))?;
+        return now_ns
+            .checked_add(sign * ns)
+            .ok_or_else(|| format!("`{t}` is too far away"));
+    }
+    let ts: jiff::Timestamp = t
+        .parse()
+        .map_err(|e| format!("`{t}` is not an RFC 3339 instant: {e}"))?;
+    i64::try_from(ts.as_nanosecond()).map_err(|_| format!("`{t}` is out of range"))
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn reads_starts_and_durations() {
+        assert_eq!(parse_duration("1h30m"), Ok(5_400_000_000_000));
+        assert!(parse_duration("5 minutes").is_err());
+        let now = 1_767_621_600_000_000_000;
+        assert_eq!(parse_start("now", now), Ok(now));
+        assert_eq!(parse_start("now-1d", now), Ok(now - 86_400_000_000_000));
+        assert_eq!(parse_start("2026-01-05T14:00:00Z", 0), Ok(now));
+        assert!(parse_start("yesterday", now).is_err());
+    }
+}

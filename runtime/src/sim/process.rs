@@ -1,0 +1,208 @@
+//! Process-driven metrics: one state per series, advanced every tick.
+//!
+//! - Brownian: `v += drift*dt + N(0, volatility*sqrt(dt))`, clamped to `within`;
+//! - mean-reverting: `v += speed*(mean - v)*dt + N(0, volatility*sqrt(dt))`;
+//! - constant: `value + N(0, noise)`;
+//! - Poisson: arrivals in the tick at an intensity that is itself a process
+//!   (scaled by the traffic curve).
+//!
+//! Gauges report the value; counters add the positive part of each move
+//! (or the arrivals), so they never decrease; histograms observe the value
+//! `rate` times per second (jittered by up to 10%) into cumulative buckets.
+//! Anomalies multiply what is reported (or added) and shift it.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Normal, Poisson};
+use rand_pcg::Pcg64;
+use tsim_pack::{MetricKind, MetricSource, Pack, Process};
+
+use super::series::{row_labels, Emit, Series};
+
+/// State of one series.
+#[derive(Clone, Debug)]
+struct State {
+    value: f64,
+    intensity: f64,
+    total: f64,
+    sum: f64,
+    count: u64,
+    buckets: Vec<u64>,
+}
+
+/// One process-driven metric.
+pub struct Driven {
+    /// Index in the pack's metrics.
+    pub metric: usize,
+    states: Vec<State>,
+    /// Series text.
+    pub series: Vec<Series>,
+}
+
+/// All process-driven metrics.
+pub struct Processes {
+    /// The metrics.
+    pub metrics: Vec<Driven>,
+}
+
+fn initial(p: &Process) -> f64 {
+    match p {
+        Process::Constant { value, .. } => *value,
+        Process::Brownian { start, .. } | Process::MeanRevert { start, .. } => *start,
+        Process::Poisson { rate } => initial(rate),
+    }
+}
+
+fn gauss(rng: &mut Pcg64, sd: f64) -> f64 {
+    if sd <= 0.0 {
+        return 0.0;
+    }
+    Normal::new(0.0, sd).map_or(0.0, |n| n.sample(rng))
+}
+
+/// Advances a level process by `dt` seconds.
+pub fn step(rng: &mut Pcg64, p: &Process, v: f64, dt: f64) -> f64 {
+    match p {
+        Process::Constant { value, noise } => value + gauss(rng, *noise),
+        Process::Brownian {
+            drift, volatility, ..
+        } => v + drift * dt + gauss(rng, volatility * dt.sqrt()),
+        Process::MeanRevert {
+            mean,
+            speed,
+            volatility,
+            ..
+        } => v + speed * (mean - v) * dt + gauss(rng, volatility * dt.sqrt()),
+        Process::Poisson { rate } => step(rng, rate, v, dt),
+    }
+}
+
+fn poisson(rng: &mut Pcg64, lambda: f64) -> f64 {
+    if lambda <= 0.0 || !lambda.is_finite() {
+        return 0.0;
+    }
+    Poisson::new(lambda).map_or(0.0, |d| d.sample(rng))
+}
+
+impl Processes {
+    /// Sets up every process-driven metric.
+    pub fn new(pack: &Pack, scenario: &str) -> Processes {
+        let mut metrics = Vec::new();
+        for (mi, m) in pack.metrics.iter().enumerate() {
+            let MetricSource::Process(p) = &m.source else {
+                continue;
+            };
+            let Some(set) = pack.series_sets.get(m.series_set as usize) else {
+                continue;
+            };
+            let v = initial(p);
+            let state = State {
+                value: v,
+                intensity: v,
+                total: 0.0,
+                sum: 0.0,
+                count: 0,
+                buckets: vec![0; m.buckets.len() + 1],
+            };
+            metrics.push(Driven {
+                metric: mi,
+                states: vec![state; set.rows.len()],
+                series: row_labels(pack, m, set, scenario),
+            });
+        }
+        Processes { metrics }
+    }
+
+    /// Advances every series by `dt` seconds and emits through
+    /// `emit(metric, series, suffix, le, value)`. `anomaly(metric)` gives
+    /// (factor, relative shift); `level` is the traffic curve now.
+    pub fn tick(
+        &mut self,
+        pack: &Pack,
+        rng: &mut Pcg64,
+        dt: f64,
+        level: f64,
+        anomaly: &dyn Fn(u32) -> (f64, f64),
+        emit: &mut Emit<'_>,
+    ) {
+        for d in &mut self.metrics {
+            let m = &pack.metrics[d.metric];
+            let MetricSource::Process(p) = &m.source else {
+                continue;
+            };
+            let (factor, shift) = anomaly(m.name);
+            let clamp = |x: f64| m.within.map_or(x, |(lo, hi)| x.clamp(lo, hi));
+            for (st, series) in d.states.iter_mut().zip(&d.series) {
+                let before = st.value;
+                let (moved, arrivals) = match p {
+                    Process::Poisson { rate } => {
+                        st.intensity = step(rng, rate, st.intensity, dt).max(0.0);
+                        let n = poisson(rng, st.intensity * dt * level * factor);
+                        (n, Some(n))
+                    }
+                    _ => {
+                        st.value = clamp(step(rng, p, st.value, dt));
+                        (st.value, None)
+                    }
+                };
+                match m.kind {
+                    MetricKind::Gauge | MetricKind::UpDown => {
+                        let shown = match arrivals {
+                            Some(n) => n,
+                            None => moved * factor,
+                        };
+                        emit(d.metric, series, "", None, shown * (1.0 + shift));
+                    }
+                    MetricKind::Counter => {
+                        let inc = match arrivals {
+                            Some(n) => n,
+                            None => (moved - before).max(0.0) * factor,
+                        };
+                        st.total += inc * (1.0 + shift).max(0.0);
+                        emit(d.metric, series, "", None, st.total);
+                    }
+                    MetricKind::Histogram => {
+                        let n = match arrivals {
+                            Some(n) => n as u64,
+                            None => poisson(rng, m.rate * dt * level) as u64,
+                        };
+                        let centre = match arrivals {
+                            Some(_) => st.intensity,
+                            None => moved,
+                        };
+                        for _ in 0..n.min(100_000) {
+                            let obs = clamp(
+                                centre
+                                    * (1.0 + rng.random_range(-0.1..=0.1))
+                                    * factor
+                                    * (1.0 + shift),
+                            );
+                            st.sum += obs;
+                            st.count += 1;
+                            let b = m
+                                .buckets
+                                .iter()
+                                .position(|&x| obs <= x)
+                                .unwrap_or(m.buckets.len());
+                            if let Some(c) = st.buckets.get_mut(b) {
+                                *c += 1;
+                            }
+                        }
+                        let mut cumulative = 0;
+                        for (i, c) in st.buckets.iter().enumerate() {
+                            cumulative += c;
+                            emit(
+                                d.metric,
+                                series,
+                                "_bucket",
+                                Some(m.buckets.get(i).copied().unwrap_or(f64::INFINITY)),
+                                cumulative as f64,
+                            );
+                        }
+                        emit(d.metric, series, "_count", None, st.count as f64);
+                        emit(d.metric, series, "_sum", None, st.sum);
+                    }
+                }
+            }
+        }
+    }
+}

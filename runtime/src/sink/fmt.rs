@@ -1,0 +1,103 @@
+//! Fast, deterministic text formatting for sinks: hex ids, RFC 3339 UTC
+//! timestamps with microseconds, numbers without float noise, JSON strings.
+
+use std::fmt::Write;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends bytes as lowercase hex.
+pub fn hex(out: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+}
+
+/// Appends `2026-01-05T14:00:00.123456Z` for Unix nanoseconds.
+pub fn timestamp(out: &mut String, unix_ns: i64) {
+    let secs = unix_ns.div_euclid(1_000_000_000);
+    let micros = unix_ns.rem_euclid(1_000_000_000) / 1000;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = crate::time::civil_from_days(days);
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    );
+}
+
+/// Appends a number with at most six decimals, trailing zeros trimmed.
+pub fn number(out: &mut String, v: f64) {
+    if !v.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    if v == v.trunc() && v.abs() < 1e15 {
+        let _ = write!(out, "{}", v as i64);
+        return;
+    }
+    let start = out.len();
+    let _ = write!(out, "{v:.6}");
+    while out.ends_with('0') {
+        out.pop();
+    }
+    if out.ends_with('.') {
+        out.pop();
+    }
+    if &out[start..] == "-0" {
+        out.truncate(start);
+        out.push('0');
+    }
+}
+
+/// Appends a JSON string literal.
+pub fn string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// [`number`] into a new string.
+pub fn number_string(v: f64) -> String {
+    let mut s = String::new();
+    number(&mut s, v);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_stably() {
+        let mut s = String::new();
+        timestamp(&mut s, 1_767_621_600_123_456_789);
+        assert_eq!(s, "2026-01-05T14:00:00.123456Z");
+        s.clear();
+        number(&mut s, 0.1 + 0.2);
+        assert_eq!(s, "0.3");
+        s.clear();
+        number(&mut s, 42.0);
+        assert_eq!(s, "42");
+        s.clear();
+        string(&mut s, "a\"b\n");
+        assert_eq!(s, "\"a\\\"b\\n\"");
+        s.clear();
+        hex(&mut s, &[0, 255, 16]);
+        assert_eq!(s, "00ff10");
+    }
+}

@@ -1,0 +1,192 @@
+//! NDJSON fixtures in the layout of REFERENCE E: a directory with
+//! `metrics.ndjson`, `logs.ndjson`, `traces.ndjson` and `events.ndjson`, one
+//! JSON object per line, RFC 3339 UTC timestamps, exactly these fields:
+//!
+//! - metrics `{"timestamp","service","metric","value","unit"}`
+//! - logs `{"timestamp","service","level","message","trace_id"}`
+//! - traces `{"timestamp","trace_id","span_id","parent_span_id","service","operation","duration_ms","status"}`
+//! - events `{"timestamp","type","service","details","severity","version"}`
+//!
+//! Absent values (a root's parent, an uncorrelated log's trace) are `null`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::fmt;
+use super::{EventRecord, LogRecord, MetricPoint, Sink, SpanRecord};
+
+/// The four files of a fixture directory.
+pub const FILES: [&str; 4] = [
+    "metrics.ndjson",
+    "logs.ndjson",
+    "traces.ndjson",
+    "events.ndjson",
+];
+
+struct Out {
+    w: BufWriter<File>,
+    lines: u64,
+}
+
+/// Writes the four NDJSON files into a directory.
+pub struct NdjsonSink {
+    dir: PathBuf,
+    metrics: Out,
+    logs: Out,
+    traces: Out,
+    events: Out,
+    line: String,
+}
+
+fn open(dir: &Path, name: &str) -> io::Result<Out> {
+    let f = File::create(dir.join(name))
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display())))?;
+    Ok(Out {
+        w: BufWriter::with_capacity(1 << 20, f),
+        lines: 0,
+    })
+}
+
+impl NdjsonSink {
+    /// Creates `dir` (and parents) and the four files in it.
+    pub fn create(dir: &Path) -> io::Result<NdjsonSink> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+        Ok(NdjsonSink {
+            dir: dir.to_path_buf(),
+            metrics: open(dir, FILES[0])?,
+            logs: open(dir, FILES[1])?,
+            traces: open(dir, FILES[2])?,
+            events: open(dir, FILES[3])?,
+            line: String::with_capacity(512),
+        })
+    }
+
+    /// The directory written to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Lines written per file, in [`FILES`] order.
+    pub fn lines(&self) -> [u64; 4] {
+        [
+            self.metrics.lines,
+            self.logs.lines,
+            self.traces.lines,
+            self.events.lines,
+        ]
+    }
+}
+
+fn emit(out: &mut Out, line: &mut String) -> io::Result<()> {
+    line.push('\n');
+    out.w.write_all(line.as_bytes())?;
+    out.lines += 1;
+    line.clear();
+    Ok(())
+}
+
+impl Sink for NdjsonSink {
+    fn span(&mut self, s: &SpanRecord<'_>) -> io::Result<()> {
+        let l = &mut self.line;
+        l.push_str("{\"timestamp\":\"");
+        fmt::timestamp(l, s.start_ns);
+        l.push_str("\",\"trace_id\":\"");
+        fmt::hex(l, &s.trace_id);
+        l.push_str("\",\"span_id\":\"");
+        fmt::hex(l, &s.span_id);
+        match s.parent {
+            Some(p) => {
+                l.push_str("\",\"parent_span_id\":\"");
+                fmt::hex(l, &p);
+                l.push_str("\",\"service\":");
+            }
+            None => l.push_str("\",\"parent_span_id\":null,\"service\":"),
+        }
+        fmt::string(l, s.service);
+        l.push_str(",\"operation\":");
+        fmt::string(l, s.operation);
+        l.push_str(",\"duration_ms\":");
+        fmt::number(l, s.duration_ns as f64 / 1e6);
+        l.push_str(if s.error {
+            ",\"status\":\"error\"}"
+        } else {
+            ",\"status\":\"ok\"}"
+        });
+        emit(&mut self.traces, l)
+    }
+
+    fn log(&mut self, r: &LogRecord<'_>) -> io::Result<()> {
+        let l = &mut self.line;
+        l.push_str("{\"timestamp\":\"");
+        fmt::timestamp(l, r.time_ns);
+        l.push_str("\",\"service\":");
+        fmt::string(l, r.service);
+        l.push_str(",\"level\":");
+        fmt::string(l, r.level);
+        l.push_str(",\"message\":");
+        fmt::string(l, r.message);
+        match r.trace_id {
+            Some(t) => {
+                l.push_str(",\"trace_id\":\"");
+                fmt::hex(l, &t);
+                l.push_str("\"}");
+            }
+            None => l.push_str(",\"trace_id\":null}"),
+        }
+        emit(&mut self.logs, l)
+    }
+
+    fn metric(&mut self, m: &MetricPoint<'_>) -> io::Result<()> {
+        let l = &mut self.line;
+        l.push_str("{\"timestamp\":\"");
+        fmt::timestamp(l, m.time_ns);
+        l.push_str("\",\"service\":");
+        fmt::string(l, m.service);
+        l.push_str(",\"metric\":");
+        fmt::string(l, m.metric);
+        l.push_str(",\"value\":");
+        fmt::number(l, m.value);
+        l.push_str(",\"unit\":");
+        fmt::string(l, m.unit);
+        l.push('}');
+        emit(&mut self.metrics, l)
+    }
+
+    fn event(&mut self, e: &EventRecord<'_>) -> io::Result<()> {
+        let l = &mut self.line;
+        l.push_str("{\"timestamp\":\"");
+        fmt::timestamp(l, e.time_ns);
+        l.push_str("\",\"type\":");
+        fmt::string(l, e.kind);
+        l.push_str(",\"service\":");
+        match e.service {
+            Some(s) => fmt::string(l, s),
+            None => l.push_str("null"),
+        }
+        l.push_str(",\"details\":");
+        fmt::string(l, e.details);
+        l.push_str(",\"severity\":");
+        fmt::string(l, e.severity);
+        l.push_str(",\"version\":");
+        match e.version {
+            Some(v) => fmt::string(l, v),
+            None => l.push_str("null"),
+        }
+        l.push('}');
+        emit(&mut self.events, l)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        for o in [
+            &mut self.metrics,
+            &mut self.logs,
+            &mut self.traces,
+            &mut self.events,
+        ] {
+            o.w.flush()?;
+        }
+        Ok(())
+    }
+}

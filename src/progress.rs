@@ -1,0 +1,97 @@
+//! The progress bar (stderr, only when it is a terminal) and the final
+//! summary line of a run.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use tsim_runtime::sim::Summary;
+
+/// Draws a bar with ETA at most four times a second.
+pub struct Bar {
+    started: Instant,
+    last: Option<Instant>,
+    enabled: bool,
+}
+
+impl Bar {
+    /// A bar that draws only when stderr is a terminal.
+    pub fn new() -> Bar {
+        Bar {
+            started: Instant::now(),
+            last: None,
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Redraws for `done` of `total` simulated nanoseconds.
+    pub fn update(&mut self, done: u64, total: u64, sum: &Summary) {
+        if !self.enabled
+            || self
+                .last
+                .is_some_and(|l| l.elapsed() < Duration::from_millis(250))
+        {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let frac = if total == 0 {
+            1.0
+        } else {
+            done as f64 / total as f64
+        };
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta = if frac > 0.0 {
+            elapsed / frac - elapsed
+        } else {
+            0.0
+        };
+        let filled = (frac * 30.0) as usize;
+        let rate = sum.total() as f64 / elapsed.max(1e-9);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r[{}{}] {:5.1}%  ETA {:>6.1}s  {:>10.0} events/s ",
+            "#".repeat(filled),
+            ".".repeat(30 - filled),
+            frac * 100.0,
+            eta,
+            rate
+        );
+    }
+
+    /// Clears the bar.
+    pub fn finish(&mut self) {
+        if self.enabled && self.last.is_some() {
+            let _ = write!(std::io::stderr().lock(), "\r{:70}\r", "");
+        }
+    }
+}
+
+fn span(ns: u64) -> String {
+    let mut rest = ns / 1_000_000_000;
+    if rest == 0 {
+        return format!("{}ms", ns / 1_000_000);
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+/// The one-line summary of a run.
+pub fn summary(sum: &Summary) -> String {
+    let secs = sum.wall.as_secs_f64();
+    format!(
+        "{} spans, {} logs, {} metric points, {} events; {} simulated in {:.2}s ({:.0} events/s)",
+        sum.spans,
+        sum.logs,
+        sum.metrics,
+        sum.events,
+        span(sum.simulated_ns),
+        secs,
+        sum.total() as f64 / secs.max(1e-9)
+    )
+}
