@@ -29,6 +29,27 @@ pub fn tsim_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Every file under `dir`, recursively, sorted.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Renders every diagnostic of an outcome as a terminal would show it.
 pub fn render(out: &Outcome) -> String {
     let handler =

@@ -4,6 +4,7 @@
 //! Honeycomb and Prometheus sinks slot in beside it.
 
 pub mod fmt;
+pub mod memory;
 pub mod ndjson;
 
 use std::io;
