@@ -10,8 +10,9 @@ use tsim_compiler::{check_file, Options, Outcome, Record, Report, Severity};
 /// tsim: a declarative scenario language for synthetic telemetry.
 ///
 /// Write services, call topology, traffic, metrics, logs and a timeline of
-/// incidents in a `.tsim` file; tsim checks it, compiles it to a pack and
-/// replays it to OTLP, Honeycomb, Prometheus or NDJSON fixtures.
+/// incidents in a `.tsim` file; tsim checks it, compiles it to a
+/// deterministic pack and simulates it into NDJSON fixtures (OTLP, Honeycomb
+/// and Prometheus sinks are next).
 #[derive(Parser, Debug)]
 #[command(name = "tsim", version, about, long_about)]
 struct Cli {
@@ -32,6 +33,22 @@ struct CompileFlags {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Check scenario files: syntax, names, units, ranges, call cycles, timeline.
+    ///
+    /// Exit status: 0 when every file is clean (warnings allowed), 1 when any
+    /// file has errors, 2 on usage errors.
+    Check {
+        /// The `.tsim` files to check, each with its imports; a directory
+        /// means every `.tsim` file under it.
+        #[arg(required = true, value_name = "PATH")]
+        files: Vec<PathBuf>,
+        /// Override a `param`: `--set rate=500/s` (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+        set: Vec<(String, String)>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Compile a scenario to a pack: a deterministic, versioned binary of
     /// pre-sampled traces, metric series, log templates, events and the
     /// timeline program.
@@ -97,22 +114,6 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
-    },
-    /// Check scenario files: syntax, names, units, ranges, call cycles, timeline.
-    ///
-    /// Exit status: 0 when every file is clean (warnings allowed), 1 when any
-    /// file has errors, 2 on usage errors.
-    Check {
-        /// The `.tsim` files to check, each with its imports; a directory
-        /// means every `.tsim` file under it.
-        #[arg(required = true, value_name = "PATH")]
-        files: Vec<PathBuf>,
-        /// Override a `param`: `--set rate=500/s` (repeatable).
-        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
-        set: Vec<(String, String)>,
-        /// How to print diagnostics.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
     },
 }
 

@@ -152,3 +152,75 @@ fn help_describes_check() {
         assert!(check.contains(flag), "check --help lacks {flag}");
     }
 }
+
+#[test]
+fn compile_then_inspect_round_trips_and_bad_packs_fail_in_one_line() {
+    let dir = std::env::temp_dir().join(format!("tsim-cli-pack-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pack = dir.join("hello.pack");
+    let out = tsim(&[
+        "compile",
+        "examples/hello.tsim",
+        "-o",
+        &pack.to_string_lossy(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = tsim(&["inspect", &pack.to_string_lossy()]);
+    assert_eq!(code(&text), 0);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("pack \"hello\": format"));
+    let json = tsim(&["inspect", "--format", "json", &pack.to_string_lossy()]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("inspect JSON");
+    assert_eq!(v["name"], "hello");
+    let mut bytes = std::fs::read(&pack).expect("pack");
+    bytes.truncate(bytes.len() / 2);
+    let bad = dir.join("bad.pack");
+    std::fs::write(&bad, &bytes).expect("write");
+    let out = tsim(&["inspect", &bad.to_string_lossy()]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("bad.pack"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn compile_refuses_a_scenario_with_errors() {
+    let out = tsim(&[
+        "compile",
+        "tests/invalid/call_cycle.tsim",
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tsim::call_cycle"));
+}
+
+#[test]
+fn run_rejects_bad_sinks_and_starts_as_usage_errors() {
+    assert_eq!(
+        code(&tsim(&["run", "examples/hello.tsim", "--to", "kafka:x"])),
+        2
+    );
+    let out = tsim(&[
+        "run",
+        "examples/hello.tsim",
+        "--to",
+        "null",
+        "--start",
+        "yesterday",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
+    let ok = tsim(&[
+        "run",
+        "examples/hello.tsim",
+        "--to",
+        "null",
+        "--start",
+        "now-1d",
+        "--duration",
+        "1m",
+    ]);
+    assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("1m simulated"));
+}
