@@ -10,23 +10,10 @@ use tsim_compiler::{Outcome, Report};
 
 /// Every `.tsim` file under `dir`, recursively, sorted.
 pub fn tsim_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "tsim") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    walk(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "tsim"))
+        .collect()
 }
 
 /// Every file under `dir`, recursively, sorted.

@@ -16,7 +16,7 @@ use rand_distr::{Distribution, Normal, Poisson};
 use rand_pcg::Pcg64;
 use tsim_pack::{MetricKind, MetricSource, Pack, Process};
 
-use super::series::{row_labels, Emit, Series};
+use super::series::{histogram, row_labels, Emit, Series};
 
 /// State of one series.
 #[derive(Clone, Debug)]
@@ -187,19 +187,15 @@ impl Processes {
                                 *c += 1;
                             }
                         }
-                        let mut cumulative = 0;
-                        for (i, c) in st.buckets.iter().enumerate() {
-                            cumulative += c;
-                            emit(
-                                d.metric,
-                                series,
-                                "_bucket",
-                                Some(m.buckets.get(i).copied().unwrap_or(f64::INFINITY)),
-                                cumulative as f64,
-                            );
-                        }
-                        emit(d.metric, series, "_count", None, st.count as f64);
-                        emit(d.metric, series, "_sum", None, st.sum);
+                        histogram(
+                            emit,
+                            d.metric,
+                            series,
+                            &m.buckets,
+                            &st.buckets,
+                            st.count,
+                            st.sum,
+                        );
                     }
                 }
             }

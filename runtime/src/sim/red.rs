@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKind, NONE};
 
-use super::series::{row_labels, Emit, Series};
+use super::series::{histogram, row_labels, Emit, Series};
 
 /// Accumulators of one row.
 #[derive(Clone, Default)]
@@ -210,19 +210,15 @@ impl Red {
                         emit(d.metric, series, "", None, v);
                     }
                     MetricKind::Histogram => {
-                        let mut cumulative = 0;
-                        for (i, c) in row.buckets.iter().enumerate() {
-                            cumulative += c;
-                            emit(
-                                d.metric,
-                                series,
-                                "_bucket",
-                                Some(m.buckets.get(i).copied().unwrap_or(f64::INFINITY)),
-                                cumulative as f64,
-                            );
-                        }
-                        emit(d.metric, series, "_count", None, row.total_count as f64);
-                        emit(d.metric, series, "_sum", None, row.sum);
+                        histogram(
+                            emit,
+                            d.metric,
+                            series,
+                            &m.buckets,
+                            &row.buckets,
+                            row.total_count,
+                            row.sum,
+                        );
                     }
                 }
                 row.count = 0;

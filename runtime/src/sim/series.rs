@@ -46,6 +46,32 @@ impl Series {
     }
 }
 
+/// Emits a histogram as cumulative `_bucket{le=..}` points (the last bucket
+/// is `+Inf`), then `_count` and `_sum`.
+pub fn histogram(
+    emit: &mut Emit<'_>,
+    metric: usize,
+    series: &Series,
+    bounds: &[f64],
+    counts: &[u64],
+    count: u64,
+    sum: f64,
+) {
+    let mut cumulative = 0;
+    for (i, c) in counts.iter().enumerate() {
+        cumulative += c;
+        emit(
+            metric,
+            series,
+            "_bucket",
+            Some(bounds.get(i).copied().unwrap_or(f64::INFINITY)),
+            cumulative as f64,
+        );
+    }
+    emit(metric, series, "_count", None, count as f64);
+    emit(metric, series, "_sum", None, sum);
+}
+
 /// The series of metric `m` over `set`.
 pub fn row_labels(pack: &Pack, m: &MetricDef, set: &SeriesSet, scenario: &str) -> Vec<Series> {
     let name = pack
