@@ -163,7 +163,7 @@ kinds! {
     /// `"user-{n:0x}"`: a pattern that cannot be expanded.
     BadPattern { reason: String } => "bad_pattern",
     /// `timezone "Mars/Olympus"`.
-    BadTimezone { name: String } => "bad_timezone",
+    BadTimezone { name: String, suggestion: Option<String> } => "bad_timezone",
     /// `a.tsim` imports `b.tsim` imports `a.tsim`.
     ImportCycle { chain: String } => "import_cycle",
     /// `import "nope.tsim"`.

@@ -85,7 +85,7 @@ impl Kind {
                 format!("`{action}` does not take `{property}`")
             }
             BadPattern { reason } => format!("invalid pattern: {reason}"),
-            BadTimezone { name } => format!("unknown time zone `{name}`"),
+            BadTimezone { name, .. } => format!("unknown time zone `{name}`"),
             ImportCycle { chain } => format!("imports form a cycle: {chain}"),
             MissingFile { path, reason } => format!("cannot read `{path}`: {reason}"),
             EmptyService { name } => format!("service `{name}` has no endpoints"),
@@ -192,7 +192,8 @@ impl Kind {
             BadPattern { .. } => {
                 Some("placeholders are `{n}`, `{n:05}`, `{hex:16}` and `{uuid}`".into())
             }
-            BadTimezone { .. } => Some(
+            BadTimezone { suggestion, .. } => or_hint(
+                suggestion,
                 "use an IANA name such as \"America/New_York\", \"UTC\", or an offset such as \"+02:00\""
                     .into(),
             ),

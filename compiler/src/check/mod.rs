@@ -285,7 +285,11 @@ impl Checker<'_> {
                 if valid_timezone(&name) {
                     out.timezone = name;
                 } else {
-                    self.v.error(Kind::BadTimezone { name }, v.span);
+                    let names: Vec<String> =
+                        jiff::tz::db().available().map(|n| n.to_string()).collect();
+                    let suggestion =
+                        crate::suggest::closest(&name, names.iter().map(String::as_str));
+                    self.v.error(Kind::BadTimezone { name, suggestion }, v.span);
                 }
             }
         }
@@ -398,8 +402,8 @@ impl Checker<'_> {
     }
 }
 
-/// Accepts IANA-style names (`Area/Location`), `UTC`/`GMT`, and fixed
-/// offsets such as `+02:00`. The runtime resolves the zone's rules.
+/// Accepts `UTC`/`GMT`, fixed offsets such as `+02:00`, and names in the
+/// IANA time-zone database bundled with jiff (the one the runtime uses).
 fn valid_timezone(name: &str) -> bool {
     if matches!(name, "UTC" | "GMT" | "Etc/UTC") {
         return true;
@@ -407,28 +411,5 @@ fn valid_timezone(name: &str) -> bool {
     if let Some(rest) = name.strip_prefix(['+', '-']) {
         return rest.len() == 5 && crate::syntax::parse_offset(rest).is_some();
     }
-    const AREAS: &[&str] = &[
-        "Africa",
-        "America",
-        "Antarctica",
-        "Arctic",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-        "Etc",
-    ];
-    let mut parts = name.split('/');
-    let area = parts.next().unwrap_or("");
-    let rest: Vec<&str> = parts.collect();
-    AREAS.contains(&area)
-        && !rest.is_empty()
-        && rest.iter().all(|p| {
-            !p.is_empty()
-                && p.starts_with(|c: char| c.is_ascii_uppercase())
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-        })
+    jiff::tz::TimeZone::get(name).is_ok()
 }
