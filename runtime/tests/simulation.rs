@@ -177,10 +177,13 @@ fn brownian_increments_match_drift_and_volatility() {
 fn traces_logs_counters_and_histograms_are_well_formed() {
     let src =
         std::fs::read_to_string("../scenarios/checkout.tsim").expect("the stock checkout scenario");
-    let mut p = pack(&src);
-    p.meta.duration_ns = 600_000_000_000;
+    // At a lower rate, through its outage (30m), degradation ramp (50m) and
+    // failed deployment (1h10m).
+    let mut p = pack(&src.replace("rate 200/s", "rate 5/s"));
+    p.meta.duration_ns = 80 * 60_000_000_000;
     let (sink, sum) = run(&p, MONDAY);
-    assert!(sum.spans > 10_000);
+    assert!(sum.spans > 100_000);
+    assert_eq!(sum.incidents.len(), 3);
     let mut by_id: HashMap<([u8; 16], [u8; 8]), &tsim_runtime::sink::memory::Span> = HashMap::new();
     for s in &sink.spans {
         assert!(

@@ -76,6 +76,50 @@ fn inject(
     inst.status_code = Some(pick(rng, &f.codes).unwrap_or(500));
 }
 
+/// Moves spans so that delays flow downstream: a span that got slower
+/// (itself or through its children) pushes back the siblings that ran after
+/// it in the template and lengthens its parent; siblings that overlapped it
+/// (parallel steps) keep their shared start.
+fn relayout(tpl: &TraceTemplate, out: &mut [Instance]) {
+    let n = tpl.spans.len();
+    let parent = |i: usize| Some(tpl.spans[i].parent as usize).filter(|&p| p < i);
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 1..n {
+        if let Some(p) = parent(i) {
+            children[p].push(i);
+        }
+    }
+    // For each span: how much its children push its end (`push`), and how
+    // much later its whole subtree ends than in the template (`delay`).
+    let mut push = vec![0u64; n];
+    let mut delay = vec![0u64; n];
+    let mut offset = vec![0u64; n];
+    for i in (0..n).rev() {
+        let mut acc = 0u64;
+        let mut prev: Option<usize> = None;
+        for &c in &children[i] {
+            let t = &tpl.spans[c];
+            offset[c] = match prev {
+                Some(p) if t.start_ns >= tpl.spans[p].start_ns + tpl.spans[p].duration_ns => acc,
+                Some(p) => offset[p],
+                None => 0,
+            };
+            acc = acc.max(offset[c] + delay[c]);
+            prev = Some(c);
+        }
+        push[i] = acc;
+        delay[i] = out[i].duration_ns.saturating_sub(tpl.spans[i].duration_ns) + acc;
+    }
+    let mut shift = vec![0u64; n];
+    for i in 0..n {
+        if let Some(p) = parent(i) {
+            shift[i] = shift[p] + offset[i];
+        }
+        out[i].start_ns += shift[i];
+        out[i].duration_ns += push[i];
+    }
+}
+
 /// Instantiates `tpl` arriving at `arrival_ns` (from the run's start).
 pub fn instantiate(
     rng: &mut Pcg64,
@@ -87,7 +131,6 @@ pub fn instantiate(
 ) {
     out.clear();
     let n = tpl.spans.len();
-    let mut ends: Vec<u64> = Vec::with_capacity(n);
     for s in &tpl.spans {
         let target = match s.kind {
             SpanKind::Server | SpanKind::Consumer => s.resource,
@@ -132,7 +175,6 @@ pub fn instantiate(
                 }
             }
         }
-        ends.push(inst.start_ns + inst.duration_ns);
         out.push(inst);
     }
     // Faults aimed at everything are scattered, handled errors: each server
@@ -148,6 +190,8 @@ pub fn instantiate(
             }
         }
     }
+    relayout(tpl, out);
+    let mut ends: Vec<u64> = out.iter().map(|i| i.start_ns + i.duration_ns).collect();
     for i in (1..n).rev() {
         let p = tpl.spans[i].parent as usize;
         if p >= i {
@@ -168,5 +212,94 @@ pub fn instantiate(
     }
     for (inst, end) in out.iter_mut().zip(ends) {
         inst.duration_ns = end - inst.start_ns;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use std::collections::BTreeMap;
+    use tsim_pack::{Pack, Resource, ResourceKind, SpanTemplate, Status, TraceTemplate, NONE};
+
+    use super::*;
+    use crate::timeline::Fault;
+
+    fn span(parent: u32, resource: u32, start_ms: u64, dur_ms: u64) -> SpanTemplate {
+        SpanTemplate {
+            parent,
+            resource,
+            peer: NONE,
+            name: 0,
+            kind: SpanKind::Server,
+            start_ns: start_ms * 1_000_000,
+            duration_ns: dur_ms * 1_000_000,
+            status: Status::Unset,
+            attrs: 0,
+        }
+    }
+
+    fn layout(spans: Vec<SpanTemplate>) -> Vec<(u64, u64)> {
+        let mut pack = Pack::default();
+        let service = Resource {
+            kind: ResourceKind::Service,
+            name: 0,
+            version: 0,
+            instances: 1,
+            attrs: 0,
+        };
+        pack.resources = vec![service; 3];
+        let tpl = TraceTemplate {
+            resource: 0,
+            endpoint: 0,
+            weight: 1.0,
+            spans,
+        };
+        let mut faults = vec![
+            Fault {
+                latency: 1.0,
+                ..Fault::default()
+            };
+            3
+        ];
+        faults[1].latency = 2.0;
+        let state = State {
+            traffic: 1.0,
+            resource_traffic: vec![1.0; 3],
+            faults,
+            global: Fault {
+                latency: 1.0,
+                ..Fault::default()
+            },
+            anomalies: BTreeMap::new(),
+            active: Vec::new(),
+        };
+        let mut out = Vec::new();
+        let mut rng = Pcg64::seed_from_u64(1);
+        instantiate(&mut rng, &pack, &tpl, 0, &state, &mut out);
+        out.iter()
+            .map(|i| (i.start_ns / 1_000_000, i.duration_ns / 1_000_000))
+            .collect()
+    }
+
+    #[test]
+    fn a_slower_step_pushes_back_the_steps_after_it() {
+        // root 0..100 on resource 0; A 10..30 on resource 1 (twice as slow); B 40..60 after it.
+        let got = layout(vec![
+            span(NONE, 0, 0, 100),
+            span(0, 1, 10, 20),
+            span(0, 2, 40, 20),
+        ]);
+        assert_eq!(got, vec![(0, 120), (10, 40), (60, 20)]);
+    }
+
+    #[test]
+    fn parallel_steps_keep_their_shared_start() {
+        // A 10..30 (slowed to 10..50) and B 10..40 overlap: B does not move; the root grows.
+        let got = layout(vec![
+            span(NONE, 0, 0, 100),
+            span(0, 1, 10, 20),
+            span(0, 2, 10, 30),
+        ]);
+        assert_eq!(got, vec![(0, 120), (10, 40), (10, 30)]);
     }
 }
