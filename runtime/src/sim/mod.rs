@@ -129,6 +129,11 @@ pub fn run(
     let duration = opts.duration_ns.unwrap_or(pack.meta.duration_ns);
     let tick = pack.meta.tick_ns.max(1_000_000);
     let mut red = red::Red::new(pack, scenario);
+    let status_attr = pack
+        .strings
+        .iter()
+        .position(|x| x == "http.response.status_code")
+        .map(|i| i as u32);
     let mut procs = process::Processes::new(pack, scenario);
     let access = pack.logs.span_rules.iter().find(|r| !r.errors_only);
     let error_rule = pack.logs.span_rules.iter().find(|r| r.errors_only);
@@ -207,14 +212,26 @@ pub fn run(
                 if let Some(b) = inst.block {
                     touched[b].insert(t.resource);
                 }
+                let code = inst.status_code.map(i64::from).or_else(|| {
+                    let attrs = pack.attr_sets.get(t.attrs as usize)?;
+                    attrs
+                        .iter()
+                        .find(|a| Some(a.key) == status_attr)
+                        .and_then(|a| match a.value {
+                            tsim_pack::AttrValue::Int(c) => Some(c),
+                            _ => None,
+                        })
+                });
+                let status = red::status_key(code, inst.error);
                 red.observe(
                     pack,
                     t.kind,
                     t.resource,
                     t.peer,
-                    s(t.name),
+                    t.name,
                     inst.duration_ns,
                     inst.error,
+                    status,
                     &inst.span_id,
                 );
                 let server = matches!(t.kind, SpanKind::Server | SpanKind::Consumer);

@@ -3,19 +3,23 @@
 //! series row (service, endpoint or instance) and tick:
 //!
 //! - counters: cumulative requests, or failed requests when the metric's
-//!   name mentions errors or failures;
+//!   name mentions errors or failures, per row and `status`;
 //! - gauges: the error percentage (names with "error") or requests per
-//!   second;
+//!   second, per row;
 //! - histograms: cumulative `_bucket{le=..}`, `_count` and `_sum` of
-//!   durations in the metric's unit (`ms` or seconds).
+//!   durations in the metric's unit (`ms` or seconds), per row and `status`.
+//!
+//! `status` is the HTTP status code when the span has one, else `OK` or
+//! `ERROR`. Rows are found through indices built once, so counting a span
+//! allocates nothing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKind, NONE};
 
 use super::series::{histogram, row_labels, Emit, Series};
 
-/// Accumulators of one row.
+/// Accumulators of one series.
 #[derive(Clone, Default)]
 struct Row {
     count: u64,
@@ -26,24 +30,42 @@ struct Row {
     buckets: Vec<u64>,
 }
 
+/// A status code as a sortable key: HTTP codes as they are, `OK` 1, `ERROR` 2.
+pub fn status_key(code: Option<i64>, error: bool) -> u32 {
+    match code {
+        Some(c) if (100..600).contains(&c) => c as u32,
+        _ => 1 + u32::from(error),
+    }
+}
+
+fn status_text(key: u32) -> String {
+    match key {
+        1 => "OK".into(),
+        2 => "ERROR".into(),
+        c => c.to_string(),
+    }
+}
+
 /// One derived metric.
-pub struct Derived {
+struct Derived {
     metric: usize,
     of: u32,
     of_backend: bool,
+    /// (resource, endpoint name, instance) -> row; NONE where the set has no such key.
+    index: HashMap<(u32, u32, u32), usize>,
+    keys: (bool, bool, bool),
+    series: Vec<Series>,
+    /// Per-row accumulators (gauges).
     rows: Vec<Row>,
-    index: HashMap<(String, String, String), usize>,
-    keys: (Option<usize>, Option<usize>, Option<usize>),
-    /// Display names and services per row.
-    pub series: Vec<Series>,
+    /// Per (row, status) accumulators and their series (counters, histograms).
+    by_status: BTreeMap<(usize, u32), (Series, Row)>,
     errors_only: bool,
     millis: bool,
 }
 
 /// All derived metrics of a pack.
 pub struct Red {
-    /// The metrics.
-    pub metrics: Vec<Derived>,
+    metrics: Vec<Derived>,
 }
 
 fn text(pack: &Pack, v: &AttrValue) -> String {
@@ -58,6 +80,26 @@ fn text(pack: &Pack, v: &AttrValue) -> String {
 impl Red {
     /// Sets up every `from spans` metric.
     pub fn new(pack: &Pack, scenario: &str) -> Red {
+        let string_id: HashMap<&str, u32> = pack
+            .strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i as u32))
+            .collect();
+        let resource_id: HashMap<String, u32> = pack
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    pack.strings
+                        .get(r.name as usize)
+                        .cloned()
+                        .unwrap_or_default(),
+                    i as u32,
+                )
+            })
+            .collect();
         let mut metrics = Vec::new();
         for (mi, m) in pack.metrics.iter().enumerate() {
             let MetricSource::Spans { of } = m.source else {
@@ -71,24 +113,36 @@ impl Red {
                     .iter()
                     .position(|k| pack.strings.get(*k as usize).is_some_and(|s| s == name))
             };
-            let keys = (
+            let (ks, ke, ki) = (
                 key_of("service.name"),
                 key_of("endpoint"),
                 key_of("service.instance.id"),
             );
             let mut index = HashMap::new();
             for (r, row) in set.rows.iter().enumerate() {
-                let get = |k: Option<usize>| {
-                    k.and_then(|i| row.get(i))
-                        .map(|v| text(pack, v))
-                        .unwrap_or_default()
+                let get = |k: Option<usize>| k.and_then(|i| row.get(i)).map(|v| text(pack, v));
+                let service = get(ks);
+                let resource = service
+                    .as_ref()
+                    .and_then(|s| resource_id.get(s).copied())
+                    .unwrap_or(NONE);
+                let endpoint = get(ke)
+                    .and_then(|e| string_id.get(e.as_str()).copied())
+                    .unwrap_or(NONE);
+                let instance = match (get(ki), &service) {
+                    (Some(id), Some(s)) => id
+                        .strip_prefix(&format!("{s}-"))
+                        .and_then(|k| k.parse().ok())
+                        .unwrap_or(NONE),
+                    _ => NONE,
                 };
-                index
-                    .entry((get(keys.0), get(keys.1), get(keys.2)))
-                    .or_insert(r);
+                index.entry((resource, endpoint, instance)).or_insert(r);
             }
-            let name = pack.strings.get(m.name as usize).map_or("", String::as_str);
-            let lower = name.to_ascii_lowercase();
+            let name = pack
+                .strings
+                .get(m.name as usize)
+                .map_or("", String::as_str)
+                .to_ascii_lowercase();
             let unit = pack.strings.get(m.unit as usize).map_or("", String::as_str);
             let buckets = m.buckets.len() + 1;
             metrics.push(Derived {
@@ -99,6 +153,8 @@ impl Red {
                         .resources
                         .get(of as usize)
                         .is_some_and(|r| r.kind != ResourceKind::Service),
+                index,
+                keys: (ks.is_some(), ke.is_some(), ki.is_some()),
                 rows: vec![
                     Row {
                         buckets: vec![0; buckets],
@@ -106,10 +162,9 @@ impl Red {
                     };
                     set.rows.len()
                 ],
-                index,
-                keys,
                 series: row_labels(pack, m, set, scenario),
-                errors_only: lower.contains("error") || lower.contains("fail"),
+                by_status: BTreeMap::new(),
+                errors_only: name.contains("error") || name.contains("fail"),
                 millis: unit == "ms",
             });
         }
@@ -124,9 +179,10 @@ impl Red {
         kind: SpanKind,
         resource: u32,
         peer: u32,
-        name: &str,
+        name: u32,
         duration_ns: u64,
         error: bool,
+        status: u32,
         span_id: &[u8; 8],
     ) {
         let server = matches!(kind, SpanKind::Server | SpanKind::Consumer);
@@ -139,65 +195,65 @@ impl Red {
             if !applies {
                 continue;
             }
-            let Some(res) = pack.resources.get(owner as usize) else {
-                continue;
-            };
-            let service = pack
-                .strings
-                .get(res.name as usize)
-                .map_or("", String::as_str);
-            let instance = if d.keys.2.is_some() {
-                let k = u64::from_le_bytes(*span_id) % u64::from(res.instances.max(1));
-                format!("{service}-{k}")
+            let instance = if d.keys.2 {
+                let n = pack
+                    .resources
+                    .get(owner as usize)
+                    .map_or(1, |r| r.instances.max(1));
+                (u64::from_le_bytes(*span_id) % u64::from(n)) as u32
             } else {
-                String::new()
+                NONE
             };
             let key = (
-                if d.keys.0.is_some() {
-                    service.to_string()
-                } else {
-                    String::new()
-                },
-                if d.keys.1.is_some() {
-                    name.to_string()
-                } else {
-                    String::new()
-                },
+                if d.keys.0 { owner } else { NONE },
+                if d.keys.1 { name } else { NONE },
                 instance,
             );
             let Some(&r) = d.index.get(&key) else {
                 continue;
             };
-            let row = &mut d.rows[r];
-            row.count += 1;
-            row.errors += u64::from(error);
             let v = duration_ns as f64 / if d.millis { 1e6 } else { 1e9 };
-            row.sum += v;
             let bounds = &pack.metrics[d.metric].buckets;
             let b = bounds.iter().position(|&x| v <= x).unwrap_or(bounds.len());
-            if let Some(c) = row.buckets.get_mut(b) {
-                *c += 1;
+            let count_into = |row: &mut Row| {
+                row.count += 1;
+                row.errors += u64::from(error);
+                row.sum += v;
+                if let Some(c) = row.buckets.get_mut(b) {
+                    *c += 1;
+                }
+            };
+            match pack.metrics[d.metric].kind {
+                MetricKind::Gauge | MetricKind::UpDown => count_into(&mut d.rows[r]),
+                _ => {
+                    let entry = d.by_status.entry((r, status)).or_insert_with(|| {
+                        let mut s = d.series[r].clone();
+                        if !s.labels.is_empty() {
+                            s.labels.push(',');
+                        }
+                        s.labels
+                            .push_str(&format!("status=\"{}\"", status_text(status)));
+                        (
+                            s,
+                            Row {
+                                buckets: vec![0; bounds.len() + 1],
+                                ..Row::default()
+                            },
+                        )
+                    });
+                    count_into(&mut entry.1);
+                }
             }
         }
     }
 
-    /// Emits this tick's points through `emit(metric, series, name_suffix, le, value)` and resets per-tick counts.
+    /// Emits this tick's points and resets per-tick counts.
     pub fn flush(&mut self, pack: &Pack, dt: f64, emit: &mut Emit<'_>) {
         for d in &mut self.metrics {
             let m = &pack.metrics[d.metric];
-            for (row, series) in d.rows.iter_mut().zip(&d.series) {
-                row.total_count += row.count;
-                row.total_errors += row.errors;
-                match m.kind {
-                    MetricKind::Counter => {
-                        let v = if d.errors_only {
-                            row.total_errors
-                        } else {
-                            row.total_count
-                        };
-                        emit(d.metric, series, "", None, v as f64);
-                    }
-                    MetricKind::Gauge | MetricKind::UpDown => {
+            match m.kind {
+                MetricKind::Gauge | MetricKind::UpDown => {
+                    for (row, series) in d.rows.iter_mut().zip(&d.series) {
                         let v = if d.errors_only {
                             if row.count == 0 {
                                 0.0
@@ -208,21 +264,38 @@ impl Red {
                             row.count as f64 / dt.max(1e-9)
                         };
                         emit(d.metric, series, "", None, v);
-                    }
-                    MetricKind::Histogram => {
-                        histogram(
-                            emit,
-                            d.metric,
-                            series,
-                            &m.buckets,
-                            &row.buckets,
-                            row.total_count,
-                            row.sum,
-                        );
+                        row.count = 0;
+                        row.errors = 0;
                     }
                 }
-                row.count = 0;
-                row.errors = 0;
+                MetricKind::Counter | MetricKind::Histogram => {
+                    for (series, row) in d.by_status.values_mut() {
+                        row.total_count += row.count;
+                        row.total_errors += row.errors;
+                        if m.kind == MetricKind::Counter {
+                            let v = if d.errors_only {
+                                row.total_errors
+                            } else {
+                                row.total_count
+                            };
+                            if !d.errors_only || row.total_errors > 0 {
+                                emit(d.metric, series, "", None, v as f64);
+                            }
+                        } else {
+                            histogram(
+                                emit,
+                                d.metric,
+                                series,
+                                &m.buckets,
+                                &row.buckets,
+                                row.total_count,
+                                row.sum,
+                            );
+                        }
+                        row.count = 0;
+                        row.errors = 0;
+                    }
+                }
             }
         }
     }
