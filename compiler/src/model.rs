@@ -342,42 +342,9 @@ pub struct Backend {
     pub attributes: Vec<Attr>,
 }
 
-/// A stochastic process driving a metric.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub enum Process {
-    /// A constant plus Gaussian noise.
-    Constant {
-        /// Level.
-        value: f64,
-        /// Noise standard deviation.
-        noise: f64,
-    },
-    /// `v += drift*dt + N(0, volatility*sqrt(dt))`.
-    Brownian {
-        /// Initial value.
-        start: f64,
-        /// Drift per second.
-        drift: f64,
-        /// Volatility per sqrt(second).
-        volatility: f64,
-    },
-    /// Ornstein-Uhlenbeck: pulled back to `mean` at `speed`.
-    MeanRevert {
-        /// Initial value.
-        start: f64,
-        /// Long-run level.
-        mean: f64,
-        /// Pull per second.
-        speed: f64,
-        /// Volatility per sqrt(second).
-        volatility: f64,
-    },
-    /// Poisson arrivals counted; the intensity may itself be a process.
-    Poisson {
-        /// Arrivals per second.
-        rate: Box<Process>,
-    },
-}
+/// A stochastic process driving a metric: the pack's own type, so the
+/// model and the pack cannot drift apart.
+pub use tsim_pack::Process;
 
 /// Where a metric's values come from.
 #[derive(Clone, Debug, Serialize, PartialEq)]

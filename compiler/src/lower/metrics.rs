@@ -11,7 +11,7 @@ use tsim_pack::{AttrValue, MetricDef, MetricKind, MetricSource, Process, SeriesS
 
 use super::sample::{self, Sampled};
 use super::{resource_index, Builder};
-use crate::model::{self, Attr, Family, Generator, Metric, MetricSource as Src, Model};
+use crate::model::{Attr, Family, Generator, Metric, MetricSource as Src, Model};
 
 /// The most series one metric may have.
 const MAX_SERIES: usize = 1_000_000;
@@ -24,38 +24,6 @@ fn kind(k: &str) -> MetricKind {
         "updown" => MetricKind::UpDown,
         "histogram" => MetricKind::Histogram,
         _ => MetricKind::Gauge,
-    }
-}
-
-fn process(p: &model::Process) -> Process {
-    match p {
-        model::Process::Constant { value, noise } => Process::Constant {
-            value: *value,
-            noise: *noise,
-        },
-        model::Process::Brownian {
-            start,
-            drift,
-            volatility,
-        } => Process::Brownian {
-            start: *start,
-            drift: *drift,
-            volatility: *volatility,
-        },
-        model::Process::MeanRevert {
-            start,
-            mean,
-            speed,
-            volatility,
-        } => Process::MeanRevert {
-            start: *start,
-            mean: *mean,
-            speed: *speed,
-            volatility: *volatility,
-        },
-        model::Process::Poisson { rate } => Process::Poisson {
-            rate: Box::new(process(rate)),
-        },
     }
 }
 
@@ -195,7 +163,7 @@ fn declared(b: &mut Builder, model: &Model, m: &Metric) {
                 .and_then(|n| resource_index(model, n))
                 .unwrap_or(NONE),
         },
-        Src::Process { process: p, .. } => MetricSource::Process(process(p)),
+        Src::Process { process: p, .. } => MetricSource::Process(p.clone()),
     };
     let within = match &m.source {
         Src::Process { within, .. } => *within,
