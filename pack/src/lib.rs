@@ -48,6 +48,7 @@ mod crc;
 mod error;
 pub mod program;
 mod read;
+pub mod template;
 mod types;
 mod validate;
 mod wire;

@@ -20,20 +20,15 @@ fn text(rng: &mut rand_pcg::Pcg64, g: &Generator) -> String {
 /// Fills `{name}` placeholders from `attrs`, leaving unknown ones as written.
 fn fill(template: &str, attrs: &[(String, Sampled)]) -> String {
     let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let name = &rest[open + 1..open + close];
+    tsim_pack::template::fill_placeholders(template, &mut out, |name, out| {
         match attrs.iter().find(|(k, _)| k == name) {
-            Some((_, v)) => out.push_str(&v.text()),
-            None => out.push_str(&rest[open..=open + close]),
+            Some((_, v)) => {
+                out.push_str(&v.text());
+                true
+            }
+            None => false,
         }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
+    });
     out
 }
 

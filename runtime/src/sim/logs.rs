@@ -41,13 +41,7 @@ pub fn fill(pack: &Pack, template: &str, f: &SpanFacts<'_>, out: &mut String) {
         .get(f.attrs as usize)
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let name = &rest[open + 1..open + close];
+    tsim_pack::template::fill_placeholders(template, out, |name, out| {
         match name {
             "duration_ms" => {
                 fmt::number(out, (f.duration_ns as f64 / 1e6 * 1000.0).round() / 1000.0)
@@ -67,10 +61,9 @@ pub fn fill(pack: &Pack, template: &str, f: &SpanFacts<'_>, out: &mut String) {
             {
                 Some(a) => value(pack, &a.value, out),
                 None if name == "error.type" => out.push_str("error"),
-                None => out.push_str(&rest[open..=open + close]),
+                None => return false,
             },
         }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
+        true
+    });
 }
