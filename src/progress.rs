@@ -66,21 +66,6 @@ impl Bar {
     }
 }
 
-fn span(ns: u64) -> String {
-    let mut rest = ns / 1_000_000_000;
-    if rest == 0 {
-        return format!("{}ms", ns / 1_000_000);
-    }
-    let mut out = String::new();
-    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    out
-}
-
 /// The one-line summary of a run.
 pub fn summary(sum: &Summary) -> String {
     let secs = sum.wall.as_secs_f64();
@@ -90,7 +75,7 @@ pub fn summary(sum: &Summary) -> String {
         sum.logs,
         sum.metrics,
         sum.events,
-        span(sum.simulated_ns),
+        tsim_runtime::time::format_duration(sum.simulated_ns),
         secs,
         sum.total() as f64 / secs.max(1e-9)
     )

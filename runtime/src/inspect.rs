@@ -23,22 +23,7 @@ struct View<'a> {
 }
 
 fn secs(ns: u64) -> String {
-    let mut rest = ns / 1_000_000_000;
-    if rest == 0 {
-        return if ns == 0 {
-            "0s".into()
-        } else {
-            format!("{}ms", ns / 1_000_000)
-        };
-    }
-    let mut out = String::new();
-    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
-        if rest >= size {
-            let _ = write!(out, "{}{unit}", rest / size);
-            rest %= size;
-        }
-    }
-    out
+    crate::time::format_duration(ns)
 }
 
 fn ms(ns: u64) -> String {

@@ -44,6 +44,26 @@ mod tests {
     }
 }
 
+/// Formats nanoseconds as `1d2h3m4s`, or `250ms` under a second, `0s` for zero.
+pub fn format_duration(ns: u64) -> String {
+    let mut rest = ns / 1_000_000_000;
+    if rest == 0 {
+        return if ns == 0 {
+            "0s".into()
+        } else {
+            format!("{}ms", ns / 1_000_000)
+        };
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
 /// Reads a duration such as `35d`, `1h30m`, `90s`, `250ms` into nanoseconds.
 pub fn parse_duration(text: &str) -> Result<u64, String> {
     let bad = || format!("`{text}` is not a duration (try `90s`, `10m`, `1h30m` or `35d`)");
