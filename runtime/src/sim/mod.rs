@@ -349,7 +349,7 @@ pub fn run(
                         value: f64|
          -> io::Result<()> {
             name.clear();
-            name.push_str(&series.display(suffix, le));
+            series.display(&mut name, suffix, le);
             let unit = s(pack.metrics[metric].unit);
             sink.metric(&MetricPoint {
                 time_ns: at,

@@ -21,28 +21,28 @@ pub struct Series {
 }
 
 impl Series {
-    /// `name{labels}` with an optional suffix and `le` label.
-    pub fn display(&self, suffix: &str, le: Option<f64>) -> String {
-        let mut s = format!("{}{suffix}", self.name);
-        let le_text = le.map(|v| {
-            if v.is_infinite() {
-                "+Inf".to_string()
-            } else {
-                crate::sink::fmt::number_string(v)
-            }
-        });
-        if !self.labels.is_empty() || le_text.is_some() {
-            s.push('{');
-            s.push_str(&self.labels);
-            if let Some(le) = le_text {
-                if !self.labels.is_empty() {
-                    s.push(',');
-                }
-                let _ = write!(s, "le=\"{le}\"");
-            }
-            s.push('}');
+    /// Appends `name{labels}` with an optional suffix and `le` label.
+    pub fn display(&self, out: &mut String, suffix: &str, le: Option<f64>) {
+        out.push_str(&self.name);
+        out.push_str(suffix);
+        if self.labels.is_empty() && le.is_none() {
+            return;
         }
-        s
+        out.push('{');
+        out.push_str(&self.labels);
+        if let Some(v) = le {
+            if !self.labels.is_empty() {
+                out.push(',');
+            }
+            out.push_str("le=\"");
+            if v.is_infinite() {
+                out.push_str("+Inf");
+            } else {
+                crate::sink::fmt::number(out, v);
+            }
+            out.push('"');
+        }
+        out.push('}');
     }
 }
 

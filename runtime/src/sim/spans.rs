@@ -190,7 +190,14 @@ pub fn instantiate(
             }
         }
     }
-    relayout(tpl, out);
+    // Only a span that got longer can move others; skip the work otherwise.
+    if out
+        .iter()
+        .zip(&tpl.spans)
+        .any(|(i, s)| i.duration_ns > s.duration_ns)
+    {
+        relayout(tpl, out);
+    }
     let mut ends: Vec<u64> = out.iter().map(|i| i.start_ns + i.duration_ns).collect();
     for i in (1..n).rev() {
         let p = tpl.spans[i].parent as usize;
