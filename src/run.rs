@@ -32,9 +32,14 @@ pub fn parse_target(s: &str) -> Result<Target, String> {
 
 /// Reads a pack file, or compiles a `.tsim` in memory. Errors are printed.
 pub fn input(path: &Path, overrides: Vec<(String, String)>, seed: Option<u64>) -> Option<Pack> {
-    let is_pack = std::fs::read(path)
-        .ok()
-        .is_some_and(|b| b.starts_with(&tsim_pack::MAGIC));
+    let is_pack = {
+        use std::io::Read;
+        let mut magic = [0u8; 8];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+            && magic == tsim_pack::MAGIC
+    };
     if is_pack {
         return match tsim_runtime::load(path) {
             Ok((pack, _)) => Some(pack),
