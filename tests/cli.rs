@@ -168,8 +168,20 @@ fn compile_then_inspect_round_trips_and_bad_packs_fail_in_one_line() {
     let text = tsim(&["inspect", &pack.to_string_lossy()]);
     assert_eq!(code(&text), 0);
     assert!(String::from_utf8_lossy(&text.stdout).contains("pack \"hello\": format"));
-    let run = tsim(&["run", &pack.to_string_lossy(), "--to", "null", "--duration", "1m"]);
-    assert_eq!(code(&run), 0, "a pack runs like its scenario: {}", String::from_utf8_lossy(&run.stderr));
+    let run = tsim(&[
+        "run",
+        &pack.to_string_lossy(),
+        "--to",
+        "null",
+        "--duration",
+        "1m",
+    ]);
+    assert_eq!(
+        code(&run),
+        0,
+        "a pack runs like its scenario: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let json = tsim(&["inspect", "--format", "json", &pack.to_string_lossy()]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("inspect JSON");
     assert_eq!(v["name"], "hello");
