@@ -30,8 +30,10 @@ pub fn parse_target(s: &str) -> Result<Target, String> {
     }
 }
 
-/// Reads a pack file, or compiles a `.tsim` in memory. Errors are printed.
-pub fn input(path: &Path, overrides: Vec<(String, String)>, seed: Option<u64>) -> Option<Pack> {
+/// Reads a pack file, or compiles a `.tsim` in memory (with the scenario's
+/// own seed: `--seed` is applied by the runtime, the same way for both).
+/// Errors are printed.
+pub fn input(path: &Path, overrides: Vec<(String, String)>) -> Option<Pack> {
     let is_pack = {
         use std::io::Read;
         let mut magic = [0u8; 8];
@@ -41,6 +43,13 @@ pub fn input(path: &Path, overrides: Vec<(String, String)>, seed: Option<u64>) -
             && magic == tsim_pack::MAGIC
     };
     if is_pack {
+        if let Some((name, _)) = overrides.first() {
+            eprintln!(
+                "error: --set {name}=...: {} is a compiled pack, whose params are fixed; pass the .tsim source to set params",
+                path.display()
+            );
+            return None;
+        }
         return match tsim_runtime::load(path) {
             Ok((pack, _)) => Some(pack),
             Err(e) => {
@@ -49,7 +58,13 @@ pub fn input(path: &Path, overrides: Vec<(String, String)>, seed: Option<u64>) -
             }
         };
     }
-    let out = check_file(path, &Options { overrides, seed });
+    let out = check_file(
+        path,
+        &Options {
+            overrides,
+            seed: None,
+        },
+    );
     crate::cli::print_human(&out);
     let model = out.model.or_else(|| {
         eprintln!("{}: not run: the scenario has errors", path.display());
@@ -123,7 +138,7 @@ pub fn run(
     overrides: Vec<(String, String)>,
     seed: Option<u64>,
 ) -> ExitCode {
-    let Some(pack) = input(input_path, overrides, seed) else {
+    let Some(pack) = input(input_path, overrides) else {
         return ExitCode::from(1);
     };
     let start_ns = match start(start_flag, &pack) {
@@ -182,7 +197,7 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>) -> ExitCode {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let Some(pack) = input(&f, Vec::new(), None) else {
+        let Some(pack) = input(&f, Vec::new()) else {
             failed = true;
             continue;
         };

@@ -112,7 +112,7 @@ pub struct Assign {
 pub struct Scenario {
     /// Its name.
     pub name: Name,
-    /// `seed`, `duration`, `tick`, `start`, `description`, `variants`.
+    /// `seed`, `duration`, `tick`, `start`, `description`, `variants`, `hop`.
     pub props: Vec<Prop>,
     /// `traffic { ... }` blocks (one is allowed).
     pub traffic: Vec<Traffic>,
@@ -196,7 +196,7 @@ pub enum Step {
         target: Name,
         /// The endpoint, statement or topic.
         operation: Name,
-        /// `chance`, `retries`, `timeout`.
+        /// `chance`, `retries`, `timeout`, `repeat`, `on_error`.
         options: Vec<Prop>,
         /// The whole statement.
         span: Span,

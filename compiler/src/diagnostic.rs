@@ -124,6 +124,8 @@ kinds! {
     UnknownFamily { name: String, suggestion: Option<String> } => "unknown_family",
     /// `metric "m" gauge per galaxy`.
     UnknownScope { name: String, suggestion: Option<String> } => "unknown_scope",
+    /// `call "a" "b" on_error skip`: not `fail` or `ignore`.
+    UnknownOnError { name: String, suggestion: Option<String> } => "unknown_on_error",
     /// `param x = 1  --set y=2` with no param `y`.
     BadOverride { text: String, reason: String } => "bad_override",
     /// Two `service "api"` items.

@@ -48,6 +48,7 @@ impl Kind {
             }
             UnknownFamily { name, .. } => format!("unknown metric family `{name}`"),
             UnknownScope { name, .. } => format!("unknown series scope `per {name}`"),
+            UnknownOnError { name, .. } => format!("unknown error handling `on_error {name}`"),
             BadOverride { text, reason } => format!("cannot apply `--set {text}`: {reason}"),
             DuplicateName { what, name } => format!("{what} `{name}` is defined twice"),
             DuplicateStatement { statement } => format!("`{statement}` is given twice"),
@@ -116,6 +117,7 @@ impl Kind {
             CallCycle { .. } => "this call closes the cycle".into(),
             ImportCycle { .. } => "this import closes the cycle".into(),
             WindowOutsideRun { .. } => "ends too late".into(),
+            UnknownOnError { .. } => "not `fail` or `ignore`".into(),
             _ => "here".into(),
         }
     }
@@ -161,6 +163,11 @@ impl Kind {
             UnknownScope { suggestion, .. } => or_hint(
                 suggestion,
                 "try `per scenario`, `per service`, `per instance` or `per endpoint`".into(),
+            ),
+            UnknownOnError { suggestion, .. } => or_hint(
+                suggestion,
+                "try `on_error ignore` (the caller handles the failure) or `on_error fail` (the default)"
+                    .into(),
             ),
             BadOverride { .. } => {
                 Some("write `--set name=value` with a value like the param's default".into())

@@ -45,8 +45,12 @@ pub struct Settings {
     pub tick: f64,
     /// Default start (Unix seconds, nanoseconds), if given.
     pub start: Option<(i64, u32)>,
-    /// Pre-sampled variants per endpoint.
-    pub variants: u32,
+    /// Trace shapes per root endpoint, when declared (`variants N`); when
+    /// not, every trace's shape is drawn afresh.
+    pub variants: Option<u32>,
+    /// The network hop between a client span and its server span, each way,
+    /// seconds (None: the default, lognormal with median 200us, p99 1ms).
+    pub hop: Option<Dist>,
     /// Arrival shape.
     pub traffic: Traffic,
 }
@@ -60,7 +64,8 @@ impl Default for Settings {
             duration: 3600.0,
             tick: 10.0,
             start: None,
-            variants: 64,
+            variants: None,
+            hop: None,
             traffic: Traffic::default(),
         }
     }
@@ -192,6 +197,20 @@ pub enum Dist {
     Pick(Vec<(f64, f64)>),
 }
 
+/// The z-score of the 99th percentile of a standard normal.
+const Z99: f64 = 2.326_347_874_040_841;
+
+impl Dist {
+    /// The log-normal with this median and 99th percentile (both positive,
+    /// `p99` at least `median`): `lognormal(median: .., p99: ..)`.
+    pub fn lognormal_quantiles(median: f64, p99: f64) -> Dist {
+        Dist::LogNormal {
+            mu: median.ln(),
+            sigma: (p99.ln() - median.ln()) / Z99,
+        }
+    }
+}
+
 /// `errors` of an endpoint or backend.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Errors {
@@ -264,7 +283,7 @@ pub struct Endpoint {
     pub consumes: Vec<(String, String)>,
     /// Downstream steps.
     pub steps: Vec<Step>,
-    /// Pre-sampled variants when this is a root endpoint (None: the scenario's).
+    /// Trace shapes when this is a root endpoint (None: the scenario's).
     pub variants: Option<u32>,
 }
 
@@ -279,6 +298,20 @@ pub struct StepOptions {
     pub timeout: Option<f64>,
     /// How many times in a row (a count distribution; 1 when not given).
     pub repeat: Dist,
+    /// What a failure of the step does to its caller.
+    pub on_error: OnError,
+}
+
+/// `on_error fail | ignore`: what a failed step does to its caller.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    /// The caller fails too (the default).
+    #[default]
+    Fail,
+    /// The caller handles the failure (a fallback or an ignored error) and
+    /// stays OK.
+    Ignore,
 }
 
 /// A downstream step.

@@ -2,7 +2,7 @@
 //! form. The compiler builds a [`Pack`] and [`encode`]s it; the runtime
 //! [`decode`]s it, which validates everything before returning.
 //!
-//! # Layout (format version 1)
+//! # Layout (format version 2)
 //!
 //! ```text
 //! offset  size  field
@@ -10,16 +10,52 @@
 //! 8       2     format version, u16 little-endian
 //! 10      2     section count N, u16 little-endian
 //! 12      20*N  section table: tag [4]u8, offset u64 LE, length u64 LE
-//! ...           sections, in table order: META STRS ATTR RSRC TRAC SERI
+//! ...           sections, in table order: META STRS ATTR RSRC CALL SERI
 //!               METR LOGS EVNT PROG (each appears exactly once)
 //! end-4   4     CRC-32 (IEEE) of every byte before it, u32 LE
 //! ```
 //!
 //! Inside sections, integers are LEB128 varints (signed ones zigzag),
 //! floats are 8 bytes little-endian, strings live once in `STRS` and are
-//! referred to by index, attribute lists live once in `ATTR`. A span's
-//! parent is written as the distance back to it (0 for the root). `PROG` is
-//! the timeline program (see [`program`]).
+//! referred to by index, attribute lists live once in `ATTR`. Enums are a
+//! tag byte followed by their fields; a list is a varint count followed by
+//! its items. `PROG` is the timeline program (see [`program`]).
+//!
+//! `CALL` holds the endpoint call programs ([`Calls`], see [`calls`]): for
+//! every endpoint of every service its resource, name, protocol, own
+//! latency distribution, error model, constant attribute set, generated
+//! attributes and steps (calls to other endpoints, database queries,
+//! publishes with their consuming endpoints, `parallel` blocks of steps);
+//! then the root endpoints with their traffic weights and shape counts;
+//! then the network hop and the `parallel` stagger distributions. The
+//! runtime draws every request from these. In detail:
+//!
+//! ```text
+//! CALL      = count endpoint*  count root*  dist(hop)  dist(stagger)
+//! endpoint  = resource name protocol dist(latency) errors attrs
+//!             count gen_attr*  steps
+//! protocol  = 0 method route | 1 (rpc) | 2 (consumer)
+//! steps     = count step*
+//! step      = 0 endpoint attrs options                 (call)
+//!           | 1 backend options                        (query)
+//!           | 2 backend count consumer* options        (publish)
+//!           | 3 steps                                  (parallel)
+//! backend   = resource name kind:u8 attrs count gen_attr* dist(latency) errors
+//! options   = chance:f64 retries (0 | 1 timeout_ns) dist(repeat) on_error:u8
+//! errors    = rate:f64 (0 | 1 gen)(status) (0 | 1 gen)(error type)
+//! root      = endpoint weight:f64 shapes
+//! gen_attr  = key gen
+//! gen       = 0 value | 1 count (value weight:f64)* | 2 lo:i hi:i
+//!           | 3 lo:f64 hi:f64 | 4 parts | 5 size parts | 6 p:f64
+//!           | 7 dist | 8 p:f64 gen                     (maybe)
+//! parts     = count (0 str | 1 width:u8 | 2 width:u8 | 3 | 4 str)*
+//! dist      = 0 f64 | 1 min max | 2 mean sd | 3 mu sigma | 4 mean
+//!           | 5 scale shape | 6 count (value:f64 weight:f64)*
+//! ```
+//!
+//! `parallel` blocks nest at most [`MAX_STEP_DEPTH`] deep, `maybe`s at most
+//! [`MAX_GEN_DEPTH`]; the call graph must be acyclic and at most
+//! [`MAX_CALL_DEPTH`] endpoints deep.
 //!
 //! # When the version changes
 //!
@@ -43,6 +79,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod calls;
 mod codec;
 mod crc;
 mod error;
@@ -53,6 +90,7 @@ mod types;
 mod validate;
 mod wire;
 
+pub use calls::*;
 pub use codec::{decode, encode, peek_version, FORMAT_VERSION, MAGIC, TAGS};
 pub use crc::crc32;
 pub use error::PackError;

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::calls::Calls;
 use crate::program::Op;
 
 /// Index into [`Pack::strings`].
@@ -23,8 +24,8 @@ pub struct Pack {
     pub attr_sets: Vec<Vec<Attr>>,
     /// One per service, database or queue.
     pub resources: Vec<Resource>,
-    /// Pre-sampled traces, grouped by root endpoint.
-    pub traces: Vec<TraceTemplate>,
+    /// Endpoint call programs and root endpoints.
+    pub calls: Calls,
     /// Label sets shared by metrics.
     pub series_sets: Vec<SeriesSet>,
     /// Metric definitions.
@@ -129,43 +130,6 @@ pub enum Status {
     Ok = 1,
     /// Error.
     Error = 2,
-}
-
-/// One span of a trace template.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SpanTemplate {
-    /// Index of the parent span in the same trace ([`NONE`] for the root);
-    /// always lower than this span's index.
-    pub parent: u32,
-    /// The resource emitting it.
-    pub resource: u32,
-    /// For client and producer spans: the resource called ([`NONE`] otherwise).
-    pub peer: u32,
-    /// Span name.
-    pub name: StrId,
-    /// Kind.
-    pub kind: SpanKind,
-    /// Start, relative to the trace's start.
-    pub start_ns: u64,
-    /// Duration.
-    pub duration_ns: u64,
-    /// Status.
-    pub status: Status,
-    /// Attributes (attribute set index).
-    pub attrs: u32,
-}
-
-/// A pre-sampled trace.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TraceTemplate {
-    /// The root endpoint's resource.
-    pub resource: u32,
-    /// The root endpoint's name.
-    pub endpoint: StrId,
-    /// Selection weight among all traces (the endpoint's share / its variants).
-    pub weight: f64,
-    /// Spans in depth-first order; the first is the root.
-    pub spans: Vec<SpanTemplate>,
 }
 
 /// Label keys and rows of values shared by metrics.

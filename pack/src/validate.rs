@@ -1,8 +1,11 @@
 //! Cross-reference checks after decoding: every string, attribute set,
-//! resource, series set and event index points at something that exists,
-//! spans nest inside their parents' trace, series rows have the right width.
-//! A pack that passes can be used without further bounds checks.
+//! resource, endpoint, series set and event index points at something that
+//! exists and of the right kind, every probability, weight and distribution
+//! parameter is in range, the call graph has no cycle and bounded depth,
+//! series rows have the right width. A pack that passes can be used without
+//! further bounds checks.
 
+use crate::calls::*;
 use crate::error::PackError;
 use crate::program::{Op, Target};
 use crate::types::*;
@@ -60,6 +63,430 @@ impl Ctx<'_> {
         self.s(t.body, "a log template")?;
         self.set(t.attrs, "a log template")
     }
+
+    fn text(&self, id: StrId) -> &str {
+        self.pack
+            .strings
+            .get(id as usize)
+            .map_or("?", String::as_str)
+    }
+
+    fn endpoint(&self, i: u32, at: &str) -> Result<(), PackError> {
+        if (i as usize) < self.pack.calls.endpoints.len() {
+            Ok(())
+        } else {
+            Err(self.bad(format!("{at}: endpoint {i} out of range")))
+        }
+    }
+
+    /// A resource that exists and is of the `want` kind.
+    fn res_kind(&self, id: u32, want: ResourceKind, at: &str) -> Result<(), PackError> {
+        self.res(id, at)?;
+        match self.pack.resources.get(id as usize) {
+            Some(r) if r.kind == want => Ok(()),
+            Some(r) => Err(self.bad(format!(
+                "{at}: resource {id} is a {}, not a {}",
+                kind_name(r.kind),
+                kind_name(want)
+            ))),
+            None => Err(self.bad(format!("resource {id} out of range in {at}"))),
+        }
+    }
+
+    fn prob(&self, p: f64, what: &str, at: &str) -> Result<(), PackError> {
+        if p.is_finite() && (0.0..=1.0).contains(&p) {
+            Ok(())
+        } else {
+            Err(self.bad(format!("{at}: {what} {p} is not in 0..=1")))
+        }
+    }
+
+    fn finite(&self, v: f64, what: &str, at: &str) -> Result<(), PackError> {
+        if v.is_finite() {
+            Ok(())
+        } else {
+            Err(self.bad(format!("{at}: {what} {v} is not finite")))
+        }
+    }
+
+    fn nonneg(&self, v: f64, what: &str, at: &str) -> Result<(), PackError> {
+        self.finite(v, what, at)?;
+        if v >= 0.0 {
+            Ok(())
+        } else {
+            Err(self.bad(format!("{at}: {what} {v} is negative")))
+        }
+    }
+
+    fn positive(&self, v: f64, what: &str, at: &str) -> Result<(), PackError> {
+        self.finite(v, what, at)?;
+        if v > 0.0 {
+            Ok(())
+        } else {
+            Err(self.bad(format!("{at}: {what} {v} is not positive")))
+        }
+    }
+
+    /// Weights of a weighted choice: each finite and >= 0, the sum finite
+    /// and positive.
+    fn weights(&self, weights: impl Iterator<Item = f64>, at: &str) -> Result<(), PackError> {
+        let mut sum = 0.0;
+        let mut any = false;
+        for w in weights {
+            any = true;
+            self.nonneg(w, "weight", at)?;
+            sum += w;
+        }
+        if !any {
+            Err(self.bad(format!("{at}: a weighted choice has no choices")))
+        } else if sum.is_finite() && sum > 0.0 {
+            Ok(())
+        } else {
+            Err(self.bad(format!(
+                "{at}: the weights sum to {sum}, not a positive number"
+            )))
+        }
+    }
+
+    fn dist(&self, d: &Dist, at: &str) -> Result<(), PackError> {
+        match *d {
+            Dist::Constant(v) => self.finite(v, "constant", at),
+            Dist::Uniform { min, max } => {
+                self.finite(min, "uniform min", at)?;
+                self.finite(max, "uniform max", at)?;
+                if min <= max {
+                    Ok(())
+                } else {
+                    Err(self.bad(format!("{at}: uniform min {min} is above max {max}")))
+                }
+            }
+            Dist::Normal { mean, sd } => {
+                self.finite(mean, "normal mean", at)?;
+                self.nonneg(sd, "normal sd", at)
+            }
+            Dist::LogNormal { mu, sigma } => {
+                self.finite(mu, "log-normal mu", at)?;
+                self.nonneg(sigma, "log-normal sigma", at)
+            }
+            Dist::Exponential { mean } => self.nonneg(mean, "exponential mean", at),
+            Dist::Pareto { scale, shape } => {
+                self.positive(scale, "pareto scale", at)?;
+                self.positive(shape, "pareto shape", at)
+            }
+            Dist::Pick(ref choices) => {
+                for &(v, _) in choices {
+                    self.finite(v, "pick value", at)?;
+                }
+                self.weights(choices.iter().map(|&(_, w)| w), at)
+            }
+        }
+    }
+
+    fn parts(&self, parts: &[Part], at: &str) -> Result<(), PackError> {
+        for p in parts {
+            match *p {
+                Part::Lit(s) | Part::Attr(s) => self.s(s, at)?,
+                Part::Counter(w) if w > 18 => {
+                    return Err(self.bad(format!("{at}: counter width {w} is above 18")))
+                }
+                Part::Hex(w) if w > 64 => {
+                    return Err(self.bad(format!("{at}: hex width {w} is above 64")))
+                }
+                Part::Counter(_) | Part::Hex(_) | Part::Uuid => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn gen_value(&self, v: &AttrValue, at: &str) -> Result<(), PackError> {
+        match *v {
+            AttrValue::Str(s) => self.s(s, at),
+            AttrValue::Float(f) => self.finite(f, "value", at),
+            AttrValue::Int(_) | AttrValue::Bool(_) => Ok(()),
+        }
+    }
+
+    /// `depth` counts the `Maybe`s around `g`.
+    fn gen(&self, g: &Gen, at: &str, depth: usize) -> Result<(), PackError> {
+        match g {
+            Gen::Const(v) => self.gen_value(v, at),
+            Gen::Pick(choices) => {
+                for (v, _) in choices {
+                    self.gen_value(v, at)?;
+                }
+                self.weights(choices.iter().map(|&(_, w)| w), at)
+            }
+            Gen::IntRange(lo, hi) if lo > hi => {
+                Err(self.bad(format!("{at}: integer range {lo}..={hi} has lo > hi")))
+            }
+            Gen::IntRange(..) => Ok(()),
+            Gen::FloatRange(lo, hi) => {
+                self.finite(*lo, "range low end", at)?;
+                self.finite(*hi, "range high end", at)?;
+                if lo <= hi {
+                    Ok(())
+                } else {
+                    Err(self.bad(format!("{at}: range {lo}..{hi} has lo > hi")))
+                }
+            }
+            Gen::Pattern(parts) => self.parts(parts, at),
+            Gen::Pool { size: 0, .. } => Err(self.bad(format!("{at}: pool size is 0"))),
+            Gen::Pool { pattern, .. } => self.parts(pattern, at),
+            Gen::Bool(p) => self.prob(*p, "probability", at),
+            Gen::Dist(d) => self.dist(d, at),
+            Gen::Maybe(p, inner) => {
+                self.prob(*p, "maybe probability", at)?;
+                if depth >= MAX_GEN_DEPTH {
+                    return Err(
+                        self.bad(format!("{at}: nested deeper than {MAX_GEN_DEPTH} `maybe`s"))
+                    );
+                }
+                self.gen(inner, at, depth + 1)
+            }
+        }
+    }
+
+    fn gen_attrs(&self, attrs: &[GenAttr], at: &str) -> Result<(), PackError> {
+        for (i, a) in attrs.iter().enumerate() {
+            self.s(a.key, &format!("{at} generated attribute {i}"))?;
+            self.gen(&a.gen, &format!("{at} attribute `{}`", self.text(a.key)), 0)?;
+        }
+        Ok(())
+    }
+
+    fn errors(&self, e: &ErrorModel, at: &str) -> Result<(), PackError> {
+        self.prob(e.rate, "error rate", at)?;
+        if let Some(g) = &e.status {
+            self.gen(g, &format!("{at} error status"), 0)?;
+        }
+        if let Some(g) = &e.error_type {
+            self.gen(g, &format!("{at} error type"), 0)?;
+        }
+        Ok(())
+    }
+
+    fn options(&self, o: &StepOptions, at: &str) -> Result<(), PackError> {
+        self.prob(o.chance, "chance", at)?;
+        if o.timeout_ns == Some(0) {
+            return Err(self.bad(format!("{at}: timeout is zero")));
+        }
+        self.dist(&o.repeat, &format!("{at} repeat"))
+    }
+
+    fn backend(
+        &self,
+        c: &BackendCall,
+        want: ResourceKind,
+        kind: SpanKind,
+        at: &str,
+    ) -> Result<(), PackError> {
+        self.res_kind(c.backend, want, at)?;
+        self.s(c.name, at)?;
+        if c.kind != kind {
+            return Err(self.bad(format!("{at}: span kind {:?} should be {kind:?}", c.kind)));
+        }
+        self.set(c.attrs, at)?;
+        self.gen_attrs(&c.gen_attrs, at)?;
+        self.dist(&c.latency, &format!("{at} latency"))?;
+        self.errors(&c.errors, at)
+    }
+
+    /// `depth` counts the `Parallel` blocks around `steps`.
+    fn steps(&self, steps: &[Step], at: &str, depth: usize) -> Result<(), PackError> {
+        if depth > MAX_STEP_DEPTH {
+            return Err(self.bad(format!(
+                "{at}: steps nested deeper than {MAX_STEP_DEPTH} `parallel` blocks"
+            )));
+        }
+        for (i, step) in steps.iter().enumerate() {
+            // Nested steps read "step 2.1": branch 1 of the parallel step 2.
+            let at = if depth == 0 {
+                format!("{at} step {i}")
+            } else {
+                format!("{at}.{i}")
+            };
+            match step {
+                Step::Call {
+                    endpoint,
+                    attrs,
+                    options,
+                } => {
+                    self.endpoint(*endpoint, &at)?;
+                    self.set(*attrs, &at)?;
+                    self.options(options, &at)?;
+                }
+                Step::Query { call, options } => {
+                    self.backend(call, ResourceKind::Database, SpanKind::Client, &at)?;
+                    self.options(options, &at)?;
+                }
+                Step::Publish {
+                    call,
+                    consumers,
+                    options,
+                } => {
+                    self.backend(call, ResourceKind::Queue, SpanKind::Producer, &at)?;
+                    for c in consumers {
+                        self.endpoint(*c, &format!("{at} consumer"))?;
+                    }
+                    self.options(options, &at)?;
+                }
+                Step::Parallel(inner) => self.steps(inner, &at, depth + 1)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn calls(&self) -> Result<(), PackError> {
+        let calls = &self.pack.calls;
+        for (i, e) in calls.endpoints.iter().enumerate() {
+            let at = format!("endpoint {i}");
+            self.res_kind(e.resource, ResourceKind::Service, &at)?;
+            self.s(e.name, &at)?;
+            if let Protocol::Http { method, route } = e.protocol {
+                self.s(method, &at)?;
+                self.s(route, &at)?;
+            }
+            self.dist(&e.latency, &format!("{at} latency"))?;
+            self.errors(&e.errors, &at)?;
+            self.set(e.attrs, &at)?;
+            self.gen_attrs(&e.gen_attrs, &at)?;
+            self.steps(&e.steps, &at, 0)?;
+        }
+        let mut total = 0.0;
+        for (i, r) in calls.roots.iter().enumerate() {
+            let at = format!("root {i}");
+            self.endpoint(r.endpoint, &at)?;
+            self.nonneg(r.weight, "weight", &at)?;
+            total += r.weight;
+        }
+        if !f64::is_finite(total) {
+            return Err(self.bad(format!("the root weights sum to {total}")));
+        }
+        self.dist(&calls.hop, "the hop")?;
+        self.dist(&calls.stagger, "the stagger")?;
+        self.call_graph()
+    }
+
+    /// Rejects cycles in the call graph (calls and publishes to consumers)
+    /// and chains of calls deeper than [`MAX_CALL_DEPTH`]. Iterative, so a
+    /// hostile graph cannot overflow the stack; runs after every endpoint
+    /// index was checked.
+    fn call_graph(&self) -> Result<(), PackError> {
+        let endpoints = &self.pack.calls.endpoints;
+        let callees: Vec<Vec<u32>> = endpoints.iter().map(|e| callees(&e.steps)).collect();
+        const NEW: u8 = 0;
+        const OPEN: u8 = 1;
+        const DONE: u8 = 2;
+        let mut state = vec![NEW; endpoints.len()];
+        // Endpoints along the longest chain from each (itself included).
+        let mut depth = vec![0usize; endpoints.len()];
+        // The path being explored: (endpoint, how many of its callees seen).
+        let mut path: Vec<(usize, usize)> = Vec::new();
+        for start in 0..endpoints.len() {
+            if state.get(start) != Some(&NEW) {
+                continue;
+            }
+            path.push((start, 0));
+            if let Some(st) = state.get_mut(start) {
+                *st = OPEN;
+            }
+            while let Some(top) = path.last_mut() {
+                let (node, next) = *top;
+                let list = callees.get(node).map_or(&[][..], Vec::as_slice);
+                match list.get(next) {
+                    Some(&callee) => {
+                        top.1 += 1;
+                        let callee = callee as usize;
+                        match state.get(callee).copied() {
+                            Some(NEW) => {
+                                if let Some(st) = state.get_mut(callee) {
+                                    *st = OPEN;
+                                }
+                                path.push((callee, 0));
+                            }
+                            Some(OPEN) => return Err(self.cycle(&path, callee)),
+                            _ => {}
+                        }
+                    }
+                    None => {
+                        let d = 1 + list
+                            .iter()
+                            .filter_map(|&c| depth.get(c as usize))
+                            .max()
+                            .copied()
+                            .unwrap_or(0);
+                        if d > MAX_CALL_DEPTH {
+                            return Err(self.bad(format!(
+                                "endpoint {node} `{}`: its calls go {d} endpoints deep, more than {MAX_CALL_DEPTH}",
+                                self.endpoint_name(node)
+                            )));
+                        }
+                        if let Some(slot) = depth.get_mut(node) {
+                            *slot = d;
+                        }
+                        if let Some(st) = state.get_mut(node) {
+                            *st = DONE;
+                        }
+                        path.pop();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn endpoint_name(&self, i: usize) -> &str {
+        self.pack
+            .calls
+            .endpoints
+            .get(i)
+            .map_or("?", |e| self.text(e.name))
+    }
+
+    /// The cycle closed by a call from the end of `path` back to `to`.
+    fn cycle(&self, path: &[(usize, usize)], to: usize) -> PackError {
+        let from = path.iter().position(|&(n, _)| n == to).unwrap_or(0);
+        let ring = path.get(from..).unwrap_or(&[]);
+        // A long cycle is shown by its ends, so the message stays one line.
+        const SHOWN: usize = 4;
+        let mut text = String::new();
+        for (k, &(n, _)) in ring.iter().enumerate() {
+            if ring.len() > 2 * SHOWN && k == SHOWN {
+                text.push_str(&format!("({} more) -> ", ring.len() - 2 * SHOWN));
+            }
+            if ring.len() <= 2 * SHOWN || k < SHOWN || k >= ring.len() - SHOWN {
+                text.push_str(&format!("endpoint {n} `{}` -> ", self.endpoint_name(n)));
+            }
+        }
+        text.push_str(&format!("endpoint {to} `{}`", self.endpoint_name(to)));
+        self.bad(format!("the calls form a cycle: {text}"))
+    }
+}
+
+fn kind_name(k: ResourceKind) -> &'static str {
+    match k {
+        ResourceKind::Service => "service",
+        ResourceKind::Database => "database",
+        ResourceKind::Queue => "queue",
+    }
+}
+
+/// The endpoints `steps` call or publish to, through every
+/// `Parallel` block (iteratively).
+fn callees(steps: &[Step]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut todo: Vec<&[Step]> = vec![steps];
+    while let Some(list) = todo.pop() {
+        for step in list {
+            match step {
+                Step::Call { endpoint, .. } => out.push(*endpoint),
+                Step::Publish { consumers, .. } => out.extend_from_slice(consumers),
+                Step::Parallel(inner) => todo.push(inner),
+                Step::Query { .. } => {}
+            }
+        }
+    }
+    out
 }
 
 /// Checks every reference in `pack`.
@@ -81,22 +508,7 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
         c.s(r.version, "a resource")?;
         c.set(r.attrs, "a resource")?;
     }
-    for t in &pack.traces {
-        c.res(t.resource, "a trace")?;
-        c.s(t.endpoint, "a trace")?;
-        if t.spans.is_empty() {
-            return Err(c.bad("a trace has no spans".into()));
-        }
-        for (i, s) in t.spans.iter().enumerate() {
-            if (i == 0) != (s.parent == NONE) || (s.parent != NONE && s.parent as usize >= i) {
-                return Err(c.bad("a span's parent is not an earlier span of its trace".into()));
-            }
-            c.res(s.resource, "a span")?;
-            c.opt_res(s.peer, "a span")?;
-            c.s(s.name, "a span")?;
-            c.set(s.attrs, "a span")?;
-        }
-    }
+    c.calls()?;
     for s in &pack.series_sets {
         for k in &s.keys {
             c.s(*k, "a series set")?;
@@ -110,7 +522,7 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
             }
         }
     }
-    for m in &pack.metrics {
+    for (i, m) in pack.metrics.iter().enumerate() {
         c.s(m.name, "a metric")?;
         c.s(m.unit, "a metric")?;
         c.s(m.description, "a metric")?;
@@ -122,6 +534,16 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
         }
         if let MetricSource::Spans { of } = m.source {
             c.opt_res(of, "a metric")?;
+        }
+        if let Some((lo, hi)) = m.within {
+            if !lo.is_finite() || !hi.is_finite() {
+                return Err(c.bad(format!(
+                    "metric {i}: within bounds {lo}..{hi} are not finite"
+                )));
+            }
+            if lo > hi {
+                return Err(c.bad(format!("metric {i}: within {lo}..{hi} has min > max")));
+            }
         }
     }
     for s in &pack.logs.streams {

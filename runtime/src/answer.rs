@@ -3,14 +3,14 @@
 //! actually slowed or failed because of it (ground truth for scoring triage
 //! tools). Written as `answer_key.json` beside NDJSON fixtures.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use tsim_pack::program::Target;
 use tsim_pack::Pack;
 
 use crate::time::rfc3339;
-use crate::timeline::Timeline;
+use crate::timeline::{Cause, Timeline};
 
 /// One incident window.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -37,13 +37,15 @@ fn instant(start_ns: i64, rel: u64) -> String {
     )
 }
 
-/// The incidents of a run that began at `start_ns` and covered `duration` ns.
+/// The incidents of a run that began at `start_ns` and covered `duration`
+/// ns: every occurrence of every incident entry (a repeating entry gives
+/// one incident per occurrence), with the services its faults touched.
 pub fn incidents(
     pack: &Pack,
     timeline: &Timeline,
     start_ns: i64,
     duration: u64,
-    touched: &[BTreeSet<u32>],
+    touched: &BTreeMap<Cause, BTreeSet<u32>>,
 ) -> Vec<Incident> {
     let s = |id: u32| pack.strings.get(id as usize).cloned().unwrap_or_default();
     let name = |r: u32| {
@@ -52,16 +54,16 @@ pub fn incidents(
             .map_or_else(String::new, |x| s(x.name))
     };
     let mut out = Vec::new();
-    for (i, block) in timeline.blocks.iter().enumerate() {
-        let (Some((kind, target, severity)), Some((a, b))) = (block.incident, timeline.window(i))
+    for (cause, a, b) in timeline.occurrences(duration) {
+        let Some((kind, target, severity)) = timeline
+            .blocks
+            .get(cause.block as usize)
+            .and_then(|blk| blk.incident)
         else {
             continue;
         };
-        if a >= duration {
-            continue;
-        }
         let mut affected: Vec<String> = touched
-            .get(i)
+            .get(&cause)
             .into_iter()
             .flatten()
             .map(|r| name(*r))
@@ -71,7 +73,7 @@ pub fn incidents(
         out.push(Incident {
             kind: s(kind),
             start: instant(start_ns, a),
-            end: instant(start_ns, b.min(duration)),
+            end: instant(start_ns, b),
             root_cause: match target {
                 Target::All => "*".into(),
                 Target::Resource(r) => name(r),

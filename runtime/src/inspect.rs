@@ -8,8 +8,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 use tsim_pack::program::{Op, Target};
 use tsim_pack::{
-    crc32, AttrValue, MetricKind, MetricSource, Pack, Process, ResourceKind, SpanKind, Status,
-    NONE, TAGS,
+    crc32, AttrValue, MetricKind, MetricSource, Pack, Process, ResourceKind, SpanKind, NONE, TAGS,
 };
 
 /// Spans shown per sample trace.
@@ -316,8 +315,7 @@ pub fn text(pack: &Pack, bytes: &[u8]) -> String {
     for (tag, len) in v.sections() {
         let _ = writeln!(o, "  {tag}  {len:>10} B");
     }
-    let spans: Vec<usize> = pack.traces.iter().map(|t| t.spans.len()).collect();
-    let total: usize = spans.iter().sum();
+    let steps = count_steps(pack);
     let services = pack
         .resources
         .iter()
@@ -345,10 +343,9 @@ pub fn text(pack: &Pack, bytes: &[u8]) -> String {
     );
     let _ = writeln!(
         o,
-        "  trace templates  {} with {total} spans (min {}, max {})",
-        pack.traces.len(),
-        spans.iter().min().unwrap_or(&0),
-        spans.iter().max().unwrap_or(&0)
+        "  endpoints        {} with {steps} steps; {} roots",
+        pack.calls.endpoints.len(),
+        pack.calls.roots.len()
     );
     let _ = writeln!(
         o,
@@ -382,58 +379,11 @@ pub fn text(pack: &Pack, bytes: &[u8]) -> String {
         );
     }
 
-    let _ = writeln!(o, "\ntraces (the first variant of each root endpoint)");
-    let mut shown: Vec<(u32, u32)> = Vec::new();
-    for t in &pack.traces {
-        if shown.contains(&(t.resource, t.endpoint)) {
-            continue;
-        }
-        shown.push((t.resource, t.endpoint));
-        let variants: Vec<&tsim_pack::TraceTemplate> = pack
-            .traces
-            .iter()
-            .filter(|x| x.resource == t.resource && x.endpoint == t.endpoint)
-            .collect();
-        let weight: f64 = variants.iter().map(|x| x.weight).sum();
-        let _ = writeln!(
-            o,
-            "  {} {:?}: {} variants, share {}",
-            v.resource(t.resource),
-            v.s(t.endpoint),
-            variants.len(),
-            num(weight)
-        );
-        let mut depth = vec![0usize; t.spans.len()];
-        for (i, s) in t.spans.iter().enumerate().take(TREE_LINES) {
-            if s.parent != NONE {
-                depth[i] = depth.get(s.parent as usize).map_or(0, |d| d + 1);
-            }
-            let status = match s.status {
-                Status::Error => " ERROR",
-                _ => "",
-            };
-            let _ = writeln!(
-                o,
-                "    {:indent$}{} {}{} {:?} +{} {}{status} {}",
-                "",
-                kind_name(s.kind),
-                v.resource(s.resource),
-                if s.peer == NONE {
-                    String::new()
-                } else {
-                    format!(" -> {}", v.resource(s.peer))
-                },
-                v.s(s.name),
-                ms(s.start_ns),
-                ms(s.duration_ns),
-                v.attrs(s.attrs),
-                indent = depth[i] * 2
-            );
-        }
-        if t.spans.len() > TREE_LINES {
-            let _ = writeln!(o, "    ... {} more spans", t.spans.len() - TREE_LINES);
-        }
-    }
+    let _ = writeln!(
+        o,
+        "\ntraces (one request drawn through each root endpoint; values vary per request)"
+    );
+    drawn_traces(&mut o, &v, pack);
 
     let _ = writeln!(o, "\nmetrics");
     for m in pack.metrics.iter().take(METRIC_LINES) {
@@ -519,7 +469,6 @@ pub fn json(pack: &Pack, bytes: &[u8]) -> Value {
         .iter()
         .map(|x| json!(v.metric_line(x)))
         .collect();
-    let spans: usize = pack.traces.iter().map(|t| t.spans.len()).sum();
     json!({
         "name": v.s(m.name),
         "format_version": tsim_pack::FORMAT_VERSION,
@@ -532,8 +481,9 @@ pub fn json(pack: &Pack, bytes: &[u8]) -> Value {
             "strings": pack.strings.len(),
             "attribute_sets": pack.attr_sets.len(),
             "resources": pack.resources.len(),
-            "trace_templates": pack.traces.len(),
-            "spans": spans,
+            "endpoints": pack.calls.endpoints.len(),
+            "steps": count_steps(pack),
+            "roots": pack.calls.roots.len(),
             "metrics": pack.metrics.len(),
             "series_sets": pack.series_sets.len(),
             "log_streams": pack.logs.streams.len(),
@@ -544,4 +494,89 @@ pub fn json(pack: &Pack, bytes: &[u8]) -> Value {
         "metrics": metrics,
         "program": program,
     })
+}
+
+fn count_steps(pack: &Pack) -> usize {
+    fn walk(steps: &[tsim_pack::Step]) -> usize {
+        steps
+            .iter()
+            .map(|s| match s {
+                tsim_pack::Step::Parallel(inner) => walk(inner),
+                _ => 1,
+            })
+            .sum()
+    }
+    pack.calls.endpoints.iter().map(|e| walk(&e.steps)).sum()
+}
+
+/// Draws one request through every root (no timeline faults) and prints it.
+fn drawn_traces(o: &mut String, v: &View<'_>, pack: &Pack) {
+    use crate::draw::request::{Trace, Walker};
+    let plan = crate::plan::Plan::new(pack);
+    let quiet = crate::timeline::Timeline::new(pack, pack.meta.seed).quiet();
+    let mut rng = crate::streams::stream(pack.meta.seed, crate::streams::Purpose::Requests, 0);
+    let mut trace = Trace::default();
+    for root in &pack.calls.roots {
+        let Some(ep) = pack.calls.endpoints.get(root.endpoint as usize) else {
+            continue;
+        };
+        let shapes = if root.shapes == 0 {
+            "shape drawn per trace".to_string()
+        } else {
+            format!("{} shapes", root.shapes)
+        };
+        let _ = writeln!(
+            o,
+            "  {} {:?}: share {}, {shapes}",
+            v.resource(ep.resource),
+            v.s(ep.name),
+            num(root.weight)
+        );
+        trace.clear();
+        Walker::new(&plan, &quiet, &mut rng, None, &mut trace).request(root.endpoint);
+        let mut depth = vec![0usize; trace.spans.len()];
+        for (i, s) in trace.spans.iter().enumerate().take(TREE_LINES) {
+            if s.parent != NONE {
+                depth[i] = depth.get(s.parent as usize).map_or(0, |d| d + 1);
+            }
+            let Some(site) = plan.sites.get(s.site as usize) else {
+                continue;
+            };
+            let status = if s.failed { " FAILED" } else { "" };
+            let drawn = trace
+                .drawn
+                .get(s.drawn.0 as usize..s.drawn.1 as usize)
+                .unwrap_or(&[]);
+            let attrs = crate::sink::Attributes::new(pack, site.attrs, drawn, &trace.text);
+            let mut text = String::from("{");
+            for (k, (key, value)) in attrs.iter().enumerate() {
+                if k > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(key);
+                text.push('=');
+                value.write(&mut text);
+            }
+            text.push('}');
+            let _ = writeln!(
+                o,
+                "    {:indent$}{} {}{} {:?} +{} {}{status} {text}",
+                "",
+                kind_name(site.kind),
+                v.resource(site.resource),
+                if site.peer == NONE {
+                    String::new()
+                } else {
+                    format!(" -> {}", v.resource(site.peer))
+                },
+                v.s(site.name),
+                ms(s.start_ns),
+                ms(s.end_ns.saturating_sub(s.start_ns)),
+                indent = depth[i] * 2
+            );
+        }
+        if trace.spans.len() > TREE_LINES {
+            let _ = writeln!(o, "    ... {} more spans", trace.spans.len() - TREE_LINES);
+        }
+    }
 }

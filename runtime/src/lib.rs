@@ -10,12 +10,15 @@
 #![warn(missing_docs)]
 
 pub mod answer;
+pub mod draw;
 pub mod fixtures;
 pub mod inspect;
 pub mod load;
+pub mod plan;
 pub mod shape;
 pub mod sim;
 pub mod sink;
+pub mod streams;
 pub mod time;
 pub mod timeline;
 

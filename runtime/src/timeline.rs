@@ -1,13 +1,31 @@
 //! Evaluating the timeline program: which blocks are active at an instant,
-//! how far along their ramps they are, and what they do to each resource
-//! and metric. A cascade spreads from its root cause to the root cause's
-//! callers, then theirs, over the block's length (circuit breakers open
-//! level by level).
+//! how far along their ramps they are, and what they do to each resource,
+//! endpoint and metric. A cascade spreads from its root cause along the
+//! endpoints that depend on it (callers, then theirs) over the block's
+//! length, so circuit breakers open level by level and an endpoint with no
+//! path to the root cause keeps its baseline. [`Timeline::next_change`]
+//! says when the state next changes, so the scheduler recomputes it only
+//! then and every request sees the state of its own instant.
 
 use std::collections::BTreeMap;
 
 use tsim_pack::program::{AnomalyKind, Op, Target};
-use tsim_pack::{Pack, StrId, NONE};
+use tsim_pack::{Pack, Step, StrId};
+
+use crate::streams::mix;
+
+/// Ramps and cascades change continuously; their state is re-evaluated at
+/// least this often (ns) while they are active.
+pub const RAMP_RESOLUTION_NS: u64 = 1_000_000_000;
+
+/// One occurrence of a block: which block, and which repetition (0 for `at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cause {
+    /// Block index.
+    pub block: u32,
+    /// Occurrence number of a repeating block; 0 for a one-off.
+    pub occurrence: u64,
+}
 
 /// When a block is active.
 #[derive(Clone, Copy, Debug)]
@@ -48,8 +66,8 @@ pub struct Fault {
     pub types: Vec<(StrId, f64)>,
     /// Weighted status codes.
     pub codes: Vec<(u16, f64)>,
-    /// The block responsible (for the answer key), if any.
-    pub block: Option<usize>,
+    /// The block occurrence responsible (for the answer key), if any.
+    pub cause: Option<Cause>,
     /// Fixed `error.type` text for spread failures (circuit breakers).
     pub spread: bool,
 }
@@ -68,8 +86,10 @@ pub struct State {
     pub global: Fault,
     /// Per-metric multiplicative factor and relative shift.
     pub anomalies: BTreeMap<StrId, (f64, f64)>,
-    /// Blocks active now.
-    pub active: Vec<usize>,
+    /// Per-endpoint faults of active cascades (empty when none is active).
+    pub endpoint_faults: Vec<Option<Fault>>,
+    /// Block occurrences active now.
+    pub active: Vec<Cause>,
 }
 
 /// The program, split into blocks.
@@ -79,16 +99,55 @@ pub struct Timeline {
     pub blocks: Vec<Block>,
     resources: usize,
     seed: u64,
-    /// For each resource, its callers (from the traces' client spans).
+    /// For each endpoint, the endpoints that call it (or consume from it).
     callers: Vec<Vec<u32>>,
+    /// For each resource, the endpoints that depend on it directly: its own
+    /// endpoints (distance 0) or those that query or publish to it (1).
+    direct: Vec<Vec<(u32, u32)>>,
+    endpoints: usize,
 }
 
-fn mix(mut x: u64) -> u64 {
-    // SplitMix64 finaliser: a stable hash of the occurrence number.
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
+/// Per endpoint its callers; per resource its direct dependents.
+type Dependents = (Vec<Vec<u32>>, Vec<Vec<(u32, u32)>>);
+
+fn callers_of(pack: &Pack) -> Dependents {
+    let eps = &pack.calls.endpoints;
+    let mut callers = vec![Vec::new(); eps.len()];
+    let mut direct = vec![Vec::new(); pack.resources.len()];
+    fn walk(steps: &[Step], me: u32, callers: &mut [Vec<u32>], direct: &mut [Vec<(u32, u32)>]) {
+        for s in steps {
+            let (callees, backend): (&[u32], Option<u32>) = match s {
+                Step::Call { endpoint, .. } => (std::slice::from_ref(endpoint), None),
+                Step::Query { call, .. } => (&[], Some(call.backend)),
+                Step::Publish {
+                    call, consumers, ..
+                } => (consumers, Some(call.backend)),
+                Step::Parallel(inner) => {
+                    walk(inner, me, callers, direct);
+                    continue;
+                }
+            };
+            for c in callees {
+                if let Some(list) = callers.get_mut(*c as usize) {
+                    if !list.contains(&me) {
+                        list.push(me);
+                    }
+                }
+            }
+            if let Some(list) = backend.and_then(|b| direct.get_mut(b as usize)) {
+                if !list.contains(&(me, 1)) {
+                    list.push((me, 1));
+                }
+            }
+        }
+    }
+    for (i, ep) in eps.iter().enumerate() {
+        walk(&ep.steps, i as u32, &mut callers, &mut direct);
+        if let Some(list) = direct.get_mut(ep.resource as usize) {
+            list.push((i as u32, 0));
+        }
+    }
+    (callers, direct)
 }
 
 impl Timeline {
@@ -145,28 +204,19 @@ impl Timeline {
                 }
             }
         }
-        let mut callers = vec![Vec::new(); pack.resources.len()];
-        for t in &pack.traces {
-            for s in &t.spans {
-                if s.peer != NONE && s.peer != s.resource {
-                    if let Some(list) = callers.get_mut(s.peer as usize) {
-                        if !list.contains(&s.resource) {
-                            list.push(s.resource);
-                        }
-                    }
-                }
-            }
-        }
-        callers.iter_mut().for_each(|c| c.sort_unstable());
+        let (callers, direct) = callers_of(pack);
         Timeline {
             blocks,
             resources: pack.resources.len(),
             seed,
             callers,
+            direct,
+            endpoints: pack.calls.endpoints.len(),
         }
     }
 
-    /// The window of a one-off block: (start, end) in ns from the run's start.
+    /// The window of a one-off block: (start, end) in ns from the run's
+    /// start; `None` for repeating blocks.
     pub fn window(&self, i: usize) -> Option<(u64, u64)> {
         match self.blocks.get(i)?.when {
             When::At { start, length, .. } => Some((start, start.saturating_add(length))),
@@ -174,54 +224,126 @@ impl Timeline {
         }
     }
 
-    /// Activation of block `i` at `t` (ns from the run's start): `None` when
-    /// inactive, else (ramp progress, window progress, window start, window length).
-    fn activation(&self, i: usize, t: u64) -> Option<(f64, f64, u64, u64)> {
-        match self.blocks[i].when {
-            When::At {
-                start,
-                length,
-                ramp,
-            } => {
-                let end = start.saturating_add(length.max(1));
-                if t < start || t >= end {
-                    return None;
-                }
-                let into = (t - start) as f64;
-                let ramp_p = if ramp == 0 {
-                    1.0
-                } else {
-                    (into / ramp as f64).min(1.0)
-                };
-                Some((ramp_p, into / length.max(1) as f64, start, length))
+    /// The window of occurrence `k` of block `i`: (start, end) in ns from
+    /// the run's start.
+    pub fn occurrence_window(&self, i: usize, k: u64) -> Option<(u64, u64)> {
+        match self.blocks.get(i)?.when {
+            When::At { start, length, .. } => {
+                (k == 0).then(|| (start, start.saturating_add(length)))
             }
             When::Every {
                 period,
                 length,
                 jitter,
             } => {
-                if length == 0 {
-                    return None;
-                }
-                let k = t / period;
                 let slack = period - length;
                 let offset = if jitter && slack > 0 {
                     mix(self.seed ^ mix(i as u64) ^ k) % slack
                 } else {
                     0
                 };
-                let start = k * period + offset;
-                if t < start || t >= start + length {
-                    return None;
-                }
-                Some((1.0, (t - start) as f64 / length as f64, start, length))
+                let start = k.checked_mul(period)?.checked_add(offset)?;
+                Some((start, start.saturating_add(length)))
             }
         }
     }
 
-    /// The state at `t` ns after the run's start.
-    pub fn state(&self, t: u64) -> State {
-        let mut st = State {
+    /// Every occurrence of incident blocks that starts before `duration`.
+    pub fn occurrences(&self, duration: u64) -> Vec<(Cause, u64, u64)> {
+        let mut out = Vec::new();
+        for (i, b) in self.blocks.iter().enumerate() {
+            if b.incident.is_none() {
+                continue;
+            }
+            let mut k = 0;
+            while let Some((a, e)) = self.occurrence_window(i, k) {
+                if a >= duration {
+                    break;
+                }
+                if e > a {
+                    let cause = Cause {
+                        block: i as u32,
+                        occurrence: k,
+                    };
+                    out.push((cause, a, e.min(duration)));
+                }
+                if matches!(b.when, When::At { .. }) {
+                    break;
+                }
+                k += 1;
+            }
+        }
+        out.sort_by_key(|o| (o.1, o.0));
+        out
+    }
+
+    /// The first instant after `t` at which the state may differ from the
+    /// state at `t` (a window opens or closes, or a ramp or cascade moves).
+    pub fn next_change(&self, t: u64) -> u64 {
+        let mut next = u64::MAX;
+        for i in 0..self.blocks.len() {
+            let k = match self.blocks[i].when {
+                When::At { .. } => 0,
+                When::Every { period, .. } => t / period,
+            };
+            for k in [k, k + 1] {
+                let Some((a, e)) = self.occurrence_window(i, k) else {
+                    continue;
+                };
+                let e = e.max(a + 1);
+                if a > t {
+                    next = next.min(a);
+                }
+                if e > t {
+                    next = next.min(e);
+                }
+                if a <= t && t < e && self.moves(i) {
+                    next = next.min(t + RAMP_RESOLUTION_NS);
+                }
+            }
+        }
+        next
+    }
+
+    /// Whether an active block's effect changes within its window.
+    fn moves(&self, i: usize) -> bool {
+        self.blocks[i].effects.iter().any(|op| match *op {
+            Op::Errors(_, a, b) | Op::Latency(_, a, b) | Op::Rate(_, a, b) => a != b,
+            Op::Anomaly { kind, from, to, .. } => kind == AnomalyKind::Trend && from != to,
+            Op::Cascade(_) => true,
+            _ => false,
+        })
+    }
+
+    /// Activation of block `i` at `t` (ns from the run's start): `None` when
+    /// inactive, else (ramp progress, window progress, window start, window
+    /// length, occurrence).
+    fn activation(&self, i: usize, t: u64) -> Option<(f64, f64, u64, u64, u64)> {
+        let k = match self.blocks[i].when {
+            When::At { .. } => 0,
+            When::Every { period, length, .. } => {
+                if length == 0 {
+                    return None;
+                }
+                t / period
+            }
+        };
+        let (start, end) = self.occurrence_window(i, k)?;
+        let length = end - start;
+        if t < start || t >= end.max(start + 1) {
+            return None;
+        }
+        let into = (t - start) as f64;
+        let ramp_p = match self.blocks[i].when {
+            When::At { ramp, .. } if ramp > 0 => (into / ramp as f64).min(1.0),
+            _ => 1.0,
+        };
+        Some((ramp_p, into / length.max(1) as f64, start, length, k))
+    }
+
+    /// The state with no block active.
+    pub fn quiet(&self) -> State {
+        State {
             traffic: 1.0,
             resource_traffic: vec![1.0; self.resources],
             faults: vec![
@@ -236,13 +358,23 @@ impl Timeline {
                 ..Fault::default()
             },
             anomalies: BTreeMap::new(),
+            endpoint_faults: Vec::new(),
             active: Vec::new(),
-        };
+        }
+    }
+
+    /// The state at `t` ns after the run's start.
+    pub fn state(&self, t: u64) -> State {
+        let mut st = self.quiet();
         for i in 0..self.blocks.len() {
-            let Some((ramp_p, window_p, start, length)) = self.activation(i, t) else {
+            let Some((ramp_p, window_p, start, length, k)) = self.activation(i, t) else {
                 continue;
             };
-            st.active.push(i);
+            let cause = Cause {
+                block: i as u32,
+                occurrence: k,
+            };
+            st.active.push(cause);
             let level = |from: f64, to: f64| {
                 if from == to {
                     to
@@ -254,25 +386,28 @@ impl Timeline {
             };
             for op in &self.blocks[i].effects {
                 match *op {
-                    Op::Errors(tg, a, b) => self.each(&mut st, tg, i, |f| {
-                        f.errors = 1.0 - (1.0 - f.errors) * (1.0 - level(a, b).clamp(0.0, 1.0));
+                    Op::Errors(tg, a, b) => self.each(&mut st, tg, cause, |f| {
+                        let p = level(a, b);
+                        f.errors = 1.0 - (1.0 - f.errors) * (1.0 - p);
                         f.errors_set = true;
                     }),
                     Op::Latency(tg, a, b) => {
-                        self.each(&mut st, tg, i, |f| f.latency *= level(a, b).max(0.0))
+                        self.each(&mut st, tg, cause, |f| f.latency *= level(a, b))
                     }
-                    Op::Rate(Target::All, a, b) => st.traffic *= level(a, b).max(0.0),
+                    Op::Rate(Target::All, a, b) => st.traffic *= level(a, b),
                     Op::Rate(Target::Resource(r), a, b) => {
                         if let Some(x) = st.resource_traffic.get_mut(r as usize) {
-                            *x *= level(a, b).max(0.0);
+                            *x *= level(a, b);
                         }
                     }
                     Op::Status(tg, code, w) => {
-                        self.each(&mut st, tg, i, |f| f.codes.push((code, w)))
+                        self.each(&mut st, tg, cause, |f| f.codes.push((code, w)))
                     }
-                    Op::ErrorType(tg, s, w) => self.each(&mut st, tg, i, |f| f.types.push((s, w))),
+                    Op::ErrorType(tg, s, w) => {
+                        self.each(&mut st, tg, cause, |f| f.types.push((s, w)))
+                    }
                     Op::Cascade(Target::Resource(root)) => {
-                        self.spread(&mut st, root, i, t.saturating_sub(start), length)
+                        self.spread(&mut st, root, cause, t.saturating_sub(start), length)
                     }
                     Op::Anomaly {
                         metric,
@@ -300,60 +435,64 @@ impl Timeline {
         &self,
         st: &mut State,
         target: Target,
-        block: usize,
+        cause: Cause,
         mut apply: impl FnMut(&mut Fault),
     ) {
-        let range = match target {
-            Target::All => {
-                apply(&mut st.global);
-                st.global.block.get_or_insert(block);
-                return;
-            }
-            Target::Resource(r) => (r as usize)..(r as usize + 1).min(self.resources),
+        let f = match target {
+            Target::All => Some(&mut st.global),
+            Target::Resource(r) => st.faults.get_mut(r as usize),
         };
-        for f in &mut st.faults[range] {
+        if let Some(f) = f {
             apply(f);
-            f.block.get_or_insert(block);
+            f.cause.get_or_insert(cause);
         }
     }
 
-    /// A cascade from `root`: callers at distance k fail once the block has
-    /// run k/(levels+1) of its length.
-    fn spread(&self, st: &mut State, root: u32, block: usize, elapsed: u64, length: u64) {
-        let mut levels: Vec<Vec<u32>> = vec![vec![root]];
-        let mut seen = vec![false; self.resources];
-        if let Some(s) = seen.get_mut(root as usize) {
-            *s = true;
+    /// A cascade from `root`: endpoints at dependency distance k >= 1 fail
+    /// (fast, with 503 and an open circuit breaker) once the block has run
+    /// k/(levels+1) of its length, with the root's error share times 0.85^k.
+    fn spread(&self, st: &mut State, root: u32, cause: Cause, elapsed: u64, length: u64) {
+        let mut dist: Vec<Option<u32>> = vec![None; self.endpoints];
+        let mut queue = std::collections::VecDeque::new();
+        for &(e, d) in self.direct.get(root as usize).into_iter().flatten() {
+            if let Some(slot) = dist.get_mut(e as usize) {
+                if slot.is_none_or(|x| d < x) {
+                    *slot = Some(d);
+                    queue.push_back(e);
+                }
+            }
         }
-        loop {
-            let mut next = Vec::new();
-            for r in levels.last().into_iter().flatten() {
-                for c in self.callers.get(*r as usize).into_iter().flatten() {
-                    if !seen[*c as usize] {
-                        seen[*c as usize] = true;
-                        next.push(*c);
+        let mut deepest = 0;
+        while let Some(e) = queue.pop_front() {
+            let d = dist[e as usize].unwrap_or(0);
+            deepest = deepest.max(d);
+            for &c in self.callers.get(e as usize).into_iter().flatten() {
+                if let Some(slot) = dist.get_mut(c as usize) {
+                    if slot.is_none() {
+                        *slot = Some(d + 1);
+                        queue.push_back(c);
                     }
                 }
             }
-            if next.is_empty() {
-                break;
-            }
-            levels.push(next);
         }
         let base = st.faults.get(root as usize).map_or(0.0, |f| f.errors);
-        let step = length / (levels.len() as u64 + 1);
-        for (k, level) in levels.iter().enumerate().skip(1) {
-            if elapsed < step * k as u64 {
-                break;
-            }
-            let p = base * 0.85f64.powi(k as i32);
-            for r in level {
-                let f = &mut st.faults[*r as usize];
-                f.errors = 1.0 - (1.0 - f.errors) * (1.0 - p);
-                f.spread = true;
-                f.codes.push((503, 1.0));
-                f.block.get_or_insert(block);
-            }
+        let step = length / (u64::from(deepest) + 1);
+        if st.endpoint_faults.is_empty() {
+            st.endpoint_faults = vec![None; self.endpoints];
+        }
+        for (e, d) in dist.iter().enumerate() {
+            let Some(d) = d.filter(|&d| d >= 1 && elapsed >= step * u64::from(d)) else {
+                continue;
+            };
+            let p = base * 0.85f64.powi(d as i32);
+            let f = st.endpoint_faults[e].get_or_insert_with(|| Fault {
+                latency: 1.0,
+                ..Fault::default()
+            });
+            f.errors = 1.0 - (1.0 - f.errors) * (1.0 - p);
+            f.spread = true;
+            f.codes.push((503, 1.0));
+            f.cause.get_or_insert(cause);
         }
     }
 }

@@ -18,6 +18,9 @@ use crate::resolve::Program;
 use crate::source::{SourceMap, Span};
 use values::Values;
 
+/// The most trace shapes (`variants`) a root endpoint may declare.
+const MAX_VARIANTS: u64 = 1_000_000;
+
 /// Checks a program; returns the model when there were no errors.
 pub fn check(
     program: &Program,
@@ -230,12 +233,9 @@ impl Checker<'_> {
         if let Some(v) = Self::value(&props, "tick") {
             out.tick = self.v.positive_duration(v, "the tick").unwrap_or(out.tick);
         }
-        if let Some(v) = Self::value(&props, "variants") {
-            out.variants = self
-                .v
-                .count(v, "the variant count", 1)
-                .map_or(out.variants, |n| n.min(1_000_000) as u32);
-        }
+        out.variants = self.variants(Self::value(&props, "variants"));
+        out.hop =
+            Self::value(&props, "hop").and_then(|v| self.v.dist(v, Unit::Duration, "the hop"));
         if let Some(v) = Self::value(&props, "start") {
             if let Some(d) = self.v.deref(v) {
                 match d.node {
@@ -388,6 +388,12 @@ impl Checker<'_> {
                 .out_of_range(v, "the status", "HTTP codes 100 to 599, or a pick of them");
             None
         }
+    }
+
+    /// A `variants N` count of trace shapes, when declared.
+    pub fn variants(&mut self, v: Option<&Value>) -> Option<u32> {
+        let n = self.v.count_in(v?, "the variant count", 1, MAX_VARIANTS)?;
+        u32::try_from(n).ok()
     }
 
     /// A latency distribution (seconds).

@@ -7,9 +7,14 @@ use std::collections::BTreeMap;
 use super::Checker;
 use crate::ast::{self, AttrKind, BackendKind, StepKind};
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::model::{Attr, Backend, Dist, Endpoint, Protocol, Service, Step, StepOptions};
+use crate::model::{Attr, Backend, Dist, Endpoint, OnError, Protocol, Service, Step, StepOptions};
 use crate::semconv;
 use crate::suggest;
+
+/// The most retries a step may declare.
+const MAX_RETRIES: u64 = 100;
+/// The words `on_error` takes.
+const ON_ERROR_WORDS: &[&str] = &["fail", "ignore"];
 
 impl Checker<'_> {
     pub(super) fn service(&mut self, s: &ast::Service) -> Option<Service> {
@@ -73,9 +78,7 @@ impl Checker<'_> {
     fn endpoint(&mut self, service: &str, e: &ast::Endpoint) -> Option<Endpoint> {
         let props = self.props(&e.props);
         let weight = Self::value(&props, "weight").and_then(|v| self.v.share(v, "the weight"));
-        let variants = Self::value(&props, "variants")
-            .and_then(|v| self.v.count(v, "the variant count", 1))
-            .map(|n| n.min(1_000_000) as u32);
+        let variants = self.variants(Self::value(&props, "variants"));
         let latency = self.latency(Self::value(&props, "latency"), 0.001);
         let errors = self.errors(props.get("errors"));
         let user = self.all_attrs(&e.blocks, AttrKind::Attributes);
@@ -145,19 +148,23 @@ impl Checker<'_> {
             .and_then(|v| self.v.share(v, "the chance"))
             .unwrap_or(1.0);
         let retries = Self::value(&opts, "retries")
-            .and_then(|v| self.v.count(v, "the retry count", 0))
-            .unwrap_or(0);
+            .and_then(|v| self.v.count_in(v, "the retry count", 0, MAX_RETRIES))
+            .map_or(0, |n| n as u32);
         let timeout =
             Self::value(&opts, "timeout").and_then(|v| self.v.positive_duration(v, "the timeout"));
         let repeat = match Self::value(&opts, "repeat") {
             Some(v) => self.repeat(v),
             None => Dist::Constant(1.0),
         };
+        let on_error = Self::value(&opts, "on_error")
+            .and_then(|v| self.on_error(v))
+            .unwrap_or_default();
         let options = StepOptions {
             chance,
-            retries: retries.min(100) as u32,
+            retries,
             timeout,
             repeat,
+            on_error,
         };
         match kind {
             StepKind::Call => {
@@ -224,6 +231,37 @@ impl Checker<'_> {
             .cloned()
             .unwrap_or_default();
         Some(semconv::merge(defaults, &extra))
+    }
+
+    /// `on_error fail` or `on_error ignore` (a bare word or a string).
+    fn on_error(&mut self, v: &ast::Value) -> Option<OnError> {
+        let v = self.v.deref(v)?;
+        let word = match &v.node {
+            ast::ValueKind::Ident(w) | ast::ValueKind::Str(w) => w,
+            _ => {
+                let found = self.v.describe(&v);
+                let kind = Kind::UnitMismatch {
+                    expected: "`fail` or `ignore`".into(),
+                    found,
+                    hint: Some("try `on_error ignore`".into()),
+                };
+                self.v.error(kind, v.span);
+                return None;
+            }
+        };
+        match word.as_str() {
+            "fail" => Some(OnError::Fail),
+            "ignore" => Some(OnError::Ignore),
+            _ => {
+                let suggestion = suggest::closest(word, ON_ERROR_WORDS.iter().copied());
+                let kind = Kind::UnknownOnError {
+                    name: word.clone(),
+                    suggestion,
+                };
+                self.v.error(kind, v.span);
+                None
+            }
+        }
     }
 
     /// A repeat count: a whole number or a distribution of counts, never below 0.

@@ -8,6 +8,11 @@ use crate::diagnostic::{Diagnostic, Kind};
 use crate::model::{Family, Generator, LogStream, Metric, MetricSource, Scalar, SpanLogRule};
 use crate::suggest;
 
+/// Pre-sampled records of a log stream that declares no `variants`.
+const DEFAULT_LOG_VARIANTS: u64 = 64;
+/// The most pre-sampled records a log stream may declare.
+const MAX_LOG_VARIANTS: u64 = 10_000_000;
+
 /// A family: its name, its settings with defaults, and the metrics it emits.
 type FamilySpec = (
     &'static str,
@@ -289,7 +294,7 @@ impl Checker<'_> {
         for r in &l.rules {
             let opts = self.props(&r.options);
             let (level, message) = if r.kind.node == "access" {
-                ("INFO", "{http.request.method} {http.route} {http.response.status_code} {duration_ms}ms")
+                ("INFO", "{operation} {status} {duration_ms}ms")
             } else {
                 ("ERROR", "{operation} failed: {error.type}")
             };
@@ -367,8 +372,8 @@ impl Checker<'_> {
             }
         };
         let variants = Self::value(&props, "variants")
-            .and_then(|v| self.v.count(v, "the variant count", 1))
-            .unwrap_or(64);
+            .and_then(|v| self.v.count_in(v, "the variant count", 1, MAX_LOG_VARIANTS))
+            .unwrap_or(DEFAULT_LOG_VARIANTS);
         let attributes = self.all_attrs(&l.blocks, AttrKind::Attributes);
         Some(LogStream {
             name: l.name.node.clone(),
@@ -377,7 +382,7 @@ impl Checker<'_> {
             level,
             message: message?,
             attributes,
-            variants: variants.min(10_000_000) as u32,
+            variants: u32::try_from(variants).unwrap_or(u32::MAX),
         })
     }
 }

@@ -10,9 +10,6 @@ use crate::model::{Dist, Generator, Level, PatternPart, Process, Scalar};
 use crate::source::{SourceMap, Span};
 use crate::suggest;
 
-/// The z-score of the 99th percentile of a standard normal.
-const Z99: f64 = 2.326_347_874_040_841;
-
 /// Reads values for the checker; collects diagnostics.
 pub struct Values<'a> {
     /// Where diagnostics go.
@@ -212,6 +209,16 @@ impl<'a> Values<'a> {
         let q = self.quantity(v, &[Unit::Number])?;
         if q.value.fract() != 0.0 || q.value < min as f64 || q.value > 1e15 {
             self.out_of_range(v, what, &format!("whole numbers from {min}"));
+            return None;
+        }
+        Some(q.value as u64)
+    }
+
+    /// A whole number from `min` to `max` (both inclusive).
+    pub fn count_in(&mut self, v: &Value, what: &str, min: u64, max: u64) -> Option<u64> {
+        let q = self.quantity(v, &[Unit::Number])?;
+        if q.value.fract() != 0.0 || q.value < min as f64 || q.value > max as f64 {
+            self.out_of_range(v, what, &format!("whole numbers from {min} to {max}"));
             return None;
         }
         Some(q.value as u64)
@@ -458,10 +465,7 @@ impl<'a> Values<'a> {
                             );
                             return None;
                         }
-                        Some(Dist::LogNormal {
-                            mu: median.ln(),
-                            sigma: (p99.ln() - median.ln()) / Z99,
-                        })
+                        Some(Dist::lognormal_quantiles(median, p99))
                     }
                     (None, None, Some(mu), Some(sigma)) => {
                         let (mu, sigma_v) = (self.number(mu), self.number(sigma));

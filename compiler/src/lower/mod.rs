@@ -1,14 +1,17 @@
 //! Lowering: the checked [`Model`] to a [`Pack`]. Strings and attribute
-//! lists are interned in first-use order (never hash-map order), and every
-//! sampled value comes from a PCG stream seeded by the scenario seed and the
-//! component's name, so the same source, params and seed give the same
-//! bytes everywhere.
+//! lists are interned in first-use order (never hash-map order). Traces are
+//! lowered to call programs whose values the runtime draws per request;
+//! what is still pre-sampled (resources, metric series, log records) comes
+//! from a PCG stream seeded by the scenario seed and the component's name,
+//! so the same source, params and seed give the same bytes everywhere.
 
+mod calls;
+mod convert;
 mod logs;
 mod metrics;
 pub(crate) mod sample;
+mod size;
 mod timeline;
-mod traces;
 
 use std::collections::HashMap;
 
@@ -17,11 +20,9 @@ use tsim_pack::{Attr, AttrValue, Pack, Resource, ResourceKind, StrId};
 use crate::model::{self, Model};
 use sample::Sampled;
 
-/// The most spans one endpoint's variants may hold together; endpoints with
-/// huge traces get fewer variants ("a few high-span traces").
-pub const SPAN_BUDGET_PER_ENDPOINT: usize = 1_000_000;
-/// The most spans a single trace may have.
-pub const MAX_SPANS_PER_TRACE: usize = 1_000_000;
+/// The most spans a root endpoint's trace may be expected to hold: a trace
+/// that big cannot be streamed sensibly.
+pub const MAX_EXPECTED_SPANS_PER_TRACE: f64 = 1_000_000.0;
 
 /// Why lowering failed (the model is checked, so only size limits remain).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +49,7 @@ pub(crate) struct Builder {
 struct AttrKey(StrId, u8, u64);
 
 impl Builder {
+    /// Interns a string.
     pub fn str(&mut self, s: &str) -> StrId {
         if let Some(&id) = self.strings.get(s) {
             return id;
@@ -58,12 +60,23 @@ impl Builder {
         id
     }
 
+    /// A sampled value as a pack value, its text interned.
     pub fn value(&mut self, v: &Sampled) -> AttrValue {
         match v {
             Sampled::Str(s) => AttrValue::Str(self.str(s)),
             Sampled::Int(i) => AttrValue::Int(*i),
             Sampled::Float(f) => AttrValue::Float(*f),
             Sampled::Bool(b) => AttrValue::Bool(*b),
+        }
+    }
+
+    /// A constant attribute value as a pack value, its text interned.
+    pub fn scalar(&mut self, s: &model::Scalar) -> AttrValue {
+        match s {
+            model::Scalar::Str(v) => AttrValue::Str(self.str(v)),
+            model::Scalar::Int(v) => AttrValue::Int(*v),
+            model::Scalar::Float(v) => AttrValue::Float(*v),
+            model::Scalar::Bool(v) => AttrValue::Bool(*v),
         }
     }
 
@@ -76,6 +89,11 @@ impl Builder {
                 value: self.value(v),
             })
             .collect();
+        self.set_of(list)
+    }
+
+    /// Interns an attribute list of already interned attributes.
+    pub fn set_of(&mut self, list: Vec<Attr>) -> u32 {
         let key: Vec<AttrKey> = list
             .iter()
             .map(|a| match a.value {
@@ -118,7 +136,7 @@ pub fn lower(model: &Model) -> Result<Pack, LowerError> {
     b.pack.meta.tick_ns = sample::nanos(s.tick).max(1);
     b.pack.meta.start = s.start;
     resources(&mut b, model);
-    traces::lower(&mut b, model)?;
+    calls::lower(&mut b, model)?;
     metrics::lower(&mut b, model);
     logs::lower(&mut b, model);
     timeline::lower(&mut b, model);

@@ -38,7 +38,8 @@ pub enum Sampled {
     Bool(bool),
 }
 
-fn scalar(s: &Scalar) -> Sampled {
+/// A constant attribute value as a sampled one.
+pub fn scalar(s: &Scalar) -> Sampled {
     match s {
         Scalar::Str(v) => Sampled::Str(v.clone()),
         Scalar::Int(v) => Sampled::Int(*v),

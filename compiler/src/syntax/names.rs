@@ -64,6 +64,7 @@ pub fn describe(rule: Rule) -> String {
         Rule::call_arg => "an argument",
         Rule::setting => "a setting such as `hosts 10`",
         Rule::duration => "a duration such as `5m`",
+        Rule::on_error_opt => "`on_error`",
         _ => "",
     };
     if !plain.is_empty() {

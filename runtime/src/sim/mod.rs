@@ -1,31 +1,37 @@
 //! The simulation engine: walks simulated time tick by tick from a start
-//! instant over the pack's duration. Each tick it evaluates the timeline,
-//! draws Poisson root-request arrivals from the traffic curve, instantiates
-//! trace templates with fresh IDs and the timeline's faults, derives logs
-//! and RED metrics from the spans, advances process metrics, emits due
-//! events, and records what every incident touched for the answer key.
-//! Same pack, seed and start give the same output, byte for byte.
+//! instant over the pack's duration. Each tick is cut into segments at
+//! every instant the timeline changes, so each request sees the faults of
+//! its own instant. Per segment it draws Poisson root-request arrivals from
+//! the traffic curve and draws each request through its endpoint's program
+//! (see [`crate::draw`]); the emitter gives it fresh IDs and derives logs
+//! and RED metrics. Per tick it advances process metrics, emits due events
+//! and standalone logs. Random streams are split by purpose
+//! ([`crate::streams`]). Same pack, seed and start give the same output,
+//! byte for byte.
 
-mod logs;
+mod emit;
 mod process;
 mod red;
 mod series;
-mod spans;
 
-use std::collections::BTreeSet;
 use std::io;
 use std::time::{Duration, Instant};
 
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 use rand_pcg::Pcg64;
 use tsim_pack::program::{Op, Target};
-use tsim_pack::{Pack, ResourceKind, SpanKind, NONE};
+use tsim_pack::{MetricSource, Pack, NONE};
 
 use crate::answer::Incident;
+use crate::draw::request::{Trace, Walker};
+use crate::plan::Plan;
 use crate::shape::Shape;
-use crate::sink::{EventRecord, LogRecord, MetricPoint, Sink, SpanRecord};
-use crate::timeline::Timeline;
+use crate::sink::{Attributes, Body, EventRecord, LogRecord, MetricRecord, Point, Sink};
+use crate::streams::{mix, stream, Purpose};
+use crate::timeline::{State, Timeline};
+
+pub use emit::{id, resource_ref};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -49,6 +55,10 @@ pub struct Summary {
     pub metrics: u64,
     /// Events emitted.
     pub events: u64,
+    /// Root requests drawn.
+    pub requests: u64,
+    /// Traces cut at the span or depth limit (see [`crate::draw::request`]).
+    pub truncated_traces: u64,
     /// Simulated time covered.
     pub simulated_ns: u64,
     /// Wall time taken.
@@ -67,41 +77,37 @@ impl Summary {
 /// Progress callback: (simulated ns done, total ns, summary so far).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64, &Summary);
 
-struct Group {
-    resource: u32,
-    share: f64,
-    traces: Vec<usize>,
-    cumulative: Vec<f64>,
-}
-
-fn groups(pack: &Pack) -> Vec<Group> {
-    let mut out: Vec<Group> = Vec::new();
-    for (i, t) in pack.traces.iter().enumerate() {
-        let g = match out.iter_mut().position(|g| g.resource == t.resource) {
-            Some(g) => g,
-            None => {
-                out.push(Group {
-                    resource: t.resource,
-                    share: 0.0,
-                    traces: Vec::new(),
-                    cumulative: Vec::new(),
-                });
-                out.len() - 1
-            }
-        };
-        let g = &mut out[g];
-        g.share += t.weight;
-        g.traces.push(i);
-        g.cumulative.push(g.share);
-    }
-    out
-}
-
 fn poisson(rng: &mut Pcg64, lambda: f64) -> u64 {
     if lambda <= 0.0 || !lambda.is_finite() {
         return 0;
     }
     Poisson::new(lambda).map_or(0, |d| d.sample(rng) as u64)
+}
+
+/// The run's random streams.
+struct Streams {
+    arrivals: Pcg64,
+    ids: Pcg64,
+    requests: Pcg64,
+    logs: Pcg64,
+    process: Pcg64,
+    seed: u64,
+}
+
+impl Streams {
+    fn new(seed: u64, start_ns: i64) -> Streams {
+        // The start instant is part of the key: two runs of one scenario at
+        // different starts never share trace ids.
+        let seed = seed ^ mix(start_ns as u64);
+        Streams {
+            arrivals: stream(seed, Purpose::Arrivals, 0),
+            ids: stream(seed, Purpose::Ids, 0),
+            requests: stream(seed, Purpose::Requests, 0),
+            logs: stream(seed, Purpose::Logs, 0),
+            process: stream(seed, Purpose::Process, 0),
+            seed,
+        }
+    }
 }
 
 /// Runs `pack` into `sink`.
@@ -113,287 +119,421 @@ pub fn run(
 ) -> io::Result<Summary> {
     let began = Instant::now();
     let seed = opts.seed.unwrap_or(pack.meta.seed);
-    let mut rng = Pcg64::seed_from_u64(seed ^ (opts.start_ns as u64).rotate_left(17) ^ 0x7473_696d);
-    let s = |id: u32| pack.strings.get(id as usize).map_or("", String::as_str);
-    let scenario = s(pack.meta.name);
-    let res_name = |r: u32| {
-        if r == NONE {
-            ""
-        } else {
-            pack.resources.get(r as usize).map_or("", |x| s(x.name))
-        }
-    };
-    let shape = Shape::new(pack);
-    let timeline = Timeline::new(pack, seed);
-    let groups = groups(pack);
+    let plan = Plan::new(pack);
+    sink.link(&plan)?;
+    let mut eng = Engine::new(&plan, opts, seed);
     let duration = opts.duration_ns.unwrap_or(pack.meta.duration_ns);
     let tick = pack.meta.tick_ns.max(1_000_000);
-    let mut red = red::Red::new(pack, scenario);
-    let status_attr = pack
-        .strings
-        .iter()
-        .position(|x| x == "http.response.status_code")
-        .map(|i| i as u32);
-    let mut procs = process::Processes::new(pack, scenario);
-    let access = pack.logs.span_rules.iter().find(|r| !r.errors_only);
-    let error_rule = pack.logs.span_rules.iter().find(|r| r.errors_only);
-    let mut events: Vec<usize> = (0..pack.events.len()).collect();
-    events.sort_by_key(|&i| pack.events[i].at_ns);
-    let mut next_event = 0;
-    let mut touched: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); timeline.blocks.len()];
-    let mut sum = Summary::default();
-    let mut instances = Vec::new();
-    let mut message = String::new();
-    let mut name = String::new();
-    let mut arrivals: Vec<(u64, usize)> = Vec::new();
     let mut t0 = 0u64;
     while t0 < duration {
-        let t1 = (t0 + tick).min(duration);
-        let dt = (t1 - t0) as f64 / 1e9;
-        let state = timeline.state(t0 + (t1 - t0) / 2);
-        let level = shape.level((opts.start_ns as f64 + (t0 + (t1 - t0) / 2) as f64) / 1e9);
-        let abs = |rel: u64| opts.start_ns.saturating_add(rel as i64);
+        let t1 = t0.saturating_add(tick).min(duration);
+        eng.tick(t0, t1, duration, sink)?;
+        eng.sum.simulated_ns = t1;
+        progress(t1, duration, &eng.sum);
+        t0 = t1;
+    }
+    sink.finish()?;
+    let mut sum = eng.sum;
+    sum.incidents = crate::answer::incidents(
+        pack,
+        &eng.timeline,
+        opts.start_ns,
+        duration,
+        &eng.emitter.touched,
+    );
+    sum.wall = began.elapsed();
+    Ok(sum)
+}
 
-        // Events in [t0, t1); the last tick also takes events at the very end.
+/// The state of a run between ticks.
+struct Engine<'a, 'p> {
+    plan: &'a Plan<'p>,
+    pack: &'p Pack,
+    start_ns: i64,
+    scenario: &'p str,
+    shape: Shape,
+    timeline: Timeline,
+    streams: Streams,
+    emitter: emit::Emitter<'p>,
+    procs: process::Processes<'p>,
+    events: Vec<usize>,
+    next_event: usize,
+    /// Start and end events of repeating incidents: (at, is_start, block).
+    repeats: Vec<(u64, bool, u32)>,
+    next_repeat: usize,
+    state: State,
+    state_until: u64,
+    arrivals: Vec<(u64, usize)>,
+    trace: Trace,
+    message: String,
+    sum: Summary,
+}
+
+impl<'a, 'p> Engine<'a, 'p> {
+    fn new(plan: &'a Plan<'p>, opts: &Options, seed: u64) -> Self {
+        let pack = plan.pack;
+        let scenario = plan.str(pack.meta.name);
+        let timeline = Timeline::new(pack, seed);
+        let mut events: Vec<usize> = (0..pack.events.len()).collect();
+        events.sort_by_key(|&i| pack.events[i].at_ns);
+        let duration = opts.duration_ns.unwrap_or(pack.meta.duration_ns);
+        let mut repeats = Vec::new();
+        for (c, a, b) in timeline.occurrences(duration) {
+            if timeline.window(c.block as usize).is_none() {
+                repeats.push((a, true, c.block));
+                repeats.push((b, false, c.block));
+            }
+        }
+        repeats.sort_unstable();
+        let state = timeline.state(0);
+        let state_until = timeline.next_change(0);
+        Engine {
+            plan,
+            pack,
+            start_ns: opts.start_ns,
+            scenario,
+            shape: Shape::new(pack),
+            timeline,
+            streams: Streams::new(seed, opts.start_ns),
+            emitter: emit::Emitter::new(pack, scenario),
+            procs: process::Processes::new(pack, scenario),
+            events,
+            next_event: 0,
+            repeats,
+            next_repeat: 0,
+            state,
+            state_until,
+            arrivals: Vec::new(),
+            trace: Trace::default(),
+            message: String::new(),
+            sum: Summary::default(),
+        }
+    }
+
+    fn abs(&self, rel: u64) -> i64 {
+        self.start_ns.saturating_add(rel as i64)
+    }
+
+    fn s(&self, id: u32) -> &'p str {
+        self.plan.str(id)
+    }
+
+    fn res_name(&self, r: u32) -> &'p str {
+        self.plan.resource(r).map_or("", |x| self.plan.str(x.name))
+    }
+
+    fn tick(&mut self, t0: u64, t1: u64, duration: u64, sink: &mut dyn Sink) -> io::Result<()> {
+        let dt = (t1 - t0) as f64 / 1e9;
+        let level = self
+            .shape
+            .level((self.start_ns as f64 + (t0 + (t1 - t0) / 2) as f64) / 1e9);
+        self.events_until(t1, duration, sink)?;
+        let mut seg = t0;
+        while seg < t1 {
+            if seg >= self.state_until {
+                self.state = self.timeline.state(seg);
+                self.state_until = self.timeline.next_change(seg);
+            }
+            let end = self.state_until.min(t1);
+            self.requests(seg, end, level, sink)?;
+            seg = end;
+        }
+        self.log_streams(t0, t1, dt, level, sink)?;
+        self.health_checks(t0, sink)?;
+        self.metrics(t1, dt, level, sink)
+    }
+
+    /// Events in [t0, t1); the last tick also takes events at the very end.
+    fn events_until(&mut self, t1: u64, duration: u64, sink: &mut dyn Sink) -> io::Result<()> {
         let due = |at: u64| at < t1 || (t1 == duration && at <= duration);
-        while next_event < events.len() && due(pack.events[events[next_event]].at_ns) {
-            let e = &pack.events[events[next_event]];
-            let version = s(e.version);
+        while let Some(&i) = self.events.get(self.next_event) {
+            let e = &self.pack.events[i];
+            if !due(e.at_ns) {
+                break;
+            }
+            let version = self.s(e.version);
             sink.event(&EventRecord {
-                time_ns: abs(e.at_ns),
-                kind: s(e.kind),
-                service: (e.resource != NONE).then(|| res_name(e.resource)),
-                details: s(e.details),
-                severity: s(e.severity),
+                time_ns: self.abs(e.at_ns),
+                kind: self.s(e.kind),
+                service: (e.resource != NONE).then(|| self.res_name(e.resource)),
+                details: self.s(e.details),
+                severity: self.s(e.severity),
                 version: (!version.is_empty()).then_some(version),
             })?;
-            sum.events += 1;
-            next_event += 1;
+            self.sum.events += 1;
+            self.next_event += 1;
         }
+        while let Some(&(at, start, block)) = self.repeats.get(self.next_repeat) {
+            if !due(at) {
+                break;
+            }
+            self.repeat_event(at, start, block, sink)?;
+            self.next_repeat += 1;
+        }
+        Ok(())
+    }
 
-        arrivals.clear();
-        for (gi, g) in groups.iter().enumerate() {
-            let factor = state.traffic
-                * state
+    /// `incident_start` or `incident_end` of one occurrence of a repeating
+    /// incident (one-off incidents have theirs in the pack).
+    fn repeat_event(
+        &mut self,
+        at: u64,
+        start: bool,
+        block: u32,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        let Some((kind, target, severity)) = self
+            .timeline
+            .blocks
+            .get(block as usize)
+            .and_then(|b| b.incident)
+        else {
+            return Ok(());
+        };
+        let kind = self.s(kind);
+        self.message.clear();
+        self.message.push_str(kind);
+        self.message
+            .push_str(if start { " started" } else { " ended" });
+        sink.event(&EventRecord {
+            time_ns: self.abs(at),
+            kind: if start {
+                "incident_start"
+            } else {
+                "incident_end"
+            },
+            service: match target {
+                Target::Resource(r) => Some(self.res_name(r)),
+                Target::All => None,
+            },
+            details: &self.message,
+            severity: self.s(severity),
+            version: None,
+        })?;
+        self.sum.events += 1;
+        Ok(())
+    }
+
+    /// Root requests arriving in [a, b), all under the current state.
+    fn requests(&mut self, a: u64, b: u64, level: f64, sink: &mut dyn Sink) -> io::Result<()> {
+        let dt = (b - a) as f64 / 1e9;
+        self.arrivals.clear();
+        let rng = &mut self.streams.arrivals;
+        for (gi, g) in self.plan.groups.iter().enumerate() {
+            let factor = self.state.traffic
+                * self
+                    .state
                     .resource_traffic
                     .get(g.resource as usize)
                     .copied()
                     .unwrap_or(1.0);
-            let n = poisson(&mut rng, shape.rate * level * factor * g.share * dt);
+            let n = poisson(rng, self.shape.rate * level * factor * g.share * dt);
             for _ in 0..n {
-                arrivals.push((rng.random_range(t0..t1.max(t0 + 1)), gi));
+                self.arrivals.push((rng.random_range(a..b.max(a + 1)), gi));
             }
         }
-        arrivals.sort_unstable();
-        for &(at, gi) in &arrivals {
-            let g = &groups[gi];
-            let x = rng.random::<f64>() * g.share;
-            let k = g
-                .cumulative
-                .partition_point(|c| *c <= x)
-                .min(g.traces.len() - 1);
-            let tpl = &pack.traces[g.traces[k]];
-            spans::instantiate(&mut rng, pack, tpl, at, &state, &mut instances);
-            let trace_id: [u8; 16] = spans::id(&mut rng);
-            for (t, inst) in tpl.spans.iter().zip(&instances) {
-                let parent = (t.parent != NONE).then(|| instances[t.parent as usize].span_id);
-                let service = res_name(t.resource);
-                sink.span(&SpanRecord {
-                    trace_id,
-                    span_id: inst.span_id,
-                    parent,
-                    start_ns: abs(inst.start_ns),
-                    duration_ns: inst.duration_ns,
-                    service,
-                    operation: s(t.name),
-                    error: inst.error,
-                })?;
-                sum.spans += 1;
-                if let Some(b) = inst.block {
-                    touched[b].insert(t.resource);
-                }
-                let code = inst.status_code.map(i64::from).or_else(|| {
-                    let attrs = pack.attr_sets.get(t.attrs as usize)?;
-                    attrs
-                        .iter()
-                        .find(|a| Some(a.key) == status_attr)
-                        .and_then(|a| match a.value {
-                            tsim_pack::AttrValue::Int(c) => Some(c),
-                            _ => None,
-                        })
-                });
-                let status = red::status_key(code, inst.error);
-                red.observe(
-                    pack,
-                    t.kind,
-                    t.resource,
-                    t.peer,
-                    t.name,
-                    inst.duration_ns,
-                    inst.error,
-                    status,
-                    &inst.span_id,
-                );
-                let server = matches!(t.kind, SpanKind::Server | SpanKind::Consumer);
-                let to_backend = t.peer != NONE
-                    && pack
-                        .resources
-                        .get(t.peer as usize)
-                        .is_some_and(|r| r.kind != ResourceKind::Service);
-                let rules = [
-                    (access, server),
-                    (error_rule, inst.error && (server || to_backend)),
-                ];
-                for (rule, applies) in rules {
-                    let Some(rule) = rule.filter(|_| applies) else {
-                        continue;
-                    };
-                    if rule.templates.is_empty() {
-                        continue;
-                    }
-                    let lt = &rule.templates[rng.random_range(0..rule.templates.len())];
-                    let facts = logs::SpanFacts {
-                        attrs: t.attrs,
-                        duration_ns: inst.duration_ns,
-                        operation: s(t.name),
-                        service,
-                        peer: res_name(t.peer),
-                        error_type: inst.error_type.as_deref(),
-                        status_code: inst.status_code,
-                    };
-                    logs::fill(pack, s(lt.body), &facts, &mut message);
-                    sink.log(&LogRecord {
-                        time_ns: abs(inst.start_ns + inst.duration_ns),
-                        service,
-                        level: s(lt.level),
-                        message: &message,
-                        trace_id: Some(trace_id),
-                        span_id: Some(inst.span_id),
-                    })?;
-                    sum.logs += 1;
-                }
-            }
+        self.arrivals.sort_unstable();
+        for k in 0..self.arrivals.len() {
+            let (at, gi) = self.arrivals[k];
+            self.request(at, gi, sink)?;
         }
+        Ok(())
+    }
 
+    fn request(&mut self, at: u64, gi: usize, sink: &mut dyn Sink) -> io::Result<()> {
+        let Some(g) = self.plan.groups.get(gi) else {
+            return Ok(());
+        };
+        let rng = &mut self.streams.arrivals;
+        let x = rng.random::<f64>() * g.share;
+        let k = g
+            .cumulative
+            .partition_point(|c| *c <= x)
+            .min(g.roots.len().saturating_sub(1));
+        let Some(root) = g.roots.get(k) else {
+            return Ok(());
+        };
+        let shape = (root.shapes > 0).then(|| {
+            let variant = u64::from(rng.random_range(0..root.shapes));
+            stream(
+                self.streams.seed,
+                Purpose::Shapes,
+                (u64::from(root.endpoint) << 32) | variant,
+            )
+        });
+        self.trace.clear();
+        Walker::new(
+            self.plan,
+            &self.state,
+            &mut self.streams.requests,
+            shape,
+            &mut self.trace,
+        )
+        .request(root.endpoint);
+        self.sum.requests += 1;
+        self.sum.truncated_traces += u64::from(self.trace.truncated);
+        let counts = self.emitter.trace(
+            self.plan,
+            &self.trace,
+            self.abs(at),
+            &mut self.streams.ids,
+            &mut self.streams.logs,
+            sink,
+        )?;
+        self.sum.spans += counts.spans;
+        self.sum.logs += counts.logs;
+        Ok(())
+    }
+
+    fn log_streams(
+        &mut self,
+        t0: u64,
+        t1: u64,
+        dt: f64,
+        level: f64,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        let pack = self.pack;
         for stream in &pack.logs.streams {
             if stream.templates.is_empty() {
                 continue;
             }
-            let n = poisson(&mut rng, stream.rate * level * dt);
+            let rng = &mut self.streams.logs;
+            let n = poisson(rng, stream.rate * level * dt);
             let mut times: Vec<u64> = (0..n)
                 .map(|_| rng.random_range(t0..t1.max(t0 + 1)))
                 .collect();
             times.sort_unstable();
-            let service = if stream.resource == NONE {
-                scenario
+            let (service, resource) = if stream.resource == NONE {
+                (self.scenario, None)
             } else {
-                res_name(stream.resource)
+                (
+                    self.res_name(stream.resource),
+                    resource_ref(pack, stream.resource, 0),
+                )
             };
             for at in times {
-                let lt = &stream.templates[rng.random_range(0..stream.templates.len())];
+                let k = self.streams.logs.random_range(0..stream.templates.len());
+                let lt = &stream.templates[k];
                 sink.log(&LogRecord {
-                    time_ns: abs(at),
+                    time_ns: self.abs(at),
                     service,
-                    level: s(lt.level),
-                    message: s(lt.body),
+                    resource,
+                    severity_number: lt.severity,
+                    severity_text: self.s(lt.level),
+                    body: Body {
+                        template: self.s(lt.body),
+                        fill: None,
+                    },
+                    attributes: Attributes::new(pack, lt.attrs, &[], ""),
                     trace_id: None,
                     span_id: None,
                 })?;
-                sum.logs += 1;
+                self.sum.logs += 1;
             }
         }
+        Ok(())
+    }
 
-        // Failed deployments log their health checks, once per instance per tick.
-        for &b in &state.active {
-            let block = &timeline.blocks[b];
+    /// Failed deployments log their health checks, once per instance per tick.
+    fn health_checks(&mut self, t0: u64, sink: &mut dyn Sink) -> io::Result<()> {
+        let pack = self.pack;
+        for c in self.state.active.clone() {
+            let Some(block) = self.timeline.blocks.get(c.block as usize) else {
+                continue;
+            };
             let Some((kind, Target::Resource(r), _)) = block.incident else {
                 continue;
             };
-            if s(kind) != "failed_deployment" {
+            if self.s(kind) != "failed_deployment" {
                 continue;
             }
             let check = pack.program.iter().find_map(|op| match op {
-                Op::ErrorType(Target::Resource(x), t, _) if *x == r => Some(s(*t)),
+                Op::ErrorType(Target::Resource(x), t, _) if *x == r => Some(self.s(*t)),
                 _ => None,
             });
-            let instances_n = pack
+            let instances = pack
                 .resources
                 .get(r as usize)
                 .map_or(1, |x| x.instances)
                 .min(10);
-            for k in 0..instances_n {
-                message.clear();
-                message.push_str(&format!(
+            for k in 0..instances {
+                self.message.clear();
+                self.message.push_str(&format!(
                     "{} on {}-{k}: readiness probe returned 503",
                     check.unwrap_or("health_check_failed"),
-                    res_name(r)
+                    self.res_name(r)
                 ));
                 sink.log(&LogRecord {
-                    time_ns: abs(t0 + u64::from(k)),
-                    service: res_name(r),
-                    level: "ERROR",
-                    message: &message,
+                    time_ns: self.abs(t0 + u64::from(k)),
+                    service: self.res_name(r),
+                    resource: resource_ref(pack, r, k),
+                    severity_number: 17,
+                    severity_text: "ERROR",
+                    body: Body {
+                        template: &self.message,
+                        fill: None,
+                    },
+                    attributes: Attributes::empty(pack),
                     trace_id: None,
                     span_id: None,
                 })?;
-                sum.logs += 1;
+                self.sum.logs += 1;
             }
-            touched[b].insert(r);
+            self.emitter.touched.entry(c).or_default().insert(r);
         }
+        Ok(())
+    }
 
-        let at = abs(t1);
-        let mut emit = |metric: usize,
-                        series: &series::Series,
-                        suffix: &str,
-                        le: Option<f64>,
-                        value: f64|
-         -> io::Result<()> {
-            name.clear();
-            series.display(&mut name, suffix, le);
-            let unit = s(pack.metrics[metric].unit);
-            sink.metric(&MetricPoint {
-                time_ns: at,
-                service: &series.service,
-                metric: &name,
-                value,
-                unit,
-            })?;
-            sum.metrics += 1;
-            Ok(())
-        };
-        let mut failure: io::Result<()> = Ok(());
+    fn metrics(&mut self, t1: u64, dt: f64, level: f64, sink: &mut dyn Sink) -> io::Result<()> {
+        let pack = self.pack;
+        let (time_ns, start_ns) = (self.abs(t1), self.start_ns);
+        let state = &self.state;
         let anomaly = |m: u32| state.anomalies.get(&m).copied().unwrap_or((1.0, 0.0));
+        let mut failure: io::Result<()> = Ok(());
+        let mut emitted = 0u64;
         {
-            let mut collect = |metric: usize,
-                               series: &series::Series,
-                               suffix: &str,
-                               le: Option<f64>,
-                               value: f64| {
-                let (f, shift) = anomaly(pack.metrics[metric].name);
-                let v = if suffix.is_empty()
-                    && matches!(
-                        pack.metrics[metric].source,
-                        tsim_pack::MetricSource::Spans { .. }
-                    ) {
-                    value * f * (1.0 + shift)
-                } else {
-                    value
+            let mut collect = |metric: usize, series: &series::Series<'p>, point: Point<'_>| {
+                let Some(m) = pack.metrics.get(metric) else {
+                    return;
+                };
+                let point = match point {
+                    // Anomalies bend derived gauges here; process metrics
+                    // apply theirs before holding gauges to their bounds.
+                    Point::Gauge(v) if matches!(m.source, MetricSource::Spans { .. }) => {
+                        let (f, shift) = anomaly(m.name);
+                        Point::Gauge(v * f * (1.0 + shift))
+                    }
+                    p => p,
                 };
                 if failure.is_ok() {
-                    failure = emit(metric, series, suffix, le, v);
+                    let s = |id: u32| pack.strings.get(id as usize).map_or("", String::as_str);
+                    failure = sink.metric(&MetricRecord {
+                        time_ns,
+                        start_ns,
+                        metric: metric as u32,
+                        name: s(m.name),
+                        kind: m.kind,
+                        unit: s(m.unit),
+                        description: s(m.description),
+                        service: series.service,
+                        labels: &series.labels,
+                        point,
+                    });
+                    emitted += 1;
                 }
             };
-            red.flush(pack, dt, &mut collect);
-            procs.tick(pack, &mut rng, dt, level, &anomaly, &mut collect);
+            self.emitter.red.flush(pack, dt, &mut collect);
+            self.procs.tick(
+                pack,
+                &mut self.streams.process,
+                dt,
+                level,
+                &anomaly,
+                &mut collect,
+            );
         }
-        failure?;
-
-        sum.simulated_ns = t1;
-        progress(t1, duration, &sum);
-        t0 = t1;
+        self.sum.metrics += emitted;
+        failure
     }
-    sink.finish()?;
-    sum.incidents = crate::answer::incidents(pack, &timeline, opts.start_ns, duration, &touched);
-    sum.wall = began.elapsed();
-    Ok(sum)
 }

@@ -6,17 +6,20 @@
 //! - Poisson: arrivals in the tick at an intensity that is itself a process
 //!   (scaled by the traffic curve).
 //!
-//! Gauges report the value; counters add the positive part of each move
-//! (or the arrivals), so they never decrease; histograms observe the value
-//! `rate` times per second (jittered by up to 10%) into cumulative buckets.
-//! Anomalies multiply what is reported (or added) and shift it.
+//! Gauges report the value; counters treat the value as a rate per second
+//! (bounded by `within`) and add `rate * dt` (or the arrivals), so they
+//! never decrease; histograms observe the value `rate` times per second
+//! (jittered by up to 10%) into cumulative buckets. Anomalies multiply what
+//! is reported (or added) and shift it, in one place, before a gauge is
+//! held to its bounds.
 
 use rand::RngExt;
 use rand_distr::{Distribution, Normal, Poisson};
 use rand_pcg::Pcg64;
 use tsim_pack::{MetricKind, MetricSource, Pack, Process};
 
-use super::series::{histogram, row_labels, Emit, Series};
+use super::series::{row_labels, Emit, Series};
+use crate::sink::{HistogramPoint, Point};
 
 /// State of one series.
 #[derive(Clone, Debug)]
@@ -26,22 +29,24 @@ struct State {
     total: f64,
     sum: f64,
     count: u64,
+    min: f64,
+    max: f64,
     buckets: Vec<u64>,
 }
 
 /// One process-driven metric.
-pub struct Driven {
+pub struct Driven<'p> {
     /// Index in the pack's metrics.
     pub metric: usize,
     states: Vec<State>,
-    /// Series text.
-    pub series: Vec<Series>,
+    /// Series labels.
+    pub series: Vec<Series<'p>>,
 }
 
 /// All process-driven metrics.
-pub struct Processes {
+pub struct Processes<'p> {
     /// The metrics.
-    pub metrics: Vec<Driven>,
+    pub metrics: Vec<Driven<'p>>,
 }
 
 fn initial(p: &Process) -> f64 {
@@ -83,9 +88,9 @@ fn poisson(rng: &mut Pcg64, lambda: f64) -> f64 {
     Poisson::new(lambda).map_or(0.0, |d| d.sample(rng))
 }
 
-impl Processes {
+impl<'p> Processes<'p> {
     /// Sets up every process-driven metric.
-    pub fn new(pack: &Pack, scenario: &str) -> Processes {
+    pub fn new(pack: &'p Pack, scenario: &'p str) -> Processes<'p> {
         let mut metrics = Vec::new();
         for (mi, m) in pack.metrics.iter().enumerate() {
             let MetricSource::Process(p) = &m.source else {
@@ -101,6 +106,8 @@ impl Processes {
                 total: 0.0,
                 sum: 0.0,
                 count: 0,
+                min: f64::NAN,
+                max: f64::NAN,
                 buckets: vec![0; m.buckets.len() + 1],
             };
             metrics.push(Driven {
@@ -122,7 +129,7 @@ impl Processes {
         dt: f64,
         level: f64,
         anomaly: &dyn Fn(u32) -> (f64, f64),
-        emit: &mut Emit<'_>,
+        emit: &mut Emit<'_, 'p>,
     ) {
         for d in &mut self.metrics {
             let m = &pack.metrics[d.metric];
@@ -132,7 +139,6 @@ impl Processes {
             let (factor, shift) = anomaly(m.name);
             let clamp = |x: f64| m.within.map_or(x, |(lo, hi)| x.clamp(lo, hi));
             for (st, series) in d.states.iter_mut().zip(&d.series) {
-                let before = st.value;
                 let (moved, arrivals) = match p {
                     Process::Poisson { rate } => {
                         st.intensity = step(rng, rate, st.intensity, dt).max(0.0);
@@ -148,17 +154,24 @@ impl Processes {
                     MetricKind::Gauge | MetricKind::UpDown => {
                         let shown = match arrivals {
                             Some(n) => n,
-                            None => moved * factor,
+                            None => clamp(moved * factor * (1.0 + shift)),
                         };
-                        emit(d.metric, series, "", None, shown * (1.0 + shift));
+                        emit(d.metric, series, Point::Gauge(shown));
                     }
                     MetricKind::Counter => {
                         let inc = match arrivals {
                             Some(n) => n,
-                            None => (moved - before).max(0.0) * factor,
+                            None => (moved.max(0.0) * dt * factor).max(0.0),
                         };
                         st.total += inc * (1.0 + shift).max(0.0);
-                        emit(d.metric, series, "", None, st.total);
+                        emit(
+                            d.metric,
+                            series,
+                            Point::Sum {
+                                value: st.total,
+                                monotonic: true,
+                            },
+                        );
                     }
                     MetricKind::Histogram => {
                         let n = match arrivals {
@@ -169,7 +182,7 @@ impl Processes {
                             Some(_) => st.intensity,
                             None => moved,
                         };
-                        for _ in 0..n.min(100_000) {
+                        for _ in 0..n {
                             let obs = clamp(
                                 centre
                                     * (1.0 + rng.random_range(-0.1..=0.1))
@@ -178,6 +191,16 @@ impl Processes {
                             );
                             st.sum += obs;
                             st.count += 1;
+                            st.min = if st.min.is_nan() {
+                                obs
+                            } else {
+                                st.min.min(obs)
+                            };
+                            st.max = if st.max.is_nan() {
+                                obs
+                            } else {
+                                st.max.max(obs)
+                            };
                             let b = m
                                 .buckets
                                 .iter()
@@ -187,14 +210,17 @@ impl Processes {
                                 *c += 1;
                             }
                         }
-                        histogram(
-                            emit,
+                        emit(
                             d.metric,
                             series,
-                            &m.buckets,
-                            &st.buckets,
-                            st.count,
-                            st.sum,
+                            Point::Histogram(HistogramPoint {
+                                bounds: &m.buckets,
+                                counts: &st.buckets,
+                                count: st.count,
+                                sum: st.sum,
+                                min: st.min,
+                                max: st.max,
+                            }),
                         );
                     }
                 }

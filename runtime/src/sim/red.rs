@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKind, NONE};
 
-use super::series::{histogram, row_labels, Emit, Series};
+use super::series::{row_labels, Emit, Series};
+use crate::sink::{HistogramPoint, Label, Point, Value};
 
 /// Accumulators of one series.
 #[derive(Clone, Default)]
@@ -27,6 +28,8 @@ struct Row {
     total_count: u64,
     total_errors: u64,
     sum: f64,
+    min: f64,
+    max: f64,
     buckets: Vec<u64>,
 }
 
@@ -38,34 +41,34 @@ pub fn status_key(code: Option<i64>, error: bool) -> u32 {
     }
 }
 
-fn status_text(key: u32) -> String {
+fn status_value(key: u32) -> Value<'static> {
     match key {
-        1 => "OK".into(),
-        2 => "ERROR".into(),
-        c => c.to_string(),
+        1 => Value::Str("OK"),
+        2 => Value::Str("ERROR"),
+        c => Value::Int(i64::from(c)),
     }
 }
 
 /// One derived metric.
-struct Derived {
+struct Derived<'p> {
     metric: usize,
     of: u32,
     of_backend: bool,
     /// (resource, endpoint name, instance) -> row; NONE where the set has no such key.
     index: HashMap<(u32, u32, u32), usize>,
     keys: (bool, bool, bool),
-    series: Vec<Series>,
+    series: Vec<Series<'p>>,
     /// Per-row accumulators (gauges).
     rows: Vec<Row>,
     /// Per (row, status) accumulators and their series (counters, histograms).
-    by_status: BTreeMap<(usize, u32), (Series, Row)>,
+    by_status: BTreeMap<(usize, u32), (Series<'p>, Row)>,
     errors_only: bool,
     millis: bool,
 }
 
 /// All derived metrics of a pack.
-pub struct Red {
-    metrics: Vec<Derived>,
+pub struct Red<'p> {
+    metrics: Vec<Derived<'p>>,
 }
 
 fn text(pack: &Pack, v: &AttrValue) -> String {
@@ -77,9 +80,9 @@ fn text(pack: &Pack, v: &AttrValue) -> String {
     }
 }
 
-impl Red {
+impl<'p> Red<'p> {
     /// Sets up every `from spans` metric.
-    pub fn new(pack: &Pack, scenario: &str) -> Red {
+    pub fn new(pack: &'p Pack, scenario: &'p str) -> Red<'p> {
         let string_id: HashMap<&str, u32> = pack
             .strings
             .iter()
@@ -158,6 +161,8 @@ impl Red {
                 rows: vec![
                     Row {
                         buckets: vec![0; buckets],
+                        min: f64::NAN,
+                        max: f64::NAN,
                         ..Row::default()
                     };
                     set.rows.len()
@@ -183,7 +188,7 @@ impl Red {
         duration_ns: u64,
         error: bool,
         status: u32,
-        span_id: &[u8; 8],
+        instance: u32,
     ) {
         let server = matches!(kind, SpanKind::Server | SpanKind::Consumer);
         for d in &mut self.metrics {
@@ -195,15 +200,7 @@ impl Red {
             if !applies {
                 continue;
             }
-            let instance = if d.keys.2 {
-                let n = pack
-                    .resources
-                    .get(owner as usize)
-                    .map_or(1, |r| r.instances.max(1));
-                (u64::from_le_bytes(*span_id) % u64::from(n)) as u32
-            } else {
-                NONE
-            };
+            let instance = if d.keys.2 { instance } else { NONE };
             let key = (
                 if d.keys.0 { owner } else { NONE },
                 if d.keys.1 { name } else { NONE },
@@ -219,6 +216,8 @@ impl Red {
                 row.count += 1;
                 row.errors += u64::from(error);
                 row.sum += v;
+                row.min = if row.min.is_nan() { v } else { row.min.min(v) };
+                row.max = if row.max.is_nan() { v } else { row.max.max(v) };
                 if let Some(c) = row.buckets.get_mut(b) {
                     *c += 1;
                 }
@@ -228,15 +227,16 @@ impl Red {
                 _ => {
                     let entry = d.by_status.entry((r, status)).or_insert_with(|| {
                         let mut s = d.series[r].clone();
-                        if !s.labels.is_empty() {
-                            s.labels.push(',');
-                        }
-                        s.labels
-                            .push_str(&format!("status=\"{}\"", status_text(status)));
+                        s.labels.push(Label {
+                            key: "status",
+                            value: status_value(status),
+                        });
                         (
                             s,
                             Row {
                                 buckets: vec![0; bounds.len() + 1],
+                                min: f64::NAN,
+                                max: f64::NAN,
                                 ..Row::default()
                             },
                         )
@@ -248,7 +248,7 @@ impl Red {
     }
 
     /// Emits this tick's points and resets per-tick counts.
-    pub fn flush(&mut self, pack: &Pack, dt: f64, emit: &mut Emit<'_>) {
+    pub fn flush(&mut self, pack: &Pack, dt: f64, emit: &mut Emit<'_, 'p>) {
         for d in &mut self.metrics {
             let m = &pack.metrics[d.metric];
             match m.kind {
@@ -263,7 +263,7 @@ impl Red {
                         } else {
                             row.count as f64 / dt.max(1e-9)
                         };
-                        emit(d.metric, series, "", None, v);
+                        emit(d.metric, series, Point::Gauge(v));
                         row.count = 0;
                         row.errors = 0;
                     }
@@ -279,18 +279,22 @@ impl Red {
                                 row.total_count
                             };
                             if !d.errors_only || row.total_errors > 0 {
-                                emit(d.metric, series, "", None, v as f64);
+                                let point = Point::Sum {
+                                    value: v as f64,
+                                    monotonic: true,
+                                };
+                                emit(d.metric, series, point);
                             }
                         } else {
-                            histogram(
-                                emit,
-                                d.metric,
-                                series,
-                                &m.buckets,
-                                &row.buckets,
-                                row.total_count,
-                                row.sum,
-                            );
+                            let point = Point::Histogram(HistogramPoint {
+                                bounds: &m.buckets,
+                                counts: &row.buckets,
+                                count: row.total_count,
+                                sum: row.sum,
+                                min: row.min,
+                                max: row.max,
+                            });
+                            emit(d.metric, series, point);
                         }
                         row.count = 0;
                         row.errors = 0;

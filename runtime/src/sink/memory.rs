@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::{EventRecord, LogRecord, MetricPoint, Sink, SpanRecord};
+use super::{EventRecord, LogRecord, MetricRecord, Sink, SpanRecord};
 
 /// An owned span.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +24,22 @@ pub struct Span {
     pub operation: String,
     /// Failed.
     pub error: bool,
+    /// Kind.
+    pub kind: tsim_pack::SpanKind,
+    /// Status.
+    pub status: tsim_pack::Status,
+    /// HTTP status code.
+    pub code: Option<u16>,
+    /// `error.type` as text.
+    pub error_type: Option<String>,
+    /// Retry number.
+    pub resend: u32,
+    /// Instance of the emitting resource.
+    pub instance: u32,
+    /// Attributes as text.
+    pub attributes: Vec<(String, String)>,
+    /// Peer (called resource).
+    pub peer: Option<String>,
 }
 
 /// An owned log record.
@@ -85,10 +101,30 @@ impl Sink for MemorySink {
             span_id: s.span_id,
             parent: s.parent,
             start_ns: s.start_ns,
-            duration_ns: s.duration_ns,
-            service: s.service.into(),
-            operation: s.operation.into(),
-            error: s.error,
+            duration_ns: s.duration_ns(),
+            service: s.resource.name.into(),
+            operation: s.name.into(),
+            error: s.failed,
+            kind: s.kind,
+            status: s.status,
+            code: s.http_status_code,
+            error_type: s.error_type.map(|v| {
+                let mut t = String::new();
+                v.write(&mut t);
+                t
+            }),
+            resend: s.resend_count,
+            instance: s.resource.instance,
+            attributes: s
+                .attributes
+                .iter()
+                .map(|(k, v)| {
+                    let mut t = String::new();
+                    v.write(&mut t);
+                    (k.to_string(), t)
+                })
+                .collect(),
+            peer: s.peer.map(Into::into),
         });
         Ok(())
     }
@@ -96,18 +132,25 @@ impl Sink for MemorySink {
         self.logs.push(Log {
             time_ns: l.time_ns,
             service: l.service.into(),
-            level: l.level.into(),
-            message: l.message.into(),
+            level: l.severity_text.into(),
+            message: {
+                let mut t = String::new();
+                l.body.render(&mut t);
+                t
+            },
             trace_id: l.trace_id,
         });
         Ok(())
     }
-    fn metric(&mut self, m: &MetricPoint<'_>) -> io::Result<()> {
-        self.metrics.push(Point {
-            time_ns: m.time_ns,
-            service: m.service.into(),
-            metric: m.metric.into(),
-            value: m.value,
+    fn metric(&mut self, m: &MetricRecord<'_>) -> io::Result<()> {
+        let mut name = String::new();
+        super::ndjson::flat_points(m, &mut name, |metric, value| {
+            self.metrics.push(Point {
+                time_ns: m.time_ns,
+                service: m.service.into(),
+                metric: metric.into(),
+                value,
+            })
         });
         Ok(())
     }

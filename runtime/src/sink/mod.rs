@@ -1,16 +1,52 @@
 //! Where telemetry goes: the [`Sink`] trait every output implements, and
-//! the records the simulator hands it. Records borrow from the pack; a sink
-//! encodes them in its wire form. NDJSON fixtures are the first sink; OTLP,
-//! Honeycomb and Prometheus sinks slot in beside it.
+//! the records the engine hands it, with full fidelity: what happened, by
+//! id (span site, metric, resource), with typed values. Text (labels, log
+//! bodies, NDJSON) is rendered only inside sinks. Records borrow from the
+//! pack and the engine's buffers; a sink copies what it keeps.
 
 pub mod fmt;
 pub mod memory;
 pub mod ndjson;
+pub mod value;
 
 use std::io;
 
+use tsim_pack::{MetricKind, Resource, SpanKind, Status};
+
+use crate::plan::Plan;
+pub use value::{Attributes, Value};
+
+/// The instrumentation scope of everything tsim emits.
+pub const SCOPE_NAME: &str = "tsim";
+
+/// The resource (and instance) that emitted a record.
+#[derive(Clone, Copy, Debug)]
+pub struct ResourceRef<'a> {
+    /// Index in the pack's resources.
+    pub id: u32,
+    /// Which instance (0-based) of it.
+    pub instance: u32,
+    /// `service.name`.
+    pub name: &'a str,
+    /// `service.version` ("" when none), as the timeline has it now.
+    pub version: &'a str,
+    /// The pack's resource.
+    pub resource: &'a Resource,
+    /// Its resource attributes (`service.name` and `service.version` included).
+    pub attributes: Attributes<'a>,
+}
+
+/// An exception recorded on a failed span (an OpenTelemetry span event).
+#[derive(Clone, Copy, Debug)]
+pub struct Exception<'a> {
+    /// When it was raised (the span's end), Unix ns.
+    pub time_ns: i64,
+    /// `exception.type`.
+    pub exception_type: Value<'a>,
+}
+
 /// A span as emitted.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct SpanRecord<'a> {
     /// 16-byte trace id.
     pub trace_id: [u8; 16],
@@ -18,48 +54,165 @@ pub struct SpanRecord<'a> {
     pub span_id: [u8; 8],
     /// Parent span id, `None` for the root.
     pub parent: Option<[u8; 8]>,
+    /// The span's site in the plan (what is constant about it).
+    pub site: u32,
     /// Start, Unix nanoseconds.
     pub start_ns: i64,
-    /// Duration.
-    pub duration_ns: u64,
-    /// Emitting service.
-    pub service: &'a str,
+    /// End, Unix nanoseconds.
+    pub end_ns: i64,
+    /// Emitting resource.
+    pub resource: ResourceRef<'a>,
+    /// Kind.
+    pub kind: SpanKind,
     /// Span name.
-    pub operation: &'a str,
-    /// True when the span failed.
-    pub error: bool,
+    pub name: &'a str,
+    /// The called service, database or queue of a client or producer span.
+    pub peer: Option<&'a str>,
+    /// Constant and drawn attributes.
+    pub attributes: Attributes<'a>,
+    /// True when the request failed here (4xx included).
+    pub failed: bool,
+    /// OpenTelemetry status (server 4xx leave it unset).
+    pub status: Status,
+    /// Status message ("" when none).
+    pub status_message: &'a str,
+    /// `http.response.status_code`, when the span has one.
+    pub http_status_code: Option<u16>,
+    /// `error.type` when failed (always written as text).
+    pub error_type: Option<Value<'a>>,
+    /// `http.request.resend_count` for retries (0: first attempt).
+    pub resend_count: u32,
+    /// An exception event, when the failure raised one.
+    pub exception: Option<Exception<'a>>,
+    /// A link (a consumer's producer): (trace id, span id).
+    pub link: Option<([u8; 16], [u8; 8])>,
+}
+
+impl SpanRecord<'_> {
+    /// Duration in nanoseconds.
+    pub fn duration_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns).max(0) as u64
+    }
+}
+
+/// Appends the value of a placeholder to the text; false when it has none.
+pub type Filler<'a> = &'a dyn Fn(&str, &mut String) -> bool;
+
+/// A log body: a template and what fills its `{placeholders}`.
+#[derive(Clone, Copy)]
+pub struct Body<'a> {
+    /// The template (or the whole text when it has no placeholders).
+    pub template: &'a str,
+    /// Appends the value of a placeholder; false when it has none.
+    pub fill: Option<Filler<'a>>,
+}
+
+impl std::fmt::Debug for Body<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body")
+            .field("template", &self.template)
+            .finish()
+    }
+}
+
+impl Body<'_> {
+    /// Renders the body into `out`.
+    pub fn render(&self, out: &mut String) {
+        match self.fill {
+            None => out.push_str(self.template),
+            Some(fill) => tsim_pack::template::fill_placeholders(self.template, out, fill),
+        }
+    }
 }
 
 /// A log record as emitted.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct LogRecord<'a> {
     /// Unix nanoseconds.
     pub time_ns: i64,
     /// Emitting service (or the scenario name).
     pub service: &'a str,
+    /// Emitting resource, when a service emitted it.
+    pub resource: Option<ResourceRef<'a>>,
+    /// OpenTelemetry severity number.
+    pub severity_number: u8,
     /// Severity text.
-    pub level: &'a str,
-    /// The message.
-    pub message: &'a str,
+    pub severity_text: &'a str,
+    /// The body.
+    pub body: Body<'a>,
+    /// Attributes.
+    pub attributes: Attributes<'a>,
     /// The trace it belongs to, if any.
     pub trace_id: Option<[u8; 16]>,
     /// The span it belongs to, if any.
     pub span_id: Option<[u8; 8]>,
 }
 
+/// One label of a metric series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Label<'a> {
+    /// Name.
+    pub key: &'a str,
+    /// Value.
+    pub value: Value<'a>,
+}
+
+/// A histogram data point: explicit buckets, not cumulative.
+#[derive(Clone, Copy, Debug)]
+pub struct HistogramPoint<'a> {
+    /// Upper bounds (the last bucket is +Inf, not listed).
+    pub bounds: &'a [f64],
+    /// Count per bucket (`bounds.len() + 1` of them), since the start.
+    pub counts: &'a [u64],
+    /// Observations since the start.
+    pub count: u64,
+    /// Their sum.
+    pub sum: f64,
+    /// Their minimum (NaN when none).
+    pub min: f64,
+    /// Their maximum (NaN when none).
+    pub max: f64,
+}
+
+/// A metric data point's value.
+#[derive(Clone, Copy, Debug)]
+pub enum Point<'a> {
+    /// A gauge.
+    Gauge(f64),
+    /// A cumulative sum since `start_ns`.
+    Sum {
+        /// Value.
+        value: f64,
+        /// A counter (never decreases) rather than an up-down counter.
+        monotonic: bool,
+    },
+    /// A cumulative histogram since `start_ns`.
+    Histogram(HistogramPoint<'a>),
+}
+
 /// A metric data point as emitted.
-#[derive(Clone, Debug)]
-pub struct MetricPoint<'a> {
+#[derive(Clone, Copy, Debug)]
+pub struct MetricRecord<'a> {
     /// Unix nanoseconds.
     pub time_ns: i64,
-    /// Service the series belongs to (or the scenario name).
-    pub service: &'a str,
-    /// Metric name, with its other labels as `name{k="v"}`.
-    pub metric: &'a str,
-    /// Value.
-    pub value: f64,
+    /// Start of cumulative sums and histograms, Unix nanoseconds.
+    pub start_ns: i64,
+    /// Index in the pack's metrics.
+    pub metric: u32,
+    /// Metric name.
+    pub name: &'a str,
+    /// Kind as declared.
+    pub kind: MetricKind,
     /// Unit.
     pub unit: &'a str,
+    /// Description.
+    pub description: &'a str,
+    /// The series' service (its `service.name` label, or the scenario name).
+    pub service: &'a str,
+    /// The series' labels in order (`service.name` included when it has one).
+    pub labels: &'a [Label<'a>],
+    /// The value.
+    pub point: Point<'a>,
 }
 
 /// An event as emitted.
@@ -81,12 +234,17 @@ pub struct EventRecord<'a> {
 
 /// An output for simulated telemetry.
 pub trait Sink {
+    /// Called once before anything is emitted: a sink may encode the
+    /// constant parts of every span site, series and template here.
+    fn link(&mut self, _plan: &Plan<'_>) -> io::Result<()> {
+        Ok(())
+    }
     /// One span.
     fn span(&mut self, s: &SpanRecord<'_>) -> io::Result<()>;
     /// One log record.
     fn log(&mut self, l: &LogRecord<'_>) -> io::Result<()>;
     /// One metric point.
-    fn metric(&mut self, m: &MetricPoint<'_>) -> io::Result<()>;
+    fn metric(&mut self, m: &MetricRecord<'_>) -> io::Result<()>;
     /// One event.
     fn event(&mut self, e: &EventRecord<'_>) -> io::Result<()>;
     /// Flushes everything; called once at the end.
@@ -104,7 +262,7 @@ impl Sink for NullSink {
     fn log(&mut self, _: &LogRecord<'_>) -> io::Result<()> {
         Ok(())
     }
-    fn metric(&mut self, _: &MetricPoint<'_>) -> io::Result<()> {
+    fn metric(&mut self, _: &MetricRecord<'_>) -> io::Result<()> {
         Ok(())
     }
     fn event(&mut self, _: &EventRecord<'_>) -> io::Result<()> {

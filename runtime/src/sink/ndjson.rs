@@ -14,7 +14,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::fmt;
-use super::{EventRecord, LogRecord, MetricPoint, Sink, SpanRecord};
+use super::{EventRecord, Label, LogRecord, MetricRecord, Point, Sink, SpanRecord};
 
 /// The four files of a fixture directory.
 pub const FILES: [&str; 4] = [
@@ -37,6 +37,7 @@ pub struct NdjsonSink {
     traces: Out,
     events: Out,
     line: String,
+    text: String,
 }
 
 fn open(dir: &Path, name: &str) -> io::Result<Out> {
@@ -60,6 +61,7 @@ impl NdjsonSink {
             traces: open(dir, FILES[2])?,
             events: open(dir, FILES[3])?,
             line: String::with_capacity(512),
+            text: String::with_capacity(256),
         })
     }
 
@@ -104,12 +106,12 @@ impl Sink for NdjsonSink {
             }
             None => l.push_str("\",\"parent_span_id\":null,\"service\":"),
         }
-        fmt::string(l, s.service);
+        fmt::string(l, s.resource.name);
         l.push_str(",\"operation\":");
-        fmt::string(l, s.operation);
+        fmt::string(l, s.name);
         l.push_str(",\"duration_ms\":");
-        fmt::number(l, s.duration_ns as f64 / 1e6);
-        l.push_str(if s.error {
+        fmt::number(l, s.duration_ns() as f64 / 1e6);
+        l.push_str(if s.failed {
             ",\"status\":\"error\"}"
         } else {
             ",\"status\":\"ok\"}"
@@ -124,9 +126,11 @@ impl Sink for NdjsonSink {
         l.push_str("\",\"service\":");
         fmt::string(l, r.service);
         l.push_str(",\"level\":");
-        fmt::string(l, r.level);
+        fmt::string(l, r.severity_text);
         l.push_str(",\"message\":");
-        fmt::string(l, r.message);
+        self.text.clear();
+        r.body.render(&mut self.text);
+        fmt::string(l, &self.text);
         match r.trace_id {
             Some(t) => {
                 l.push_str(",\"trace_id\":\"");
@@ -138,20 +142,27 @@ impl Sink for NdjsonSink {
         emit(&mut self.logs, l)
     }
 
-    fn metric(&mut self, m: &MetricPoint<'_>) -> io::Result<()> {
-        let l = &mut self.line;
-        l.push_str("{\"timestamp\":\"");
-        fmt::timestamp(l, m.time_ns);
-        l.push_str("\",\"service\":");
-        fmt::string(l, m.service);
-        l.push_str(",\"metric\":");
-        fmt::string(l, m.metric);
-        l.push_str(",\"value\":");
-        fmt::number(l, m.value);
-        l.push_str(",\"unit\":");
-        fmt::string(l, m.unit);
-        l.push('}');
-        emit(&mut self.metrics, l)
+    fn metric(&mut self, m: &MetricRecord<'_>) -> io::Result<()> {
+        let (line, out, name) = (&mut self.line, &mut self.metrics, &mut self.text);
+        let mut result = Ok(());
+        flat_points(m, name, |metric, value| {
+            if result.is_err() {
+                return;
+            }
+            line.push_str("{\"timestamp\":\"");
+            fmt::timestamp(line, m.time_ns);
+            line.push_str("\",\"service\":");
+            fmt::string(line, m.service);
+            line.push_str(",\"metric\":");
+            fmt::string(line, metric);
+            line.push_str(",\"value\":");
+            fmt::number(line, value);
+            line.push_str(",\"unit\":");
+            fmt::string(line, m.unit);
+            line.push('}');
+            result = emit(out, line);
+        });
+        result
     }
 
     fn event(&mut self, e: &EventRecord<'_>) -> io::Result<()> {
@@ -188,5 +199,67 @@ impl Sink for NdjsonSink {
             o.w.flush()?;
         }
         Ok(())
+    }
+}
+
+/// Appends `name{k="v",...}` (labels other than `service.name`, plus `le`).
+fn series_name(out: &mut String, name: &str, suffix: &str, labels: &[Label<'_>], le: Option<f64>) {
+    out.clear();
+    out.push_str(name);
+    out.push_str(suffix);
+    let mut first = true;
+    let mut sep = |out: &mut String| {
+        out.push(if first { '{' } else { ',' });
+        first = false;
+    };
+    for l in labels.iter().filter(|l| l.key != "service.name") {
+        sep(out);
+        out.push_str(l.key);
+        out.push_str("=\"");
+        let start = out.len();
+        l.value.write(out);
+        let escaped = out[start..].replace('\\', "\\\\").replace('"', "\\\"");
+        out.truncate(start);
+        out.push_str(&escaped);
+        out.push('"');
+    }
+    if let Some(v) = le {
+        sep(out);
+        out.push_str("le=\"");
+        if v.is_infinite() {
+            out.push_str("+Inf");
+        } else {
+            fmt::number(out, v);
+        }
+        out.push('"');
+    }
+    if !first {
+        out.push('}');
+    }
+}
+
+/// A metric point as the flat `(metric, value)` pairs of REFERENCE E's
+/// schema: `name{labels}` for gauges and sums; for histograms cumulative
+/// `name_bucket{labels,le="..."}` points (the last `+Inf`), then `_count`
+/// and `_sum`. `name` is a reused buffer.
+pub fn flat_points(m: &MetricRecord<'_>, name: &mut String, mut f: impl FnMut(&str, f64)) {
+    match m.point {
+        Point::Gauge(v) | Point::Sum { value: v, .. } => {
+            series_name(name, m.name, "", m.labels, None);
+            f(name, v);
+        }
+        Point::Histogram(h) => {
+            let mut cumulative = 0u64;
+            for (i, c) in h.counts.iter().enumerate() {
+                cumulative += c;
+                let le = h.bounds.get(i).copied().unwrap_or(f64::INFINITY);
+                series_name(name, m.name, "_bucket", m.labels, Some(le));
+                f(name, cumulative as f64);
+            }
+            series_name(name, m.name, "_count", m.labels, None);
+            f(name, h.count as f64);
+            series_name(name, m.name, "_sum", m.labels, None);
+            f(name, h.sum);
+        }
     }
 }

@@ -1,0 +1,6 @@
+//! Per-request values: samplers and generated attribute values
+//! ([`values`]), and drawing one request through its endpoint's program
+//! ([`request`]).
+
+pub mod request;
+pub mod values;

@@ -1,0 +1,294 @@
+//! The plan: a pack turned, once at load, into ready-to-run tables. Every
+//! endpoint's step program with its samplers built, every span *site* (a
+//! place in a program that emits a span: an endpoint's server span, a call's
+//! client span, a query's or publish's span) numbered with its fixed facts,
+//! and the roots with cumulative weights. Nothing here is recomputed per
+//! request; sinks link their constant encodings against the sites.
+
+use tsim_pack::{
+    BackendCall, EndpointProgram, OnError, Pack, Protocol, Resource, SpanKind, Step, StepOptions,
+    StrId, NONE,
+};
+
+use crate::draw::values::Sampler;
+
+/// A place in a program that emits a span, with its fixed facts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Site {
+    /// Span kind.
+    pub kind: SpanKind,
+    /// Span name.
+    pub name: StrId,
+    /// Emitting resource.
+    pub resource: u32,
+    /// Called resource for client and producer spans, else [`NONE`].
+    pub peer: u32,
+    /// Constant attributes (attribute set).
+    pub attrs: u32,
+    /// The endpoint whose server span this is, or whose callee a client
+    /// span calls; [`NONE`] for backend spans.
+    pub endpoint: u32,
+}
+
+/// Step options with samplers.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Probability that the step happens.
+    pub chance: f64,
+    /// Retries after a failure.
+    pub retries: u32,
+    /// Timeout in ns.
+    pub timeout_ns: Option<u64>,
+    /// Repeat count.
+    pub repeat: Sampler,
+    /// Whether a failure fails the caller.
+    pub propagate: bool,
+}
+
+impl Options {
+    fn new(o: &StepOptions) -> Options {
+        Options {
+            chance: o.chance,
+            retries: o.retries,
+            timeout_ns: o.timeout_ns,
+            repeat: Sampler::new(&o.repeat),
+            propagate: o.on_error == OnError::Fail,
+        }
+    }
+}
+
+/// A backend call (query or publish) ready to run.
+#[derive(Clone, Debug)]
+pub struct Backend<'p> {
+    /// The pack's description.
+    pub call: &'p BackendCall,
+    /// Its span site.
+    pub site: u32,
+    /// The backend's latency.
+    pub latency: Sampler,
+}
+
+/// A step ready to run.
+#[derive(Clone, Debug)]
+pub enum PlannedStep<'p> {
+    /// A call: client span at `site` over the callee's server span.
+    Call {
+        /// Callee endpoint.
+        endpoint: u32,
+        /// Client span site.
+        site: u32,
+        /// Options.
+        options: Options,
+    },
+    /// A query or publish (with its consumers).
+    Backend {
+        /// The call.
+        backend: Backend<'p>,
+        /// Consuming endpoints.
+        consumers: &'p [u32],
+        /// Options.
+        options: Options,
+    },
+    /// Side by side.
+    Parallel(Vec<PlannedStep<'p>>),
+}
+
+/// An endpoint ready to run.
+#[derive(Clone, Debug)]
+pub struct PlannedEndpoint<'p> {
+    /// The pack's program.
+    pub program: &'p EndpointProgram,
+    /// Its server (or consumer) span site.
+    pub site: u32,
+    /// Own latency.
+    pub latency: Sampler,
+    /// Steps.
+    pub steps: Vec<PlannedStep<'p>>,
+    /// Whether it speaks HTTP (status codes).
+    pub http: bool,
+    /// Instances of its service.
+    pub instances: u32,
+}
+
+/// A root endpoint with its cumulative weight.
+#[derive(Clone, Debug)]
+pub struct PlannedRoot {
+    /// Endpoint index.
+    pub endpoint: u32,
+    /// Its share of root traffic.
+    pub weight: f64,
+    /// Fixed shape variants (0: shapes drawn per trace).
+    pub shapes: u32,
+}
+
+/// The whole plan.
+#[derive(Clone, Debug)]
+pub struct Plan<'p> {
+    /// The pack it was made from.
+    pub pack: &'p Pack,
+    /// Endpoints, in the pack's order.
+    pub endpoints: Vec<PlannedEndpoint<'p>>,
+    /// Span sites.
+    pub sites: Vec<Site>,
+    /// Root endpoints grouped by their service resource: (resource, share,
+    /// roots with cumulative weights within the group).
+    pub groups: Vec<RootGroup>,
+    /// Network hop, each way.
+    pub hop: Sampler,
+    /// Parallel branch stagger.
+    pub stagger: Sampler,
+}
+
+/// The roots of one ingress service.
+#[derive(Clone, Debug)]
+pub struct RootGroup {
+    /// The service resource.
+    pub resource: u32,
+    /// Its share of all root traffic.
+    pub share: f64,
+    /// Its roots.
+    pub roots: Vec<PlannedRoot>,
+    /// Cumulative weights of `roots`.
+    pub cumulative: Vec<f64>,
+}
+
+impl<'p> Plan<'p> {
+    /// Plans a validated pack.
+    pub fn new(pack: &'p Pack) -> Plan<'p> {
+        let mut plan = Plan {
+            pack,
+            endpoints: Vec::with_capacity(pack.calls.endpoints.len()),
+            sites: Vec::new(),
+            groups: Vec::new(),
+            hop: Sampler::new(&pack.calls.hop),
+            stagger: Sampler::new(&pack.calls.stagger),
+        };
+        for ep in &pack.calls.endpoints {
+            let site = plan.site(Site {
+                kind: ep.kind(),
+                name: ep.name,
+                resource: ep.resource,
+                peer: NONE,
+                attrs: ep.attrs,
+                endpoint: plan.endpoints.len() as u32,
+            });
+            let steps = plan.steps(ep.resource, &ep.steps);
+            plan.endpoints.push(PlannedEndpoint {
+                program: ep,
+                site,
+                latency: Sampler::new(&ep.latency),
+                steps,
+                http: matches!(ep.protocol, Protocol::Http { .. }),
+                instances: plan.resource(ep.resource).map_or(1, |r| r.instances.max(1)),
+            });
+        }
+        plan.group_roots();
+        plan
+    }
+
+    /// A resource by index.
+    pub fn resource(&self, r: u32) -> Option<&'p Resource> {
+        self.pack.resources.get(r as usize)
+    }
+
+    /// A string by id ("" when out of range, which validation excludes).
+    pub fn str(&self, id: StrId) -> &'p str {
+        self.pack
+            .strings
+            .get(id as usize)
+            .map_or("", String::as_str)
+    }
+
+    fn site(&mut self, s: Site) -> u32 {
+        self.sites.push(s);
+        (self.sites.len() - 1) as u32
+    }
+
+    fn steps(&mut self, caller: u32, steps: &'p [Step]) -> Vec<PlannedStep<'p>> {
+        steps.iter().map(|s| self.step(caller, s)).collect()
+    }
+
+    fn step(&mut self, caller: u32, step: &'p Step) -> PlannedStep<'p> {
+        match step {
+            Step::Call {
+                endpoint,
+                attrs,
+                options,
+            } => {
+                let callee = self.pack.calls.endpoints.get(*endpoint as usize);
+                let site = self.site(Site {
+                    kind: SpanKind::Client,
+                    name: callee.map_or(0, |c| c.name),
+                    resource: caller,
+                    peer: callee.map_or(NONE, |c| c.resource),
+                    attrs: *attrs,
+                    endpoint: *endpoint,
+                });
+                PlannedStep::Call {
+                    endpoint: *endpoint,
+                    site,
+                    options: Options::new(options),
+                }
+            }
+            Step::Query { call, options } => PlannedStep::Backend {
+                backend: self.backend(caller, call),
+                consumers: &[],
+                options: Options::new(options),
+            },
+            Step::Publish {
+                call,
+                consumers,
+                options,
+            } => PlannedStep::Backend {
+                backend: self.backend(caller, call),
+                consumers,
+                options: Options::new(options),
+            },
+            Step::Parallel(inner) => PlannedStep::Parallel(self.steps(caller, inner)),
+        }
+    }
+
+    fn backend(&mut self, caller: u32, call: &'p BackendCall) -> Backend<'p> {
+        let site = self.site(Site {
+            kind: call.kind,
+            name: call.name,
+            resource: caller,
+            peer: call.backend,
+            attrs: call.attrs,
+            endpoint: NONE,
+        });
+        Backend {
+            call,
+            site,
+            latency: Sampler::new(&call.latency),
+        }
+    }
+
+    fn group_roots(&mut self) {
+        for root in &self.pack.calls.roots {
+            let Some(ep) = self.pack.calls.endpoints.get(root.endpoint as usize) else {
+                continue;
+            };
+            let g = match self.groups.iter().position(|g| g.resource == ep.resource) {
+                Some(g) => g,
+                None => {
+                    self.groups.push(RootGroup {
+                        resource: ep.resource,
+                        share: 0.0,
+                        roots: Vec::new(),
+                        cumulative: Vec::new(),
+                    });
+                    self.groups.len() - 1
+                }
+            };
+            let g = &mut self.groups[g];
+            g.share += root.weight;
+            g.roots.push(PlannedRoot {
+                endpoint: root.endpoint,
+                weight: root.weight,
+                shapes: root.shapes,
+            });
+            g.cumulative.push(g.share);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Emitting one drawn trace: fresh IDs, absolute times, full-fidelity span
+//! records by site, the RED metrics derived from them, span-derived logs
+//! (bodies rendered by the sink through a placeholder filler), and what each
+//! timeline incident touched.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+
+use rand::RngExt;
+use rand_pcg::Pcg64;
+use tsim_pack::{Pack, ResourceKind, SpanKind, NONE};
+
+use super::red::{self, Red};
+use crate::draw::request::{ErrorType, Trace};
+use crate::plan::{Plan, Site};
+use crate::sink::{Attributes, Body, Exception, LogRecord, ResourceRef, Sink, SpanRecord, Value};
+use crate::timeline::Cause;
+
+/// Fresh random ids; never all zero (invalid in OTLP).
+pub fn id<const N: usize>(rng: &mut Pcg64) -> [u8; N] {
+    loop {
+        let mut b = [0u8; N];
+        rng.fill(&mut b[..]);
+        if b.iter().any(|x| *x != 0) {
+            return b;
+        }
+    }
+}
+
+/// A resource as records carry it.
+pub fn resource_ref<'p>(pack: &'p Pack, r: u32, instance: u32) -> Option<ResourceRef<'p>> {
+    let res = pack.resources.get(r as usize)?;
+    let s = |id: u32| pack.strings.get(id as usize).map_or("", String::as_str);
+    Some(ResourceRef {
+        id: r,
+        instance,
+        name: s(res.name),
+        version: s(res.version),
+        resource: res,
+        attributes: Attributes::new(pack, res.attrs, &[], ""),
+    })
+}
+
+/// What the emitter keeps between traces.
+pub struct Emitter<'p> {
+    /// Span ids of the trace being emitted (reused).
+    ids: Vec<[u8; 8]>,
+    /// Derived metrics.
+    pub red: Red<'p>,
+    /// What each incident occurrence touched.
+    pub touched: BTreeMap<Cause, BTreeSet<u32>>,
+    message: String,
+}
+
+fn error_value<'a>(pack: &'a Pack, text: &'a str, e: ErrorType) -> Value<'a> {
+    match e {
+        ErrorType::Declared(v) => Value::from_drawn(pack, text, v),
+        ErrorType::Code(c) => Value::Int(i64::from(c)),
+        ErrorType::Known(k) => Value::Str(k.as_str()),
+    }
+}
+
+fn to_backend(pack: &Pack, site: &Site) -> bool {
+    site.peer != NONE
+        && pack
+            .resources
+            .get(site.peer as usize)
+            .is_some_and(|r| r.kind != ResourceKind::Service)
+}
+
+/// Counters of one emitted trace.
+#[derive(Default)]
+pub struct Counts {
+    /// Spans.
+    pub spans: u64,
+    /// Logs.
+    pub logs: u64,
+}
+
+impl<'p> Emitter<'p> {
+    /// An emitter for `pack`.
+    pub fn new(pack: &'p Pack, scenario: &'p str) -> Self {
+        Emitter {
+            ids: Vec::new(),
+            red: Red::new(pack, scenario),
+            touched: BTreeMap::new(),
+            message: String::new(),
+        }
+    }
+
+    /// Emits `trace`, which arrived at Unix time `at_ns`.
+    pub fn trace(
+        &mut self,
+        plan: &Plan<'p>,
+        trace: &Trace,
+        at_ns: i64,
+        ids: &mut Pcg64,
+        logs: &mut Pcg64,
+        sink: &mut dyn Sink,
+    ) -> io::Result<Counts> {
+        let pack = plan.pack;
+        let trace_id: [u8; 16] = id(ids);
+        self.ids.clear();
+        for _ in &trace.spans {
+            self.ids.push(id(ids));
+        }
+        let access = pack.logs.span_rules.iter().find(|r| !r.errors_only);
+        let errors = pack.logs.span_rules.iter().find(|r| r.errors_only);
+        let mut counts = Counts::default();
+        for (i, sp) in trace.spans.iter().enumerate() {
+            let Some(site) = plan.sites.get(sp.site as usize) else {
+                continue;
+            };
+            let Some(resource) = resource_ref(pack, site.resource, sp.instance) else {
+                continue;
+            };
+            let (a, b) = (sp.drawn.0 as usize, sp.drawn.1 as usize);
+            let drawn = trace.drawn.get(a..b).unwrap_or(&[]);
+            let error_type = sp.error_type.map(|e| error_value(pack, &trace.text, e));
+            let end_ns = at_ns.saturating_add(sp.end_ns as i64);
+            let span_id = self.ids[i];
+            let rec = SpanRecord {
+                trace_id,
+                span_id,
+                parent: self.ids.get(sp.parent as usize).copied(),
+                site: sp.site,
+                start_ns: at_ns.saturating_add(sp.start_ns as i64),
+                end_ns,
+                resource,
+                kind: site.kind,
+                name: plan.str(site.name),
+                peer: plan.resource(site.peer).map(|r| plan.str(r.name)),
+                attributes: Attributes::new(pack, site.attrs, drawn, &trace.text),
+                failed: sp.failed,
+                status: sp.status,
+                status_message: "",
+                http_status_code: sp.code,
+                error_type,
+                resend_count: sp.resend,
+                exception: error_type.filter(|_| sp.exception).map(|t| Exception {
+                    time_ns: end_ns,
+                    exception_type: t,
+                }),
+                link: self.ids.get(sp.link as usize).map(|l| (trace_id, *l)),
+            };
+            sink.span(&rec)?;
+            counts.spans += 1;
+            if let Some(c) = sp.cause {
+                self.touched.entry(c).or_default().insert(site.resource);
+            }
+            let duration = rec.duration_ns();
+            self.red.observe(
+                pack,
+                site.kind,
+                site.resource,
+                site.peer,
+                site.name,
+                duration,
+                sp.failed,
+                red::status_key(sp.code.map(i64::from), sp.failed),
+                sp.instance,
+            );
+            let server = matches!(site.kind, SpanKind::Server | SpanKind::Consumer);
+            let rules = [
+                (access, server),
+                (errors, sp.failed && (server || to_backend(pack, site))),
+            ];
+            for (rule, applies) in rules {
+                let Some(rule) = rule.filter(|r| applies && !r.templates.is_empty()) else {
+                    continue;
+                };
+                let lt = &rule.templates[logs.random_range(0..rule.templates.len())];
+                self.span_log(plan, &rec, lt, sink)?;
+                counts.logs += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    fn span_log(
+        &mut self,
+        plan: &Plan<'p>,
+        span: &SpanRecord<'_>,
+        lt: &tsim_pack::LogTemplate,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        let fill = |name: &str, out: &mut String| -> bool {
+            match name {
+                "duration_ms" => crate::sink::fmt::number(
+                    out,
+                    (span.duration_ns() as f64 / 1e6 * 1000.0).round() / 1000.0,
+                ),
+                "operation" => out.push_str(span.name),
+                "service" => out.push_str(span.resource.name),
+                "peer" => out.push_str(span.peer.unwrap_or("unknown")),
+                "status" => match span.http_status_code {
+                    Some(c) => Value::Int(i64::from(c)).write(out),
+                    None if span.failed => out.push_str("ERROR"),
+                    None => out.push_str("OK"),
+                },
+                "error.type" => match span.error_type {
+                    Some(v) => v.write(out),
+                    None => out.push_str("error"),
+                },
+                "http.response.status_code" if span.http_status_code.is_some() => {
+                    Value::Int(i64::from(span.http_status_code.unwrap_or(0))).write(out)
+                }
+                _ => match span.attributes.get(name) {
+                    Some(v) => v.write(out),
+                    None => return false,
+                },
+            }
+            true
+        };
+        self.message.clear();
+        sink.log(&LogRecord {
+            time_ns: span.end_ns,
+            service: span.resource.name,
+            resource: Some(span.resource),
+            severity_number: lt.severity,
+            severity_text: plan.str(lt.level),
+            body: Body {
+                template: plan.str(lt.body),
+                fill: Some(&fill),
+            },
+            attributes: Attributes::new(plan.pack, lt.attrs, &[], ""),
+            trace_id: Some(span.trace_id),
+            span_id: Some(span.span_id),
+        })
+    }
+}
