@@ -285,3 +285,62 @@ fn the_same_pack_seed_and_start_give_the_same_run() {
         "a different start must give different ids"
     );
 }
+
+#[test]
+fn a_short_outage_inside_one_tick_fails_the_requests_of_its_own_window() {
+    // A 4 s outage inside a 10 s tick: faults apply by each request's time.
+    let p = pack(
+        r#"scenario "s" { seed 6 duration 10m tick 10s traffic { rate 200/s } }
+        service "api" { endpoint "GET /" { latency 1ms } }
+        timeline { at 5m3s for 4s outage "api" { errors 100% } }"#,
+    );
+    let (sink, sum) = run(&p, MONDAY);
+    let (a, b) = (MONDAY + 303_000_000_000, MONDAY + 307_000_000_000);
+    let (mut inside, mut inside_err, mut outside_err) = (0u64, 0u64, 0u64);
+    for s in roots(&sink) {
+        if (a..b).contains(&s.start_ns) {
+            inside += 1;
+            inside_err += u64::from(s.error);
+        } else {
+            outside_err += u64::from(s.error);
+        }
+    }
+    assert!(inside > 600, "{inside} requests in the 4 s window");
+    assert_eq!(inside_err, inside, "every request inside the window fails");
+    assert_eq!(outside_err, 0, "no request outside the window fails");
+    assert_eq!(sum.incidents.len(), 1);
+    assert_eq!(sum.incidents[0].affected_services, vec!["api".to_string()]);
+}
+
+#[test]
+fn every_occurrence_of_a_repeating_incident_is_in_the_answer_key_with_its_events() {
+    let p = pack(
+        r#"scenario "r" { seed 7 duration 30m tick 10s traffic { rate 20/s } }
+        service "api" { endpoint "GET /" { latency 1ms  query "db" "SELECT 1" } }
+        service "other" { endpoint "GET /o" { latency 1ms } }
+        database "db" { system postgresql latency 1ms }
+        timeline { every 10m for 2m outage "db" { errors 50% } }"#,
+    );
+    let (sink, sum) = run(&p, MONDAY);
+    let starts: Vec<&str> = sum.incidents.iter().map(|i| i.start.as_str()).collect();
+    assert_eq!(
+        starts,
+        vec![
+            "2026-01-05T00:00:00Z",
+            "2026-01-05T00:10:00Z",
+            "2026-01-05T00:20:00Z"
+        ]
+    );
+    for i in &sum.incidents {
+        assert_eq!(i.root_cause, "db");
+        // Only the service that queries the database is affected.
+        assert_eq!(i.affected_services, vec!["api".to_string()], "{i:?}");
+    }
+    let kinds: Vec<&str> = sink.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["incident_start", "incident_end"].repeat(3));
+    // Errors only inside the occurrences.
+    for s in roots(&sink).filter(|s| s.error) {
+        let into = (s.start_ns - MONDAY) % 600_000_000_000;
+        assert!(into < 120_000_000_000, "an error {into} ns into a period");
+    }
+}

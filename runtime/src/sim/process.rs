@@ -7,8 +7,9 @@
 //!   (scaled by the traffic curve).
 //!
 //! Gauges report the value; counters treat the value as a rate per second
-//! (bounded by `within`) and add `rate * dt` (or the arrivals), so they
-//! never decrease; histograms observe the value `rate` times per second
+//! (bounded by `within`) and add `rate * dt` scaled by the traffic curve
+//! (or the arrivals), so they never decrease; a Poisson rate is the
+//! metric's, shared evenly by its series; histograms observe the value `rate` times per second
 //! (jittered by up to 10%) into cumulative buckets. Anomalies multiply what
 //! is reported (or added) and shift it, in one place, before a gauge is
 //! held to its bounds.
@@ -138,11 +139,13 @@ impl<'p> Processes<'p> {
             };
             let (factor, shift) = anomaly(m.name);
             let clamp = |x: f64| m.within.map_or(x, |(lo, hi)| x.clamp(lo, hi));
+            // A Poisson rate is the metric's: its series share it.
+            let share = 1.0 / d.states.len().max(1) as f64;
             for (st, series) in d.states.iter_mut().zip(&d.series) {
                 let (moved, arrivals) = match p {
                     Process::Poisson { rate } => {
                         st.intensity = step(rng, rate, st.intensity, dt).max(0.0);
-                        let n = poisson(rng, st.intensity * dt * level * factor);
+                        let n = poisson(rng, st.intensity * share * dt * level * factor);
                         (n, Some(n))
                     }
                     _ => {
@@ -161,7 +164,7 @@ impl<'p> Processes<'p> {
                     MetricKind::Counter => {
                         let inc = match arrivals {
                             Some(n) => n,
-                            None => (moved.max(0.0) * dt * factor).max(0.0),
+                            None => (moved.max(0.0) * dt * level * factor).max(0.0),
                         };
                         st.total += inc * (1.0 + shift).max(0.0);
                         emit(

@@ -14,6 +14,33 @@
 //! allocates nothing.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// (resource, endpoint name, instance): which row a span counts into.
+type RowKey = (u32, u32, u32);
+
+/// A multiply-rotate hasher for the small integer keys of the row index
+/// (looked up once per span and metric; SipHash's DoS resistance is not
+/// needed for keys tsim makes itself).
+#[derive(Default)]
+struct RowHasher(u64);
+
+impl Hasher for RowHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKind, NONE};
 
@@ -55,7 +82,7 @@ struct Derived<'p> {
     of: u32,
     of_backend: bool,
     /// (resource, endpoint name, instance) -> row; NONE where the set has no such key.
-    index: HashMap<(u32, u32, u32), usize>,
+    index: HashMap<RowKey, usize, BuildHasherDefault<RowHasher>>,
     keys: (bool, bool, bool),
     series: Vec<Series<'p>>,
     /// Per-row accumulators (gauges).
@@ -121,7 +148,7 @@ impl<'p> Red<'p> {
                 key_of("endpoint"),
                 key_of("service.instance.id"),
             );
-            let mut index = HashMap::new();
+            let mut index = HashMap::default();
             for (r, row) in set.rows.iter().enumerate() {
                 let get = |k: Option<usize>| k.and_then(|i| row.get(i)).map(|v| text(pack, v));
                 let service = get(ks);
