@@ -23,10 +23,12 @@ struct Cli {
 /// Flags shared by commands that compile a scenario.
 #[derive(Args, Debug)]
 struct CompileFlags {
-    /// Override a `param`: `--set rate=500/s` (repeatable).
+    /// Override a `param` of a `.tsim` source: `--set rate=500/s`
+    /// (repeatable). A pack's params are fixed: pass the source to set them.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
     set: Vec<(String, String)>,
-    /// Replace the scenario's seed.
+    /// Replace the scenario's seed: the seed of every value drawn per
+    /// request (and of resource, series and log samples when compiling).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
 }
@@ -50,8 +52,9 @@ enum Command {
         format: Format,
     },
     /// Compile a scenario to a pack: a deterministic, versioned binary of
-    /// pre-sampled traces, metric series, log templates, events and the
-    /// timeline program.
+    /// endpoint call programs (the call structure and the distributions of
+    /// every value), metric series, log templates, events and the timeline
+    /// program.
     ///
     /// Exit status: 0 on success, 1 on errors in the scenario or when the
     /// pack cannot be written, 2 on usage errors.
@@ -66,7 +69,9 @@ enum Command {
         flags: CompileFlags,
     },
     /// Simulate a scenario (a `.tsim`, compiled in memory, or a pack) over
-    /// simulated time, as fast as possible, into a sink.
+    /// simulated time, as fast as possible, into a sink. Every request is
+    /// drawn afresh through its endpoint's program: latencies, errors,
+    /// status codes, attributes, branches, retries and timeouts.
     ///
     /// `--to ndjson:DIR` writes metrics.ndjson, logs.ndjson, traces.ndjson,
     /// events.ndjson and answer_key.json; `--to null` discards (benchmarks).
@@ -88,7 +93,7 @@ enum Command {
         #[command(flatten)]
         flags: CompileFlags,
     },
-    /// Build the incident-fixture tree (REFERENCE E): one folder per scenario
+    /// Build the incident-fixture tree: one folder per scenario
     /// of `--from`, under `normal/`, `incidents/<name>/` or `noise/<name>/`,
     /// each with the four NDJSON files and an answer key; prints what it made.
     Fixtures {
@@ -102,7 +107,8 @@ enum Command {
         #[arg(long, value_name = "TIME")]
         start: Option<String>,
     },
-    /// Print a pack's header, section sizes, counts, sample templates and
+    /// Print a pack's header, section sizes, counts, one request drawn
+    /// through each root endpoint, metrics, log templates and the
     /// disassembled timeline program.
     ///
     /// A pack that is truncated, corrupt or from another format version is

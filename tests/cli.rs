@@ -238,3 +238,47 @@ fn run_rejects_bad_sinks_and_starts_as_usage_errors() {
     assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stderr).contains("1m simulated"));
 }
+
+#[test]
+fn seed_means_the_same_for_a_pack_and_its_source_and_set_on_a_pack_is_refused() {
+    let dir = std::env::temp_dir().join(format!("tsim-cli-seed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pack = dir.join("checkout.pack");
+    let pack = pack.to_string_lossy();
+    let out = tsim(&["compile", "scenarios/checkout.tsim", "-o", &pack]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let run = |input: &str, name: &str| {
+        let to = format!("ndjson:{}", dir.join(name).display());
+        let args = [
+            "run",
+            input,
+            "--to",
+            &to,
+            "--seed",
+            "9",
+            "--duration",
+            "20s",
+            "--start",
+            "2026-01-05T14:00:00Z",
+        ];
+        let out = tsim(&args);
+        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read(dir.join(name).join("traces.ndjson")).expect("traces")
+    };
+    let from_source = run("scenarios/checkout.tsim", "a");
+    assert!(!from_source.is_empty());
+    assert_eq!(
+        from_source,
+        run(&pack, "b"),
+        "--seed differs between source and pack"
+    );
+    let refused = tsim(&["run", &pack, "--to", "null", "--set", "rate=5/s"]);
+    assert_eq!(code(&refused), 1);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("--set rate") && err.contains(".tsim source"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

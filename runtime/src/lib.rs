@@ -2,9 +2,12 @@
 //! simulated time, and writes them to a sink.
 //!
 //! - [`load`]: the safe pack loader;
+//! - [`plan`]: the pack made ready to run, once;
+//! - [`draw`]: per-request values: one request through its program;
+//! - [`streams`]: random streams by purpose;
 //! - [`sim`]: the simulation engine (timeline, traffic curve, traces,
 //!   logs, metrics, events, answer key);
-//! - [`sink`]: outputs, starting with NDJSON fixtures;
+//! - [`sink`]: the sink seam and its records; NDJSON fixtures;
 //! - [`inspect`]: `tsim inspect`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
