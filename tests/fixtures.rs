@@ -76,6 +76,15 @@ fn check_schema(dir: &Path) {
                 .map(String::as_str)
                 .collect();
             assert_eq!(keys, want, "{file}: wrong fields in {line}");
+            for (k, value) in v.as_object().expect("an object") {
+                let numeric = matches!(k.as_str(), "value" | "duration_ms");
+                let ok = if numeric {
+                    value.is_number()
+                } else {
+                    value.is_string()
+                };
+                assert!(ok, "{file}: `{k}` has the wrong type in {line}");
+            }
             let ts = v["timestamp"].as_str().expect("a timestamp");
             assert!(
                 ts.ends_with('Z') && ts.len() == 27,

@@ -7,7 +7,9 @@
 //! - traces `{"timestamp","trace_id","span_id","parent_span_id","service","operation","duration_ms","status"}`
 //! - events `{"timestamp","type","service","details","severity","version"}`
 //!
-//! Absent values (a root's parent, an uncorrelated log's trace) are `null`.
+//! Every field has its schema's type: absent text (a root's parent, an
+//! uncorrelated log's trace, an event's service or version) is `""`, never
+//! `null`; `value` and `duration_ms` are numbers.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -104,7 +106,7 @@ impl Sink for NdjsonSink {
                 fmt::hex(l, &p);
                 l.push_str("\",\"service\":");
             }
-            None => l.push_str("\",\"parent_span_id\":null,\"service\":"),
+            None => l.push_str("\",\"parent_span_id\":\"\",\"service\":"),
         }
         fmt::string(l, s.resource.name);
         l.push_str(",\"operation\":");
@@ -137,7 +139,7 @@ impl Sink for NdjsonSink {
                 fmt::hex(l, &t);
                 l.push_str("\"}");
             }
-            None => l.push_str(",\"trace_id\":null}"),
+            None => l.push_str(",\"trace_id\":\"\"}"),
         }
         emit(&mut self.logs, l)
     }
@@ -174,7 +176,7 @@ impl Sink for NdjsonSink {
         l.push_str(",\"service\":");
         match e.service {
             Some(s) => fmt::string(l, s),
-            None => l.push_str("null"),
+            None => l.push_str("\"\""),
         }
         l.push_str(",\"details\":");
         fmt::string(l, e.details);
@@ -183,7 +185,7 @@ impl Sink for NdjsonSink {
         l.push_str(",\"version\":");
         match e.version {
             Some(v) => fmt::string(l, v),
-            None => l.push_str("null"),
+            None => l.push_str("\"\""),
         }
         l.push('}');
         emit(&mut self.events, l)
