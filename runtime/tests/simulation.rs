@@ -344,3 +344,25 @@ fn every_occurrence_of_a_repeating_incident_is_in_the_answer_key_with_its_events
         assert!(into < 120_000_000_000, "an error {into} ns into a period");
     }
 }
+
+#[test]
+fn a_deployment_changes_the_service_version_from_its_start() {
+    let p = pack(
+        r#"scenario "v" { seed 8 duration 10m tick 1m traffic { rate 20/s } }
+        service "api" { version "1.0.0" endpoint "GET /" { latency 1ms } }
+        timeline { at 5m30s deploy "api" version "2.0.0" }"#,
+    );
+    let (sink, _) = run(&p, MONDAY);
+    let at = MONDAY + 330_000_000_000;
+    let (mut old, mut new) = (0, 0);
+    for s in roots(&sink) {
+        let want = if s.start_ns < at { "1.0.0" } else { "2.0.0" };
+        assert_eq!(s.version, want, "span at {}", s.start_ns - MONDAY);
+        if s.start_ns < at {
+            old += 1
+        } else {
+            new += 1
+        }
+    }
+    assert!(old > 1000 && new > 1000, "{old} before, {new} after");
+}

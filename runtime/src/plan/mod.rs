@@ -133,6 +133,9 @@ pub struct Plan<'p> {
     /// Root endpoints grouped by their service resource: (resource, share,
     /// roots with cumulative weights within the group).
     pub groups: Vec<RootGroup>,
+    /// Each resource's attributes other than `service.name` and
+    /// `service.version` (records carry those two as fields).
+    pub resource_attrs: Vec<Vec<tsim_pack::Attr>>,
     /// Network hop, each way.
     pub hop: Sampler,
     /// Parallel branch stagger.
@@ -160,6 +163,23 @@ impl<'p> Plan<'p> {
             endpoints: Vec::with_capacity(pack.calls.endpoints.len()),
             sites: Vec::new(),
             groups: Vec::new(),
+            resource_attrs: pack
+                .resources
+                .iter()
+                .map(|r| {
+                    let set = pack
+                        .attr_sets
+                        .get(r.attrs as usize)
+                        .map_or(&[][..], Vec::as_slice);
+                    set.iter()
+                        .filter(|a| {
+                            let k = pack.strings.get(a.key as usize).map_or("", String::as_str);
+                            k != "service.name" && k != "service.version"
+                        })
+                        .copied()
+                        .collect()
+                })
+                .collect(),
             hop: Sampler::new(&pack.calls.hop),
             stagger: Sampler::new(&pack.calls.stagger),
         };

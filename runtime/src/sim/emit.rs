@@ -8,7 +8,7 @@ use std::io;
 
 use rand::RngExt;
 use rand_pcg::Pcg64;
-use tsim_pack::{Pack, ResourceKind, SpanKind, NONE};
+use tsim_pack::{Pack, ResourceKind, SpanKind, StrId, NONE};
 
 use super::red::{self, Red};
 use crate::draw::request::{ErrorType, Trace};
@@ -27,17 +27,23 @@ pub fn id<const N: usize>(rng: &mut Pcg64) -> [u8; N] {
     }
 }
 
-/// A resource as records carry it.
-pub fn resource_ref<'p>(pack: &'p Pack, r: u32, instance: u32) -> Option<ResourceRef<'p>> {
+/// A resource as records carry it, with its current `version`.
+pub fn resource_ref<'a>(
+    plan: &'a Plan<'_>,
+    r: u32,
+    instance: u32,
+    version: StrId,
+) -> Option<ResourceRef<'a>> {
+    let pack = plan.pack;
     let res = pack.resources.get(r as usize)?;
-    let s = |id: u32| pack.strings.get(id as usize).map_or("", String::as_str);
+    let attrs = plan.resource_attrs.get(r as usize)?;
     Some(ResourceRef {
         id: r,
         instance,
-        name: s(res.name),
-        version: s(res.version),
+        name: plan.str(res.name),
+        version: plan.str(version),
         resource: res,
-        attributes: Attributes::new(pack, res.attrs, &[], ""),
+        attributes: Attributes::constant(pack, attrs),
     })
 }
 
@@ -96,6 +102,7 @@ impl<'p> Emitter<'p> {
         at_ns: i64,
         ids: &mut Pcg64,
         logs: &mut Pcg64,
+        versions: &[StrId],
         sink: &mut dyn Sink,
     ) -> io::Result<Counts> {
         let pack = plan.pack;
@@ -111,7 +118,8 @@ impl<'p> Emitter<'p> {
             let Some(site) = plan.sites.get(sp.site as usize) else {
                 continue;
             };
-            let Some(resource) = resource_ref(pack, site.resource, sp.instance) else {
+            let version = versions.get(site.resource as usize).copied().unwrap_or(0);
+            let Some(resource) = resource_ref(plan, site.resource, sp.instance, version) else {
                 continue;
             };
             let (a, b) = (sp.drawn.0 as usize, sp.drawn.1 as usize);

@@ -163,6 +163,11 @@ struct Engine<'a, 'p> {
     next_repeat: usize,
     state: State,
     state_until: u64,
+    /// Each resource's `service.version` now.
+    versions: Vec<u32>,
+    /// Deployments that change a version: (at, resource, version), by time.
+    deploys: Vec<(u64, u32, u32)>,
+    next_deploy: usize,
     arrivals: Vec<(u64, usize)>,
     trace: Trace,
     message: String,
@@ -185,6 +190,18 @@ impl<'a, 'p> Engine<'a, 'p> {
             }
         }
         repeats.sort_unstable();
+        let versions = pack.resources.iter().map(|r| r.version).collect();
+        let mut deploys: Vec<(u64, u32, u32)> = pack
+            .events
+            .iter()
+            .filter(|e| {
+                e.resource != NONE
+                    && plan.str(e.kind) == "deployment"
+                    && !plan.str(e.version).is_empty()
+            })
+            .map(|e| (e.at_ns, e.resource, e.version))
+            .collect();
+        deploys.sort_unstable();
         let state = timeline.state(0);
         let state_until = timeline.next_change(0);
         Engine {
@@ -203,6 +220,9 @@ impl<'a, 'p> Engine<'a, 'p> {
             next_repeat: 0,
             state,
             state_until,
+            versions,
+            deploys,
+            next_deploy: 0,
             arrivals: Vec::new(),
             trace: Trace::default(),
             message: String::new(),
@@ -234,7 +254,17 @@ impl<'a, 'p> Engine<'a, 'p> {
                 self.state = self.timeline.state(seg);
                 self.state_until = self.timeline.next_change(seg);
             }
-            let end = self.state_until.min(t1);
+            let mut end = self.state_until.min(t1);
+            while let Some(&(at, r, v)) = self.deploys.get(self.next_deploy) {
+                if at > seg {
+                    end = end.min(at);
+                    break;
+                }
+                if let Some(slot) = self.versions.get_mut(r as usize) {
+                    *slot = v;
+                }
+                self.next_deploy += 1;
+            }
             self.requests(seg, end, level, sink)?;
             seg = end;
         }
@@ -378,6 +408,7 @@ impl<'a, 'p> Engine<'a, 'p> {
             self.abs(at),
             &mut self.streams.ids,
             &mut self.streams.logs,
+            &self.versions,
             sink,
         )?;
         self.sum.spans += counts.spans;
@@ -407,9 +438,10 @@ impl<'a, 'p> Engine<'a, 'p> {
             let (service, resource) = if stream.resource == NONE {
                 (self.scenario, None)
             } else {
+                let version = self.versions.get(stream.resource as usize).copied();
                 (
                     self.res_name(stream.resource),
-                    resource_ref(pack, stream.resource, 0),
+                    resource_ref(self.plan, stream.resource, 0, version.unwrap_or(0)),
                 )
             };
             for at in times {
@@ -467,7 +499,12 @@ impl<'a, 'p> Engine<'a, 'p> {
                 sink.log(&LogRecord {
                     time_ns: self.abs(t0 + u64::from(k)),
                     service: self.res_name(r),
-                    resource: resource_ref(pack, r, k),
+                    resource: resource_ref(
+                        self.plan,
+                        r,
+                        k,
+                        self.versions.get(r as usize).copied().unwrap_or(0),
+                    ),
                     severity_number: 17,
                     severity_text: "ERROR",
                     body: Body {

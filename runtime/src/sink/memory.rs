@@ -40,6 +40,8 @@ pub struct Span {
     pub attributes: Vec<(String, String)>,
     /// Peer (called resource).
     pub peer: Option<String>,
+    /// `service.version` of the emitting resource at the time.
+    pub version: String,
 }
 
 /// An owned log record.
@@ -125,6 +127,7 @@ impl Sink for MemorySink {
                 })
                 .collect(),
             peer: s.peer.map(Into::into),
+            version: s.resource.version.into(),
         });
         Ok(())
     }

@@ -28,11 +28,13 @@ pub struct ResourceRef<'a> {
     pub instance: u32,
     /// `service.name`.
     pub name: &'a str,
-    /// `service.version` ("" when none), as the timeline has it now.
+    /// `service.version` ("" when none), as the timeline has it now (a
+    /// deployment changes it from its start on).
     pub version: &'a str,
     /// The pack's resource.
     pub resource: &'a Resource,
-    /// Its resource attributes (`service.name` and `service.version` included).
+    /// Its other resource attributes (`service.name` and `service.version`
+    /// are the fields above).
     pub attributes: Attributes<'a>,
 }
 

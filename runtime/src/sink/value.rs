@@ -87,6 +87,16 @@ impl<'a> Attributes<'a> {
         }
     }
 
+    /// Constant attributes only.
+    pub fn constant(pack: &'a Pack, constant: &'a [Attr]) -> Attributes<'a> {
+        Attributes {
+            pack,
+            constant,
+            drawn: &[],
+            text: "",
+        }
+    }
+
     /// No attributes.
     pub fn empty(pack: &'a Pack) -> Attributes<'a> {
         Attributes {
