@@ -55,6 +55,8 @@ pub struct Emitter<'p> {
     pub red: Red<'p>,
     /// What each incident occurrence touched.
     pub touched: BTreeMap<Cause, BTreeSet<u32>>,
+    /// Each resource's `service.version` now (deployments change it).
+    pub versions: Vec<StrId>,
     message: String,
 }
 
@@ -90,6 +92,7 @@ impl<'p> Emitter<'p> {
             ids: Vec::new(),
             red: Red::new(pack, scenario),
             touched: BTreeMap::new(),
+            versions: pack.resources.iter().map(|r| r.version).collect(),
             message: String::new(),
         }
     }
@@ -102,7 +105,6 @@ impl<'p> Emitter<'p> {
         at_ns: i64,
         ids: &mut Pcg64,
         logs: &mut Pcg64,
-        versions: &[StrId],
         sink: &mut dyn Sink,
     ) -> io::Result<Counts> {
         let pack = plan.pack;
@@ -118,7 +120,11 @@ impl<'p> Emitter<'p> {
             let Some(site) = plan.sites.get(sp.site as usize) else {
                 continue;
             };
-            let version = versions.get(site.resource as usize).copied().unwrap_or(0);
+            let version = self
+                .versions
+                .get(site.resource as usize)
+                .copied()
+                .unwrap_or(0);
             let Some(resource) = resource_ref(plan, site.resource, sp.instance, version) else {
                 continue;
             };

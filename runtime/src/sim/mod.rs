@@ -163,8 +163,6 @@ struct Engine<'a, 'p> {
     next_repeat: usize,
     state: State,
     state_until: u64,
-    /// Each resource's `service.version` now.
-    versions: Vec<u32>,
     /// Deployments that change a version: (at, resource, version), by time.
     deploys: Vec<(u64, u32, u32)>,
     next_deploy: usize,
@@ -190,7 +188,6 @@ impl<'a, 'p> Engine<'a, 'p> {
             }
         }
         repeats.sort_unstable();
-        let versions = pack.resources.iter().map(|r| r.version).collect();
         let mut deploys: Vec<(u64, u32, u32)> = pack
             .events
             .iter()
@@ -220,7 +217,6 @@ impl<'a, 'p> Engine<'a, 'p> {
             next_repeat: 0,
             state,
             state_until,
-            versions,
             deploys,
             next_deploy: 0,
             arrivals: Vec::new(),
@@ -260,7 +256,7 @@ impl<'a, 'p> Engine<'a, 'p> {
                     end = end.min(at);
                     break;
                 }
-                if let Some(slot) = self.versions.get_mut(r as usize) {
+                if let Some(slot) = self.emitter.versions.get_mut(r as usize) {
                     *slot = v;
                 }
                 self.next_deploy += 1;
@@ -408,7 +404,6 @@ impl<'a, 'p> Engine<'a, 'p> {
             self.abs(at),
             &mut self.streams.ids,
             &mut self.streams.logs,
-            &self.versions,
             sink,
         )?;
         self.sum.spans += counts.spans;
@@ -438,7 +433,7 @@ impl<'a, 'p> Engine<'a, 'p> {
             let (service, resource) = if stream.resource == NONE {
                 (self.scenario, None)
             } else {
-                let version = self.versions.get(stream.resource as usize).copied();
+                let version = self.emitter.versions.get(stream.resource as usize).copied();
                 (
                     self.res_name(stream.resource),
                     resource_ref(self.plan, stream.resource, 0, version.unwrap_or(0)),
@@ -503,7 +498,7 @@ impl<'a, 'p> Engine<'a, 'p> {
                         self.plan,
                         r,
                         k,
-                        self.versions.get(r as usize).copied().unwrap_or(0),
+                        self.emitter.versions.get(r as usize).copied().unwrap_or(0),
                     ),
                     severity_number: 17,
                     severity_text: "ERROR",
