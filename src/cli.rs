@@ -53,7 +53,7 @@ enum Command {
     },
     /// Compile a scenario to a pack: a deterministic, versioned binary of
     /// endpoint call programs (the call structure and the distributions of
-    /// every value), metric series, log templates, events and the timeline
+    /// every value), metric series, log streams, events and the timeline
     /// program.
     ///
     /// Exit status: 0 on success, 1 on errors in the scenario or when the
@@ -108,7 +108,7 @@ enum Command {
         start: Option<String>,
     },
     /// Print a pack's header, section sizes, counts, one request drawn
-    /// through each root endpoint, metrics, log templates and the
+    /// through each root endpoint, metrics, log streams and the
     /// disassembled timeline program.
     ///
     /// A pack that is truncated, corrupt or from another format version is

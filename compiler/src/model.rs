@@ -434,9 +434,9 @@ pub struct Family {
 pub struct SpanLogRule {
     /// `access` or `errors`.
     pub kind: String,
-    /// Severity.
+    /// Severity text: a constant or a pick of strings.
     pub level: Generator,
-    /// Message templates.
+    /// Message template(s): a constant or a pick of strings.
     pub message: Generator,
     /// Extra attributes.
     pub attributes: Vec<Attr>,
@@ -451,14 +451,16 @@ pub struct LogStream {
     pub service: Option<String>,
     /// Records per second.
     pub rate: f64,
-    /// Severity.
+    /// Severity text: a constant or a pick of strings.
     pub level: Generator,
-    /// Message templates.
+    /// Message template(s): a constant or a pick of strings.
     pub message: Generator,
     /// Attributes.
     pub attributes: Vec<Attr>,
-    /// Pre-sampled variants.
-    pub variants: u32,
+    /// Fixed (level, message) shapes, when declared (`variants N`); when
+    /// not, every record's level and message are drawn afresh. Attribute
+    /// values are drawn per record either way.
+    pub variants: Option<u32>,
 }
 
 /// A level that may move: `80%` or `0% -> 50%`.

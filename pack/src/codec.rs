@@ -80,13 +80,6 @@ fn process(w: &mut Writer, p: &Process) {
     }
 }
 
-fn log_template(w: &mut Writer, t: &LogTemplate) {
-    w.byte(t.severity);
-    w.u(u64::from(t.level));
-    w.u(u64::from(t.body));
-    w.u(u64::from(t.attrs));
-}
-
 fn dist(w: &mut Writer, d: &Dist) {
     match d {
         Dist::Constant(v) => {
@@ -321,6 +314,25 @@ fn calls(w: &mut Writer, c: &Calls) {
     dist(w, &c.stagger);
 }
 
+fn log_stream(w: &mut Writer, s: &LogStream) {
+    w.u(u64::from(s.name));
+    opt_u32(w, s.resource);
+    w.f(s.rate);
+    gen(w, &s.level);
+    gen(w, &s.message);
+    w.u(u64::from(s.attrs));
+    gen_attrs(w, &s.gen_attrs);
+    w.u(u64::from(s.shapes));
+}
+
+fn span_rule(w: &mut Writer, r: &SpanLogRule) {
+    w.byte(u8::from(r.errors_only));
+    gen(w, &r.level);
+    gen(w, &r.message);
+    w.u(u64::from(r.attrs));
+    gen_attrs(w, &r.gen_attrs);
+}
+
 fn opt_u32(w: &mut Writer, v: u32) {
     // NONE is written as 0, index i as i + 1: small and unambiguous.
     w.u(if v == NONE { 0 } else { u64::from(v) + 1 });
@@ -423,17 +435,11 @@ fn section(pack: &Pack, tag: &[u8; 4]) -> Vec<u8> {
         b"LOGS" => {
             w.u(pack.logs.streams.len() as u64);
             for s in &pack.logs.streams {
-                w.u(u64::from(s.name));
-                opt_u32(&mut w, s.resource);
-                w.f(s.rate);
-                w.u(s.templates.len() as u64);
-                s.templates.iter().for_each(|t| log_template(&mut w, t));
+                log_stream(&mut w, s);
             }
             w.u(pack.logs.span_rules.len() as u64);
             for r in &pack.logs.span_rules {
-                w.byte(u8::from(r.errors_only));
-                w.u(r.templates.len() as u64);
-                r.templates.iter().for_each(|t| log_template(&mut w, t));
+                span_rule(&mut w, r);
             }
         }
         b"EVNT" => {

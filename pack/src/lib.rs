@@ -57,6 +57,24 @@
 //! [`MAX_GEN_DEPTH`]; the call graph must be acyclic and at most
 //! [`MAX_CALL_DEPTH`] endpoints deep.
 //!
+//! `LOGS` holds the standalone log streams ([`LogStream`]) and the
+//! span-derived rules ([`SpanLogRule`]) as generators, like `CALL`: the
+//! runtime draws each record's level, message template and attributes, and
+//! fills the template's `{placeholders}` (from the record's attributes, or
+//! from the span for rules). A level and a message are each a constant
+//! string or a pick of strings; a stream's resource is none or a service.
+//! `gen_attr` and `gen` are as in `CALL`:
+//!
+//! ```text
+//! LOGS      = count stream*  count rule*
+//! stream    = name resource(0 none | i + 1) rate:f64 gen(level) gen(message)
+//!             attrs count gen_attr* shapes
+//! rule      = errors_only:u8(0 | 1) gen(level) gen(message) attrs count gen_attr*
+//! ```
+//!
+//! A stream's `shapes` is 0 when every record's level and message are drawn
+//! afresh, N when they come from one of N fixed shape seeds.
+//!
 //! # When the version changes
 //!
 //! Bump [`FORMAT_VERSION`] whenever a section's bytes change meaning or

@@ -57,20 +57,6 @@ fn opt_u32(r: &mut Reader<'_>) -> Result<u32, PackError> {
     }
 }
 
-fn log_template(r: &mut Reader<'_>) -> Result<LogTemplate, PackError> {
-    Ok(LogTemplate {
-        severity: r.byte()?,
-        level: r.u32()?,
-        body: r.u32()?,
-        attrs: r.u32()?,
-    })
-}
-
-fn templates(r: &mut Reader<'_>) -> Result<Vec<LogTemplate>, PackError> {
-    let n = r.count(4)?;
-    (0..n).map(|_| log_template(r)).collect()
-}
-
 fn meta(r: &mut Reader<'_>) -> Result<Meta, PackError> {
     let (name, description, seed, duration_ns, tick_ns) =
         (r.u32()?, r.u32()?, r.u()?, r.u()?, r.u()?);
@@ -108,6 +94,11 @@ const MIN_ERRORS: usize = 8 + 1 + 1;
 const MIN_STEP: usize = 2;
 const MIN_ENDPOINT: usize = 1 + 1 + 1 + MIN_DIST + MIN_ERRORS + 1 + 1 + 1;
 const MIN_ROOT: usize = 1 + 8 + 1;
+/// A stream: name, resource, rate, level, message, attribute set, generated
+/// attribute count, shapes.
+const MIN_STREAM: usize = 1 + 1 + 8 + MIN_GEN + MIN_GEN + 1 + 1 + 1;
+/// A rule: flag, level, message, attribute set, generated attribute count.
+const MIN_SPAN_RULE: usize = 1 + MIN_GEN + MIN_GEN + 1 + 1;
 
 fn dist(r: &mut Reader<'_>) -> Result<Dist, PackError> {
     Ok(match r.byte()? {
@@ -337,6 +328,38 @@ fn calls(r: &mut Reader<'_>) -> Result<Calls, PackError> {
     Ok(c)
 }
 
+fn log_stream(r: &mut Reader<'_>) -> Result<LogStream, PackError> {
+    let (name, resource, rate) = (r.u32()?, opt_u32(r)?, r.f()?);
+    let (level, message, attrs) = (gen(r, 0)?, gen(r, 0)?, r.u32()?);
+    let gen_attrs = gen_attrs(r)?;
+    Ok(LogStream {
+        name,
+        resource,
+        rate,
+        level,
+        message,
+        attrs,
+        gen_attrs,
+        shapes: r.u32()?,
+    })
+}
+
+fn span_rule(r: &mut Reader<'_>) -> Result<SpanLogRule, PackError> {
+    let errors_only = match r.byte()? {
+        0 => false,
+        1 => true,
+        b => return Err(invalid(format!("bad errors-only flag {b}"))),
+    };
+    let (level, message, attrs) = (gen(r, 0)?, gen(r, 0)?, r.u32()?);
+    Ok(SpanLogRule {
+        errors_only,
+        level,
+        message,
+        attrs,
+        gen_attrs: gen_attrs(r)?,
+    })
+}
+
 /// Decodes the ten sections.
 #[allow(clippy::too_many_arguments)]
 pub fn sections(
@@ -466,21 +489,11 @@ pub fn sections(
     r.finish()?;
 
     let mut r = Reader::new(logs, "LOGS");
-    for _ in 0..r.count(11)? {
-        let (name, resource, rate) = (r.u32()?, opt_u32(&mut r)?, r.f()?);
-        pack.logs.streams.push(LogStream {
-            name,
-            resource,
-            rate,
-            templates: templates(&mut r)?,
-        });
+    for _ in 0..r.count(MIN_STREAM)? {
+        pack.logs.streams.push(log_stream(&mut r)?);
     }
-    for _ in 0..r.count(2)? {
-        let errors_only = r.byte()? != 0;
-        pack.logs.span_rules.push(SpanLogRule {
-            errors_only,
-            templates: templates(&mut r)?,
-        });
+    for _ in 0..r.count(MIN_SPAN_RULE)? {
+        pack.logs.span_rules.push(span_rule(&mut r)?);
     }
     r.finish()?;
 

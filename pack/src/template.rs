@@ -1,6 +1,7 @@
 //! Message templates: the `{name}` placeholders in log bodies that the
-//! compiler fills from sampled attributes and the runtime fills from spans.
-//! One scanner for both, so they agree on the syntax.
+//! runtime fills per record, from the record's attributes (log streams) or
+//! from the span (span-derived logs). One scanner for every filler, so they
+//! agree on the syntax.
 
 /// Appends `template` to `out`, replacing each `{name}` by what `resolve`
 /// writes; when `resolve` returns false the placeholder is kept as written.

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::calls::Calls;
+use crate::calls::{Calls, Gen, GenAttr};
 use crate::program::Op;
 
 /// Index into [`Pack::strings`].
@@ -30,7 +30,7 @@ pub struct Pack {
     pub series_sets: Vec<SeriesSet>,
     /// Metric definitions.
     pub metrics: Vec<MetricDef>,
-    /// Log streams and their templates, and span-derived log rules.
+    /// Standalone log streams and span-derived log rules.
     pub logs: Logs,
     /// Events (deployments, config changes, scaling) at fixed offsets.
     pub events: Vec<EventDef>,
@@ -240,20 +240,9 @@ pub fn severity_number(level: &str) -> u8 {
     }
 }
 
-/// A pre-sampled log record.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LogTemplate {
-    /// OpenTelemetry severity number.
-    pub severity: u8,
-    /// Severity text.
-    pub level: StrId,
-    /// Body, placeholders filled.
-    pub body: StrId,
-    /// Attributes (attribute set index).
-    pub attrs: u32,
-}
-
-/// A standalone stream: a rate and a run of templates.
+/// A standalone log stream: records at a rate, each drawn afresh: its
+/// level, its message template and its attributes (the template's
+/// `{placeholders}` are filled from the record's attributes).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogStream {
     /// Name.
@@ -262,17 +251,35 @@ pub struct LogStream {
     pub resource: u32,
     /// Records per second at peak.
     pub rate: f64,
-    /// Its templates.
-    pub templates: Vec<LogTemplate>,
+    /// Severity text (`INFO`, ...), drawn per record.
+    pub level: Gen,
+    /// Message template, drawn per record.
+    pub message: Gen,
+    /// Constant attributes (attribute set).
+    pub attrs: u32,
+    /// Generated attributes, drawn per record.
+    pub gen_attrs: Vec<GenAttr>,
+    /// Fixed shapes: 0 draws each record's level and message afresh; N > 0
+    /// draws them from one of N fixed shape seeds (attribute values are
+    /// drawn per record either way).
+    pub shapes: u32,
 }
 
-/// A rule deriving logs from spans (`access` or `errors`).
+/// A rule deriving logs from spans (`access` or `errors`): the level and
+/// message template are drawn per record; the template's placeholders are
+/// filled from the span.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SpanLogRule {
     /// `true` for errors-only rules.
     pub errors_only: bool,
-    /// Variants: severity, level and a body with `{attribute}` placeholders.
-    pub templates: Vec<LogTemplate>,
+    /// Severity text, drawn per record.
+    pub level: Gen,
+    /// Message template, drawn per record.
+    pub message: Gen,
+    /// Constant attributes (attribute set).
+    pub attrs: u32,
+    /// Generated attributes, drawn per record.
+    pub gen_attrs: Vec<GenAttr>,
 }
 
 /// All logs.

@@ -2,8 +2,8 @@
 //! resource, endpoint, series set and event index points at something that
 //! exists and of the right kind, every probability, weight and distribution
 //! parameter is in range, the call graph has no cycle and bounded depth,
-//! series rows have the right width. A pack that passes can be used without
-//! further bounds checks.
+//! series rows have the right width, log levels and messages can only be
+//! strings. A pack that passes can be used without further bounds checks.
 
 use crate::calls::*;
 use crate::error::PackError;
@@ -58,12 +58,6 @@ impl Ctx<'_> {
             Target::Resource(r) => self.res(*r, "the program"),
         }
     }
-    fn template(&self, t: &LogTemplate) -> Result<(), PackError> {
-        self.s(t.level, "a log template")?;
-        self.s(t.body, "a log template")?;
-        self.set(t.attrs, "a log template")
-    }
-
     fn text(&self, id: StrId) -> &str {
         self.pack
             .strings
@@ -252,6 +246,55 @@ impl Ctx<'_> {
             self.gen(&a.gen, &format!("{at} attribute `{}`", self.text(a.key)), 0)?;
         }
         Ok(())
+    }
+
+    /// A log level or message: a valid generator that yields only strings,
+    /// a constant string or a pick of strings.
+    fn text_gen(&self, g: &Gen, what: &str, at: &str) -> Result<(), PackError> {
+        let at = format!("{at} {what}");
+        self.gen(g, &at, 0)?;
+        let found = match g {
+            Gen::Const(AttrValue::Str(_)) => return Ok(()),
+            Gen::Pick(choices) => match choices
+                .iter()
+                .find(|(v, _)| !matches!(v, AttrValue::Str(_)))
+            {
+                None => return Ok(()),
+                Some((v, _)) => format!("a pick with {}", value_kind(v)),
+            },
+            Gen::Const(v) => value_kind(v).to_string(),
+            Gen::IntRange(..) => "an integer range".into(),
+            Gen::FloatRange(..) => "a float range".into(),
+            Gen::Pattern(_) => "a pattern".into(),
+            Gen::Pool { .. } => "a pool".into(),
+            Gen::Bool(_) => "a chance".into(),
+            Gen::Dist(_) => "a distribution".into(),
+            Gen::Maybe(..) => "a `maybe`".into(),
+        };
+        Err(self.bad(format!(
+            "{at} is {found}, not a string or a pick of strings"
+        )))
+    }
+
+    fn log_stream(&self, i: usize, s: &LogStream) -> Result<(), PackError> {
+        let at = format!("log stream {i}");
+        self.s(s.name, &at)?;
+        if s.resource != NONE {
+            self.res_kind(s.resource, ResourceKind::Service, &at)?;
+        }
+        self.nonneg(s.rate, "rate", &at)?;
+        self.text_gen(&s.level, "level", &at)?;
+        self.text_gen(&s.message, "message", &at)?;
+        self.set(s.attrs, &at)?;
+        self.gen_attrs(&s.gen_attrs, &at)
+    }
+
+    fn span_rule(&self, i: usize, r: &SpanLogRule) -> Result<(), PackError> {
+        let at = format!("span log rule {i}");
+        self.text_gen(&r.level, "level", &at)?;
+        self.text_gen(&r.message, "message", &at)?;
+        self.set(r.attrs, &at)?;
+        self.gen_attrs(&r.gen_attrs, &at)
     }
 
     fn errors(&self, e: &ErrorModel, at: &str) -> Result<(), PackError> {
@@ -463,6 +506,16 @@ impl Ctx<'_> {
     }
 }
 
+/// What kind of value `v` is, for messages.
+fn value_kind(v: &AttrValue) -> &'static str {
+    match v {
+        AttrValue::Str(_) => "a string",
+        AttrValue::Int(_) => "an integer",
+        AttrValue::Float(_) => "a float",
+        AttrValue::Bool(_) => "a boolean",
+    }
+}
+
 fn kind_name(k: ResourceKind) -> &'static str {
     match k {
         ResourceKind::Service => "service",
@@ -546,13 +599,11 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
             }
         }
     }
-    for s in &pack.logs.streams {
-        c.s(s.name, "a log stream")?;
-        c.opt_res(s.resource, "a log stream")?;
-        s.templates.iter().try_for_each(|t| c.template(t))?;
+    for (i, s) in pack.logs.streams.iter().enumerate() {
+        c.log_stream(i, s)?;
     }
-    for r in &pack.logs.span_rules {
-        r.templates.iter().try_for_each(|t| c.template(t))?;
+    for (i, r) in pack.logs.span_rules.iter().enumerate() {
+        c.span_rule(i, r)?;
     }
     for e in &pack.events {
         c.s(e.kind, "an event")?;

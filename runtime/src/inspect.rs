@@ -331,7 +331,7 @@ pub fn text(pack: &Pack, bytes: &[u8]) -> String {
                 .map_or(0, |s| s.rows.len())
         })
         .sum();
-    let log_templates: usize = pack.logs.streams.iter().map(|s| s.templates.len()).sum();
+    let log_shapes: usize = pack.logs.streams.iter().map(|s| s.shapes as usize).sum();
     let _ = writeln!(o, "\ncounts");
     let _ = writeln!(o, "  strings          {}", pack.strings.len());
     let _ = writeln!(o, "  attribute sets   {}", pack.attr_sets.len());
@@ -355,7 +355,7 @@ pub fn text(pack: &Pack, bytes: &[u8]) -> String {
     );
     let _ = writeln!(
         o,
-        "  log streams      {} with {log_templates} templates; span log rules {}",
+        "  log streams      {} with {log_shapes} fixed shapes; span log rules {}",
         pack.logs.streams.len(),
         pack.logs.span_rules.len()
     );
@@ -398,34 +398,27 @@ pub fn text(pack: &Pack, bytes: &[u8]) -> String {
     }
     let _ = writeln!(o, "\nlogs");
     for s in &pack.logs.streams {
+        let shapes = if s.shapes == 0 {
+            "drawn per record".to_string()
+        } else {
+            format!("{} fixed shapes", s.shapes)
+        };
         let _ = writeln!(
             o,
-            "  stream {:?} from {} at {}/s, {} templates",
+            "  stream {:?} from {} at {}/s, {shapes}",
             v.s(s.name),
             v.resource(s.resource),
             num(s.rate),
-            s.templates.len()
         );
-        for t in s.templates.iter().take(3) {
-            let _ = writeln!(
-                o,
-                "    {} {:?} {}",
-                v.s(t.level),
-                v.s(t.body),
-                v.attrs(t.attrs)
-            );
-        }
+        log_gens(&mut o, &v, &s.level, &s.message, s.attrs, &s.gen_attrs);
     }
     for r in &pack.logs.span_rules {
         let _ = writeln!(
             o,
-            "  from spans ({}), {} templates",
+            "  from spans ({})",
             if r.errors_only { "errors" } else { "access" },
-            r.templates.len()
         );
-        for t in r.templates.iter().take(3) {
-            let _ = writeln!(o, "    {} {:?}", v.s(t.level), v.s(t.body));
-        }
+        log_gens(&mut o, &v, &r.level, &r.message, r.attrs, &r.gen_attrs);
     }
     let _ = writeln!(o, "\nevents");
     for (i, e) in pack.events.iter().enumerate() {
@@ -487,7 +480,7 @@ pub fn json(pack: &Pack, bytes: &[u8]) -> Value {
             "metrics": pack.metrics.len(),
             "series_sets": pack.series_sets.len(),
             "log_streams": pack.logs.streams.len(),
-            "log_templates": pack.logs.streams.iter().map(|s| s.templates.len()).sum::<usize>(),
+            "log_shapes": pack.logs.streams.iter().map(|s| s.shapes as usize).sum::<usize>(),
             "events": pack.events.len(),
             "instructions": pack.program.len(),
         },
@@ -579,4 +572,58 @@ fn drawn_traces(o: &mut String, v: &View<'_>, pack: &Pack) {
             let _ = writeln!(o, "    ... {} more spans", trace.spans.len() - TREE_LINES);
         }
     }
+}
+
+/// A generator in short: a constant, or the first choices of a pick.
+fn gen_text(v: &View<'_>, g: &tsim_pack::Gen) -> String {
+    use tsim_pack::Gen;
+    let value = |a: &AttrValue| match a {
+        AttrValue::Str(s) => format!("{:?}", v.s(*s)),
+        AttrValue::Int(i) => i.to_string(),
+        AttrValue::Float(f) => num(*f),
+        AttrValue::Bool(b) => b.to_string(),
+    };
+    match g {
+        Gen::Const(a) => value(a),
+        Gen::Pick(entries) => {
+            let mut parts: Vec<String> = entries
+                .iter()
+                .take(4)
+                .map(|(a, w)| format!("{}: {}", value(a), num(*w)))
+                .collect();
+            if entries.len() > 4 {
+                parts.push(format!("... {} more", entries.len() - 4));
+            }
+            format!("pick {{ {} }}", parts.join(", "))
+        }
+        Gen::IntRange(a, b) => format!("{a}..{b}"),
+        Gen::FloatRange(a, b) => format!("{}..{}", num(*a), num(*b)),
+        Gen::Pattern(_) => "pattern".into(),
+        Gen::Pool { size, .. } => format!("pool({size})"),
+        Gen::Bool(p) => format!("chance({})", num(*p)),
+        Gen::Dist(_) => "distribution".into(),
+        Gen::Maybe(p, inner) => format!("maybe({}, {})", num(*p), gen_text(v, inner)),
+    }
+}
+
+fn log_gens(
+    o: &mut String,
+    v: &View<'_>,
+    level: &tsim_pack::Gen,
+    message: &tsim_pack::Gen,
+    attrs: u32,
+    gens: &[tsim_pack::GenAttr],
+) {
+    let _ = writeln!(o, "    level {}", gen_text(v, level));
+    let _ = writeln!(o, "    message {}", gen_text(v, message));
+    let drawn: Vec<String> = gens
+        .iter()
+        .map(|g| format!("{}={}", v.s(g.key), gen_text(v, &g.gen)))
+        .collect();
+    let _ = writeln!(
+        o,
+        "    attributes {} drawn {{{}}}",
+        v.attrs(attrs),
+        drawn.join(", ")
+    );
 }

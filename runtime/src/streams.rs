@@ -24,6 +24,9 @@ pub enum Purpose {
     Process = 6,
     /// Timeline jitter of repeating entries.
     Timeline = 7,
+    /// Level and message shapes of log streams with fixed shape variants
+    /// (index: stream, shape).
+    LogShapes = 8,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.

@@ -8,10 +8,12 @@ use crate::diagnostic::{Diagnostic, Kind};
 use crate::model::{Family, Generator, LogStream, Metric, MetricSource, Scalar, SpanLogRule};
 use crate::suggest;
 
-/// Pre-sampled records of a log stream that declares no `variants`.
-const DEFAULT_LOG_VARIANTS: u64 = 64;
-/// The most pre-sampled records a log stream may declare.
+/// The most fixed (level, message) shapes a log stream may declare.
 const MAX_LOG_VARIANTS: u64 = 10_000_000;
+/// What a log level must be.
+const LEVEL: &str = "a level such as `INFO`";
+/// What a log message must be.
+const MESSAGE: &str = "a message template such as \"cache miss for {key}\"";
 
 /// A family: its name, its settings with defaults, and the metrics it emits.
 type FamilySpec = (
@@ -298,12 +300,18 @@ impl Checker<'_> {
             } else {
                 ("ERROR", "{operation} failed: {error.type}")
             };
-            let level = Self::value(&opts, "level")
-                .and_then(|v| self.v.generator(v))
-                .unwrap_or(Generator::Const(Scalar::Str(level.into())));
-            let message = Self::value(&opts, "message")
-                .and_then(|v| self.message(v))
-                .unwrap_or(Generator::Const(Scalar::Str(message.into())));
+            let level = match Self::value(&opts, "level") {
+                Some(v) => self.v.text_choice(v, LEVEL, false),
+                None => Some(Generator::Const(Scalar::Str(level.into()))),
+            };
+            let message = match Self::value(&opts, "message") {
+                Some(v) => self.v.text_choice(v, MESSAGE, true),
+                None => Some(Generator::Const(Scalar::Str(message.into()))),
+            };
+            // A bad level or message was reported; the rule is left out.
+            let (Some(level), Some(message)) = (level, message) else {
+                continue;
+            };
             let attributes = self.all_attrs(&r.blocks, AttrKind::Attributes);
             out.push(SpanLogRule {
                 kind: r.kind.node.clone(),
@@ -313,18 +321,6 @@ impl Checker<'_> {
             });
         }
         out
-    }
-
-    /// A message template or a pick of templates (placeholders are attribute names).
-    fn message(&mut self, v: &ast::Value) -> Option<Generator> {
-        let v = self.v.deref(v)?;
-        match &v.node {
-            ValueKind::Str(s) => {
-                self.v.pattern(s, v.span)?;
-                Some(Generator::Const(Scalar::Str(s.clone())))
-            }
-            _ => self.v.generator(&v),
-        }
     }
 
     pub(super) fn log_stream(&mut self, l: &ast::LogStream) -> Option<LogStream> {
@@ -356,11 +352,12 @@ impl Checker<'_> {
                 None
             }
         };
-        let level = Self::value(&props, "level")
-            .and_then(|v| self.v.generator(v))
-            .unwrap_or(Generator::Const(Scalar::Str("INFO".into())));
+        let level = match Self::value(&props, "level") {
+            Some(v) => self.v.text_choice(v, LEVEL, false),
+            None => Some(Generator::Const(Scalar::Str("INFO".into()))),
+        };
         let message = match Self::value(&props, "message") {
-            Some(v) => self.message(v),
+            Some(v) => self.v.text_choice(v, MESSAGE, true),
             None => {
                 let kind = Kind::MissingStatement {
                     what: format!("log stream `{}`", l.name.node),
@@ -373,16 +370,16 @@ impl Checker<'_> {
         };
         let variants = Self::value(&props, "variants")
             .and_then(|v| self.v.count_in(v, "the variant count", 1, MAX_LOG_VARIANTS))
-            .unwrap_or(DEFAULT_LOG_VARIANTS);
+            .and_then(|n| u32::try_from(n).ok());
         let attributes = self.all_attrs(&l.blocks, AttrKind::Attributes);
         Some(LogStream {
             name: l.name.node.clone(),
             service: service.map(|s| s.0),
             rate: rate?,
-            level,
+            level: level?,
             message: message?,
             attributes,
-            variants: u32::try_from(variants).unwrap_or(u32::MAX),
+            variants,
         })
     }
 }

@@ -680,6 +680,51 @@ impl<'a> Values<'a> {
         }
     }
 
+    /// A log level or message: a string (or bare word), or a pick of them;
+    /// nothing else can be a level or a message. `expected` names what is
+    /// wanted in the error; a `template`'s `{placeholders}` are checked.
+    pub fn text_choice(&mut self, v: &Value, expected: &str, template: bool) -> Option<Generator> {
+        let v = self.deref(v)?;
+        match &v.node {
+            ValueKind::Str(s) | ValueKind::Ident(s) => {
+                if template {
+                    self.pattern(s, v.span)?;
+                }
+                Some(Generator::Const(Scalar::Str(s.clone())))
+            }
+            ValueKind::Pick(entries) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for (k, w) in entries {
+                    let key = self.deref(k).and_then(|k| match &k.node {
+                        ValueKind::Str(s) | ValueKind::Ident(s) => {
+                            (!template || self.pattern(s, k.span).is_some()).then(|| s.clone())
+                        }
+                        _ => {
+                            self.mismatch(&k, expected.into(), None);
+                            None
+                        }
+                    });
+                    let w = self.weight(w);
+                    match (key, w) {
+                        (Some(key), Some(w)) => out.push((Scalar::Str(key), w)),
+                        _ => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                self.nonzero_weights(&v, out.iter().map(|e| e.1), "this pick")?;
+                Some(Generator::Pick(out))
+            }
+            _ => {
+                let hint = format!("write {expected}, or a pick of them");
+                self.mismatch(&v, expected.into(), Some(hint));
+                None
+            }
+        }
+    }
+
     /// Parses `"user-{n:05}"` into parts.
     pub fn pattern(&mut self, s: &str, span: Span) -> Option<Vec<PatternPart>> {
         let mut parts = Vec::new();

@@ -8,10 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use tsim_pack::{
-    Attr as PackAttr, BackendCall, Calls, Dist, EndpointProgram, GenAttr, Protocol, Root, SpanKind,
-    Step,
-};
+use tsim_pack::{BackendCall, Calls, Dist, EndpointProgram, Protocol, Root, SpanKind, Step};
 
 use super::sample::{self, Sampled};
 use super::size::Sizes;
@@ -141,8 +138,8 @@ fn program(
     let resource = ix.resource(&svc.name)?;
     let name = b.str(&ep.name);
     let protocol = protocol(b, &ep.protocol);
-    let attributes = merged(&[&ix.model.attributes, &svc.attributes, &ep.attributes]);
-    let (attrs, gen_attrs) = split(b, &attributes);
+    let attributes = convert::merged(&[&ix.model.attributes, &svc.attributes, &ep.attributes]);
+    let (attrs, gen_attrs) = convert::split(b, &attributes);
     let errors = convert::errors(b, &ep.errors);
     let steps = steps(b, ix, &ep.steps)?;
     Ok(EndpointProgram {
@@ -166,39 +163,6 @@ fn protocol(b: &mut Builder, p: &model::Protocol) -> Protocol {
         model::Protocol::Rpc => Protocol::Rpc,
         model::Protocol::Consumer => Protocol::Consumer,
     }
-}
-
-/// The attribute lists applied in order: a later key replaces an earlier
-/// one's value in its place.
-fn merged<'a>(lists: &[&'a [Attr]]) -> Vec<&'a Attr> {
-    let mut out: Vec<&Attr> = Vec::new();
-    for a in lists.iter().flat_map(|l| l.iter()) {
-        match out.iter_mut().find(|x| x.key == a.key) {
-            Some(slot) => *slot = a,
-            None => out.push(a),
-        }
-    }
-    out
-}
-
-/// Splits attributes into the constant set and the generated ones (in order).
-fn split(b: &mut Builder, attrs: &[&Attr]) -> (u32, Vec<GenAttr>) {
-    let mut consts = Vec::new();
-    let mut gens = Vec::new();
-    for a in attrs {
-        let key = b.str(&a.key);
-        match &a.value {
-            Generator::Const(s) => consts.push(PackAttr {
-                key,
-                value: b.scalar(s),
-            }),
-            g => gens.push(GenAttr {
-                key,
-                gen: convert::gen(b, g),
-            }),
-        }
-    }
-    (b.set_of(consts), gens)
 }
 
 fn steps(b: &mut Builder, ix: &Index<'_>, steps: &[model::Step]) -> Result<Vec<Step>, LowerError> {
@@ -263,9 +227,9 @@ fn backend_call(
     kind: SpanKind,
 ) -> Result<BackendCall, LowerError> {
     let be = ix.backend(backend)?;
-    let attributes = merged(&[attributes]);
+    let attributes = convert::merged(&[attributes]);
     let name = b.str(&span_name(kind, op, &attributes));
-    let (attrs, gen_attrs) = split(b, &attributes);
+    let (attrs, gen_attrs) = convert::split(b, &attributes);
     Ok(BackendCall {
         backend: ix.resource(&be.name)?,
         name,

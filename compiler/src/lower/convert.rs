@@ -1,12 +1,13 @@
 //! Model values to pack values: distributions, attribute generators,
-//! patterns, error models and step options, with every string interned.
+//! patterns, error models, step options and attribute lists, with every
+//! string interned.
 //! These are one-to-one: the runtime draws from what the model declared.
 
-use tsim_pack::{Dist, ErrorModel, Gen, OnError, Part, StepOptions};
+use tsim_pack::{Attr as PackAttr, Dist, ErrorModel, Gen, GenAttr, OnError, Part, StepOptions};
 
 use super::sample::nanos;
 use super::Builder;
-use crate::model::{self, Generator, PatternPart};
+use crate::model::{self, Attr, Generator, PatternPart};
 
 /// A model distribution as a pack distribution.
 pub fn dist(d: &model::Dist) -> Dist {
@@ -88,4 +89,37 @@ pub fn options(o: &model::StepOptions) -> StepOptions {
             model::OnError::Ignore => OnError::Ignore,
         },
     }
+}
+
+/// The attribute lists applied in order: a later key replaces an earlier
+/// one's value in its place.
+pub fn merged<'a>(lists: &[&'a [Attr]]) -> Vec<&'a Attr> {
+    let mut out: Vec<&Attr> = Vec::new();
+    for a in lists.iter().flat_map(|l| l.iter()) {
+        match out.iter_mut().find(|x| x.key == a.key) {
+            Some(slot) => *slot = a,
+            None => out.push(a),
+        }
+    }
+    out
+}
+
+/// Splits attributes into the constant set and the generated ones (in order).
+pub fn split(b: &mut Builder, attrs: &[&Attr]) -> (u32, Vec<GenAttr>) {
+    let mut consts = Vec::new();
+    let mut gens = Vec::new();
+    for a in attrs {
+        let key = b.str(&a.key);
+        match &a.value {
+            Generator::Const(s) => consts.push(PackAttr {
+                key,
+                value: b.scalar(s),
+            }),
+            g => gens.push(GenAttr {
+                key,
+                gen: gen(b, g),
+            }),
+        }
+    }
+    (b.set_of(consts), gens)
 }

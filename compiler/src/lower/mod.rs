@@ -1,9 +1,10 @@
 //! Lowering: the checked [`Model`] to a [`Pack`]. Strings and attribute
 //! lists are interned in first-use order (never hash-map order). Traces are
-//! lowered to call programs whose values the runtime draws per request;
-//! what is still pre-sampled (resources, metric series, log records) comes
-//! from a PCG stream seeded by the scenario seed and the component's name,
-//! so the same source, params and seed give the same bytes everywhere.
+//! lowered to call programs whose values the runtime draws per request, and
+//! logs to generators it draws per record; what is still pre-sampled
+//! (resource attributes, metric series) comes from a PCG stream seeded by
+//! the scenario seed and the component's name, so the same source, params
+//! and seed give the same bytes everywhere.
 
 mod calls;
 mod convert;

@@ -9,9 +9,9 @@
 
 use rand::RngExt;
 use rand_pcg::Pcg64;
-use tsim_pack::{Attr, ErrorModel, GenAttr, SpanKind, Status, StrId, NONE};
+use tsim_pack::{ErrorModel, GenAttr, SpanKind, Status, NONE};
 
-use super::values::{chance, DVal, Drawn, GenCtx, Lookup, Sampler};
+use super::values::{chance, draw_attrs, DVal, GenCtx, NoLookup, Sampler};
 use crate::plan::{Backend, Options, Plan, PlannedStep};
 use crate::timeline::{Cause, Fault, State};
 
@@ -98,7 +98,7 @@ pub struct Trace {
     /// The spans.
     pub spans: Vec<DrawnSpan>,
     /// Drawn attributes of all spans.
-    pub drawn: Vec<Drawn>,
+    pub drawn: Vec<super::values::Drawn>,
     /// Text of drawn values.
     pub text: String,
     /// The draw hit [`MAX_SPANS_PER_TRACE`] or [`MAX_DEPTH`] and was cut.
@@ -141,36 +141,6 @@ pub struct Walker<'a, 'p> {
     shape: Option<Pcg64>,
     trace: &'a mut Trace,
     lag: Sampler,
-}
-
-struct SpanAttrs<'x> {
-    ctx: &'x GenCtx<'x>,
-    constant: &'x [Attr],
-    drawn: &'x [Drawn],
-}
-
-impl Lookup for SpanAttrs<'_> {
-    fn append(&self, key: StrId, arena: &mut String) -> bool {
-        let value = self
-            .drawn
-            .iter()
-            .rev()
-            .find(|d| d.key == key)
-            .map(|d| d.value)
-            .or_else(|| {
-                self.constant
-                    .iter()
-                    .find(|a| a.key == key)
-                    .map(|a| a.value.into())
-            });
-        let Some(v) = value else {
-            return false;
-        };
-        let mut piece = String::new();
-        crate::sink::value::write_dval(&mut piece, self.ctx.pack, arena, v);
-        arena.push_str(&piece);
-        true
-    }
 }
 
 fn pick_weighted<T: Copy>(rng: &mut Pcg64, items: &[(T, f64)]) -> Option<T> {
@@ -257,26 +227,10 @@ impl<'a, 'p> Walker<'a, 'p> {
         if gens.is_empty() {
             return;
         }
-        let pack = self.plan.pack;
-        let ctx = GenCtx { pack };
-        let constant = pack
-            .attr_sets
-            .get(constant as usize)
-            .map_or(&[][..], Vec::as_slice);
-        let first = self.trace.drawn.len();
-        for g in gens {
-            let Trace { drawn, text, .. } = &mut *self.trace;
-            let lookup = SpanAttrs {
-                ctx: &ctx,
-                constant,
-                drawn: &drawn[first..],
-            };
-            if let Some(value) = ctx.draw(self.rng, &g.gen, text, &lookup) {
-                drawn.push(Drawn { key: g.key, value });
-            }
-        }
+        let Trace { drawn, text, .. } = &mut *self.trace;
+        let range = draw_attrs(self.plan.pack, self.rng, constant, gens, drawn, text);
         if let Some(s) = self.trace.spans.get_mut(span) {
-            s.drawn = (first as u32, self.trace.drawn.len() as u32);
+            s.drawn = range;
         }
     }
 
@@ -716,12 +670,4 @@ fn merge(into: &mut Outcome, o: &Outcome) {
         into.error_type = o.error_type;
     }
     into.cause = into.cause.or(o.cause);
-}
-
-struct NoLookup;
-
-impl Lookup for NoLookup {
-    fn append(&self, _: StrId, _: &mut String) -> bool {
-        false
-    }
 }

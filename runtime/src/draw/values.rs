@@ -5,7 +5,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Pareto};
 use rand_pcg::Pcg64;
-use tsim_pack::{AttrValue, Dist, Gen, Pack, Part, StrId};
+use tsim_pack::{Attr, AttrValue, Dist, Gen, GenAttr, Pack, Part, StrId};
 
 /// A distribution ready to draw from.
 #[derive(Clone, Debug)]
@@ -311,6 +311,106 @@ impl GenCtx<'_> {
         self.fill(rng, parts, n, arena, lookup);
         DVal::Text(start, arena.len() as u32)
     }
+}
+
+/// The attributes of one span or record while they are drawn: constant
+/// ones, then those drawn so far (for `{attribute}` in patterns).
+struct RecordAttrs<'x> {
+    pack: &'x Pack,
+    constant: &'x [Attr],
+    drawn: &'x [Drawn],
+}
+
+impl Lookup for RecordAttrs<'_> {
+    fn append(&self, key: StrId, arena: &mut String) -> bool {
+        let value = self
+            .drawn
+            .iter()
+            .rev()
+            .find(|d| d.key == key)
+            .map(|d| d.value)
+            .or_else(|| {
+                self.constant
+                    .iter()
+                    .find(|a| a.key == key)
+                    .map(|a| a.value.into())
+            });
+        let Some(v) = value else {
+            return false;
+        };
+        let mut piece = String::new();
+        crate::sink::value::write_dval(&mut piece, self.pack, arena, v);
+        arena.push_str(&piece);
+        true
+    }
+}
+
+/// Draws `gens` for one span or record, appending to `drawn` (and their
+/// text to `text`); returns the range of `drawn` they took.
+pub fn draw_attrs(
+    pack: &Pack,
+    rng: &mut Pcg64,
+    constant: u32,
+    gens: &[GenAttr],
+    drawn: &mut Vec<Drawn>,
+    text: &mut String,
+) -> (u32, u32) {
+    let first = drawn.len();
+    if gens.is_empty() {
+        return (first as u32, first as u32);
+    }
+    let ctx = GenCtx { pack };
+    let constant = pack
+        .attr_sets
+        .get(constant as usize)
+        .map_or(&[][..], Vec::as_slice);
+    for g in gens {
+        let lookup = RecordAttrs {
+            pack,
+            constant,
+            drawn: &drawn[first..],
+        };
+        if let Some(value) = ctx.draw(rng, &g.gen, text, &lookup) {
+            drawn.push(Drawn { key: g.key, value });
+        }
+    }
+    (first as u32, drawn.len() as u32)
+}
+
+/// Draws a text generator (a level or a message template): its string id.
+pub fn draw_text(pack: &Pack, rng: &mut Pcg64, gen: &Gen) -> Option<StrId> {
+    let mut arena = String::new();
+    match (GenCtx { pack }).draw(rng, gen, &mut arena, &NoLookup)? {
+        DVal::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// No attributes to look up.
+pub struct NoLookup;
+
+impl Lookup for NoLookup {
+    fn append(&self, _: StrId, _: &mut String) -> bool {
+        false
+    }
+}
+
+/// The OpenTelemetry severity number of a level (0 when unknown).
+pub fn severity(level: &str) -> u8 {
+    const LEVELS: [(&str, u8); 8] = [
+        ("TRACE", 1),
+        ("DEBUG", 5),
+        ("INFO", 9),
+        ("WARN", 13),
+        ("WARNING", 13),
+        ("ERROR", 17),
+        ("FATAL", 21),
+        ("CRITICAL", 21),
+    ];
+    LEVELS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(level))
+        .map_or(0, |l| l.1)
 }
 
 /// `{n}` in a plain pattern is drawn from 0..10^width, with width at least

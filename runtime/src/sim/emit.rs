@@ -12,6 +12,7 @@ use tsim_pack::{Pack, ResourceKind, SpanKind, StrId, NONE};
 
 use super::red::{self, Red};
 use crate::draw::request::{ErrorType, Trace};
+use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::plan::{Plan, Site};
 use crate::sink::{Attributes, Body, Exception, LogRecord, ResourceRef, Sink, SpanRecord, Value};
 use crate::timeline::Cause;
@@ -57,7 +58,8 @@ pub struct Emitter<'p> {
     pub touched: BTreeMap<Cause, BTreeSet<u32>>,
     /// Each resource's `service.version` now (deployments change it).
     pub versions: Vec<StrId>,
-    message: String,
+    drawn: Vec<crate::draw::values::Drawn>,
+    text: String,
 }
 
 fn error_value<'a>(pack: &'a Pack, text: &'a str, e: ErrorType) -> Value<'a> {
@@ -93,7 +95,8 @@ impl<'p> Emitter<'p> {
             red: Red::new(pack, scenario),
             touched: BTreeMap::new(),
             versions: pack.resources.iter().map(|r| r.version).collect(),
-            message: String::new(),
+            drawn: Vec::new(),
+            text: String::new(),
         }
     }
 
@@ -180,11 +183,10 @@ impl<'p> Emitter<'p> {
                 (errors, sp.failed && (server || to_backend(pack, site))),
             ];
             for (rule, applies) in rules {
-                let Some(rule) = rule.filter(|r| applies && !r.templates.is_empty()) else {
+                let Some(rule) = rule.filter(|_| applies) else {
                     continue;
                 };
-                let lt = &rule.templates[logs.random_range(0..rule.templates.len())];
-                self.span_log(plan, &rec, lt, sink)?;
+                self.span_log(plan, &rec, rule, logs, sink)?;
                 counts.logs += 1;
             }
         }
@@ -195,9 +197,28 @@ impl<'p> Emitter<'p> {
         &mut self,
         plan: &Plan<'p>,
         span: &SpanRecord<'_>,
-        lt: &tsim_pack::LogTemplate,
+        rule: &tsim_pack::SpanLogRule,
+        rng: &mut Pcg64,
         sink: &mut dyn Sink,
     ) -> io::Result<()> {
+        let pack = plan.pack;
+        let level = draw_text(pack, rng, &rule.level).map_or("", |s| plan.str(s));
+        let template = draw_text(pack, rng, &rule.message).map_or("", |s| plan.str(s));
+        self.drawn.clear();
+        self.text.clear();
+        let range = draw_attrs(
+            pack,
+            rng,
+            rule.attrs,
+            &rule.gen_attrs,
+            &mut self.drawn,
+            &mut self.text,
+        );
+        let drawn = self
+            .drawn
+            .get(range.0 as usize..range.1 as usize)
+            .unwrap_or(&[]);
+        let attributes = Attributes::new(pack, rule.attrs, drawn, &self.text);
         let fill = |name: &str, out: &mut String| -> bool {
             match name {
                 "duration_ms" => crate::sink::fmt::number(
@@ -219,25 +240,24 @@ impl<'p> Emitter<'p> {
                 "http.response.status_code" if span.http_status_code.is_some() => {
                     Value::Int(i64::from(span.http_status_code.unwrap_or(0))).write(out)
                 }
-                _ => match span.attributes.get(name) {
+                _ => match span.attributes.get(name).or_else(|| attributes.get(name)) {
                     Some(v) => v.write(out),
                     None => return false,
                 },
             }
             true
         };
-        self.message.clear();
         sink.log(&LogRecord {
             time_ns: span.end_ns,
             service: span.resource.name,
             resource: Some(span.resource),
-            severity_number: lt.severity,
-            severity_text: plan.str(lt.level),
+            severity_number: severity(level),
+            severity_text: level,
             body: Body {
-                template: plan.str(lt.body),
+                template,
                 fill: Some(&fill),
             },
-            attributes: Attributes::new(plan.pack, lt.attrs, &[], ""),
+            attributes,
             trace_id: Some(span.trace_id),
             span_id: Some(span.span_id),
         })

@@ -25,6 +25,7 @@ use tsim_pack::{MetricSource, Pack, NONE};
 
 use crate::answer::Incident;
 use crate::draw::request::{Trace, Walker};
+use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::plan::Plan;
 use crate::shape::Shape;
 use crate::sink::{Attributes, Body, EventRecord, LogRecord, MetricRecord, Point, Sink};
@@ -420,45 +421,88 @@ impl<'a, 'p> Engine<'a, 'p> {
         sink: &mut dyn Sink,
     ) -> io::Result<()> {
         let pack = self.pack;
-        for stream in &pack.logs.streams {
-            if stream.templates.is_empty() {
-                continue;
-            }
+        for (si, stream) in pack.logs.streams.iter().enumerate() {
             let rng = &mut self.streams.logs;
             let n = poisson(rng, stream.rate * level * dt);
             let mut times: Vec<u64> = (0..n)
                 .map(|_| rng.random_range(t0..t1.max(t0 + 1)))
                 .collect();
             times.sort_unstable();
-            let (service, resource) = if stream.resource == NONE {
-                (self.scenario, None)
-            } else {
-                let version = self.emitter.versions.get(stream.resource as usize).copied();
-                (
-                    self.res_name(stream.resource),
-                    resource_ref(self.plan, stream.resource, 0, version.unwrap_or(0)),
-                )
-            };
             for at in times {
-                let k = self.streams.logs.random_range(0..stream.templates.len());
-                let lt = &stream.templates[k];
-                sink.log(&LogRecord {
-                    time_ns: self.abs(at),
-                    service,
-                    resource,
-                    severity_number: lt.severity,
-                    severity_text: self.s(lt.level),
-                    body: Body {
-                        template: self.s(lt.body),
-                        fill: None,
-                    },
-                    attributes: Attributes::new(pack, lt.attrs, &[], ""),
-                    trace_id: None,
-                    span_id: None,
-                })?;
-                self.sum.logs += 1;
+                self.stream_record(si, stream, at, sink)?;
             }
         }
+        Ok(())
+    }
+
+    /// One record of a standalone stream: level, message and attributes
+    /// drawn afresh (the level and message from a fixed shape if declared).
+    fn stream_record(
+        &mut self,
+        si: usize,
+        spec: &'p tsim_pack::LogStream,
+        at: u64,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        let pack = self.pack;
+        let mut shape = (spec.shapes > 0).then(|| {
+            let k = u64::from(self.streams.logs.random_range(0..spec.shapes));
+            stream(
+                self.streams.seed,
+                Purpose::LogShapes,
+                ((si as u64) << 32) | k,
+            )
+        });
+        let rng = shape.as_mut().unwrap_or(&mut self.streams.logs);
+        let level = draw_text(pack, rng, &spec.level).map_or("", |s| self.plan.str(s));
+        let template = draw_text(pack, rng, &spec.message).map_or("", |s| self.plan.str(s));
+        self.trace.clear();
+        let Trace { drawn, text, .. } = &mut self.trace;
+        let range = draw_attrs(
+            pack,
+            &mut self.streams.logs,
+            spec.attrs,
+            &spec.gen_attrs,
+            drawn,
+            text,
+        );
+        let drawn = self
+            .trace
+            .drawn
+            .get(range.0 as usize..range.1 as usize)
+            .unwrap_or(&[]);
+        let attributes = Attributes::new(pack, spec.attrs, drawn, &self.trace.text);
+        let fill = |name: &str, out: &mut String| match attributes.get(name) {
+            Some(v) => {
+                v.write(out);
+                true
+            }
+            None => false,
+        };
+        let (service, resource) = if spec.resource == NONE {
+            (self.scenario, None)
+        } else {
+            let version = self.emitter.versions.get(spec.resource as usize).copied();
+            (
+                self.res_name(spec.resource),
+                resource_ref(self.plan, spec.resource, 0, version.unwrap_or(0)),
+            )
+        };
+        sink.log(&LogRecord {
+            time_ns: self.abs(at),
+            service,
+            resource,
+            severity_number: severity(level),
+            severity_text: level,
+            body: Body {
+                template,
+                fill: Some(&fill),
+            },
+            attributes,
+            trace_id: None,
+            span_id: None,
+        })?;
+        self.sum.logs += 1;
         Ok(())
     }
 
