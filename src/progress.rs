@@ -69,7 +69,7 @@ impl Bar {
 /// The one-line summary of a run.
 pub fn summary(sum: &Summary) -> String {
     let secs = sum.wall.as_secs_f64();
-    format!(
+    let mut line = format!(
         "{} spans, {} logs, {} metric points, {} events; {} simulated in {:.2}s ({:.0} events/s)",
         sum.spans,
         sum.logs,
@@ -78,5 +78,18 @@ pub fn summary(sum: &Summary) -> String {
         tsim_runtime::time::format_duration(sum.simulated_ns),
         secs,
         sum.total() as f64 / secs.max(1e-9)
-    )
+    );
+    if sum.truncated_traces > 0 {
+        line.push_str(&format!(
+            "; warning: {} traces cut at 1,000,000 spans or 256 levels",
+            sum.truncated_traces
+        ));
+    }
+    if sum.capped_spans > 0 {
+        line.push_str(&format!(
+            "; warning: {} drawn latencies longer than a day were held at a day",
+            sum.capped_spans
+        ));
+    }
+    line
 }

@@ -49,14 +49,22 @@ pub struct Block {
     effects: Vec<Op>,
     /// `(kind, target, severity)` when the block is an incident.
     pub incident: Option<(StrId, Target, StrId)>,
+    /// The events the block makes (indices into the pack's events): at
+    /// their own offsets for a one-off block, at the start of every
+    /// occurrence for a repeating one.
+    pub events: Vec<u32>,
 }
 
 /// Failures injected into one resource.
 #[derive(Clone, Debug, Default)]
 pub struct Fault {
     /// Probability that a span of the resource fails (for the global fault:
-    /// that a trace fails at one of its spans).
+    /// that any one server span or backend call fails, handled), all
+    /// active blocks together.
     pub errors: f64,
+    /// Each active block's share of `errors`: a failure is drawn block by
+    /// block, so it is credited to the block that caused it.
+    pub shares: Vec<(Cause, f64)>,
     /// An `errors` override is active: it replaces the template's own
     /// failures (so `errors 0%` means no errors) instead of adding to them.
     pub errors_set: bool,
@@ -66,7 +74,8 @@ pub struct Fault {
     pub types: Vec<(StrId, f64)>,
     /// Weighted status codes.
     pub codes: Vec<(u16, f64)>,
-    /// The block occurrence responsible (for the answer key), if any.
+    /// The first block occurrence that changed the latency (for the answer
+    /// key), if any.
     pub cause: Option<Cause>,
     /// Fixed `error.type` text for spread failures (circuit breakers).
     pub spread: bool,
@@ -82,7 +91,7 @@ pub struct State {
     /// Per-resource faults (`latency` 1 and `errors` 0 when none).
     pub faults: Vec<Fault>,
     /// Faults aimed at everything (`intermittent`, `burst { errors 0% }`):
-    /// errors apply per trace, at one random span.
+    /// scattered, handled errors of any server span or backend call.
     pub global: Fault,
     /// Per-metric multiplicative factor and relative shift.
     pub anomalies: BTreeMap<StrId, (f64, f64)>,
@@ -119,9 +128,9 @@ fn callers_of(pack: &Pack) -> Dependents {
             let (callees, backend): (&[u32], Option<u32>) = match s {
                 Step::Call { endpoint, .. } => (std::slice::from_ref(endpoint), None),
                 Step::Query { call, .. } => (&[], Some(call.backend)),
-                Step::Publish {
-                    call, consumers, ..
-                } => (consumers, Some(call.backend)),
+                // Publishing is asynchronous: a failing consumer does not
+                // fail its producer, so consumers are not callees here.
+                Step::Publish { call, .. } => (&[], Some(call.backend)),
                 Step::Parallel(inner) => {
                     walk(inner, me, callers, direct);
                     continue;
@@ -168,6 +177,7 @@ impl Timeline {
                     },
                     effects: Vec::new(),
                     incident: None,
+                    events: Vec::new(),
                 }),
                 Op::Every {
                     period_ns,
@@ -181,6 +191,7 @@ impl Timeline {
                     },
                     effects: Vec::new(),
                     incident: None,
+                    events: Vec::new(),
                 }),
                 Op::Incident {
                     kind,
@@ -191,12 +202,12 @@ impl Timeline {
                         b.incident = Some((kind, target, severity));
                     }
                 }
-                Op::Traffic { .. }
-                | Op::Peak { .. }
-                | Op::Night(_)
-                | Op::Weekend(_)
-                | Op::End
-                | Op::Event(_) => {}
+                Op::Traffic { .. } | Op::Peak { .. } | Op::Night(_) | Op::Weekend(_) | Op::End => {}
+                Op::Event(e) => {
+                    if let Some(b) = blocks.last_mut() {
+                        b.events.push(e);
+                    }
+                }
                 ref effect => {
                     if let Some(b) = blocks.last_mut() {
                         b.effects.push(effect.clone());
@@ -248,11 +259,34 @@ impl Timeline {
         }
     }
 
+    /// Whether block `i` repeats (`every`).
+    pub fn repeats(&self, i: usize) -> bool {
+        self.blocks
+            .get(i)
+            .is_some_and(|b| matches!(b.when, When::Every { .. }))
+    }
+
     /// Every occurrence of incident blocks that starts before `duration`.
     pub fn occurrences(&self, duration: u64) -> Vec<(Cause, u64, u64)> {
+        self.occurrences_where(duration, |b| b.incident.is_some())
+    }
+
+    /// Every occurrence, before `duration`, of the repeating blocks that
+    /// make events.
+    pub fn repeating_events(&self, duration: u64) -> Vec<(Cause, u64, u64)> {
+        self.occurrences_where(duration, |b| {
+            !b.events.is_empty() && matches!(b.when, When::Every { .. })
+        })
+    }
+
+    fn occurrences_where(
+        &self,
+        duration: u64,
+        keep: impl Fn(&Block) -> bool,
+    ) -> Vec<(Cause, u64, u64)> {
         let mut out = Vec::new();
         for (i, b) in self.blocks.iter().enumerate() {
-            if b.incident.is_none() {
+            if !keep(b) {
                 continue;
             }
             let mut k = 0;
@@ -386,26 +420,24 @@ impl Timeline {
             };
             for op in &self.blocks[i].effects {
                 match *op {
-                    Op::Errors(tg, a, b) => self.each(&mut st, tg, cause, |f| {
+                    Op::Errors(tg, a, b) => self.each(&mut st, tg, |f| {
                         let p = level(a, b);
                         f.errors = 1.0 - (1.0 - f.errors) * (1.0 - p);
+                        f.shares.push((cause, p));
                         f.errors_set = true;
                     }),
-                    Op::Latency(tg, a, b) => {
-                        self.each(&mut st, tg, cause, |f| f.latency *= level(a, b))
-                    }
+                    Op::Latency(tg, a, b) => self.each(&mut st, tg, |f| {
+                        f.latency *= level(a, b);
+                        f.cause.get_or_insert(cause);
+                    }),
                     Op::Rate(Target::All, a, b) => st.traffic *= level(a, b),
                     Op::Rate(Target::Resource(r), a, b) => {
                         if let Some(x) = st.resource_traffic.get_mut(r as usize) {
                             *x *= level(a, b);
                         }
                     }
-                    Op::Status(tg, code, w) => {
-                        self.each(&mut st, tg, cause, |f| f.codes.push((code, w)))
-                    }
-                    Op::ErrorType(tg, s, w) => {
-                        self.each(&mut st, tg, cause, |f| f.types.push((s, w)))
-                    }
+                    Op::Status(tg, code, w) => self.each(&mut st, tg, |f| f.codes.push((code, w))),
+                    Op::ErrorType(tg, s, w) => self.each(&mut st, tg, |f| f.types.push((s, w))),
                     Op::Cascade(Target::Resource(root)) => {
                         self.spread(&mut st, root, cause, t.saturating_sub(start), length)
                     }
@@ -431,20 +463,13 @@ impl Timeline {
         st
     }
 
-    fn each(
-        &self,
-        st: &mut State,
-        target: Target,
-        cause: Cause,
-        mut apply: impl FnMut(&mut Fault),
-    ) {
+    fn each(&self, st: &mut State, target: Target, apply: impl FnOnce(&mut Fault)) {
         let f = match target {
             Target::All => Some(&mut st.global),
             Target::Resource(r) => st.faults.get_mut(r as usize),
         };
         if let Some(f) = f {
             apply(f);
-            f.cause.get_or_insert(cause);
         }
     }
 
@@ -490,9 +515,9 @@ impl Timeline {
                 ..Fault::default()
             });
             f.errors = 1.0 - (1.0 - f.errors) * (1.0 - p);
+            f.shares.push((cause, p));
             f.spread = true;
             f.codes.push((503, 1.0));
-            f.cause.get_or_insert(cause);
         }
     }
 }

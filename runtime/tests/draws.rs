@@ -100,7 +100,8 @@ service "s" { endpoint "GET /x" { latency constant(1ms)  errors 100% status pick
             }
             other => panic!("unexpected status code {other:?}"),
         }
-        assert!(s.error_type.is_some());
+        // error.type only when the span is an error (server 5xx).
+        assert_eq!(s.error_type.is_some(), s.code.is_some_and(|c| c >= 500));
     });
     for (c, p) in counts.iter().zip([0.5, 0.3, 0.2]) {
         assert_rate("status share", *c, n, p);
@@ -286,4 +287,95 @@ service "b" {{ endpoint "GET /b" {{ latency constant(1ms)  errors 100% }} }}"#
         });
         assert_eq!(failed as f64, expected * 1000.0, "{option:?}");
     }
+}
+
+#[test]
+fn log_records_draw_their_level_and_attributes_per_record() {
+    let p = pack(
+        r#"scenario "l" { duration 100s  tick 10s }
+logs "app" { rate 2000/s
+  level pick { DEBUG: 20, INFO: 55, WARN: 15, ERROR: 10 }
+  message "order {order.id}"
+  attributes { order.id = pool(1000000, "ord-{n:07}") } }"#,
+    );
+    let mut sink = tsim_runtime::sink::memory::MemorySink::default();
+    let opts = tsim_runtime::sim::Options {
+        start_ns: 1_767_571_200_000_000_000,
+        seed: Some(11),
+        duration_ns: None,
+    };
+    tsim_runtime::sim::run(&p, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
+    let n = sink.logs.len() as u64;
+    assert!(n > 190_000, "{n} records");
+    for (level, share) in [
+        ("DEBUG", 0.2),
+        ("INFO", 0.55),
+        ("WARN", 0.15),
+        ("ERROR", 0.1),
+    ] {
+        let hits = sink.logs.iter().filter(|l| l.level == level).count() as u64;
+        assert_rate(level, hits, n, share);
+    }
+    let ids: HashSet<&str> = sink.logs.iter().map(|l| l.message.as_str()).collect();
+    // ~200,000 draws from 1,000,000 ids: about 181,000 distinct.
+    assert!(
+        ids.len() as f64 > 0.85 * n as f64,
+        "{} distinct of {n}",
+        ids.len()
+    );
+    assert!(sink
+        .logs
+        .iter()
+        .all(|l| l.message.len() == "order ord-0000000".len()));
+}
+
+#[test]
+fn a_pool_with_random_parts_has_exactly_its_size_and_huge_ranges_do_not_overflow() {
+    let p = pack(
+        r#"scenario "e" { duration 1m }
+service "s" { endpoint "GET /x" { latency constant(1ms)
+  attributes { user.id = pool(10, "u-{hex:6}")  x = -1e308..1e308 } } }"#,
+    );
+    let ids: HashSet<String> = attribute_texts(&p, 10_000, "user.id").into_iter().collect();
+    assert_eq!(ids.len(), 10);
+}
+
+#[test]
+fn fixed_shapes_do_not_depend_on_the_values_drawn() {
+    // One shape: every trace calls the same operations, however often the
+    // retried call fails.
+    let p = pack(
+        r#"scenario "v" { duration 1m  variants 1 }
+service "api" { endpoint "GET /" { latency 5ms
+  call "b" "x" retries 3
+  call "c" "y" chance 50%
+  call "c" "z" chance 50% } }
+service "b" { endpoint "x" { latency 1ms errors 30%  call "c" "w" chance 50% } }
+service "c" { endpoint "y" { latency 1ms }  endpoint "z" { latency 1ms }  endpoint "w" { latency 1ms } }"#,
+    );
+    let plan = Plan::new(&p);
+    let quiet = quiet(&p);
+    let mut rng = stream(1, Purpose::Requests, 0);
+    let mut trace = Trace::default();
+    let mut shapes = HashSet::new();
+    for _ in 0..2000 {
+        trace.clear();
+        let root = p.calls.roots[0].endpoint;
+        Walker::new(&plan, &quiet, &mut rng, Some(42), &mut trace).request(root);
+        let mut sites: Vec<u32> = trace.spans.iter().map(|s| s.site).collect();
+        sites.dedup();
+        shapes.insert(sites);
+    }
+    // Retries repeat the same sites, so after dedup one sequence remains
+    // per distinct retry count; the chance branches never vary.
+    let branches: HashSet<Vec<u32>> = shapes
+        .iter()
+        .map(|s| {
+            let mut v = s.clone();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect();
+    assert_eq!(branches.len(), 1, "{branches:?}");
 }

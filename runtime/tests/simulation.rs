@@ -366,3 +366,103 @@ fn a_deployment_changes_the_service_version_from_its_start() {
     }
     assert!(old > 1000 && new > 1000, "{old} before, {new} after");
 }
+
+#[test]
+fn a_failure_is_credited_to_the_incident_that_caused_it() {
+    // A degradation and an outage overlap on the same service.
+    let p = pack(
+        r#"scenario "a" { seed 9 duration 10m tick 10s traffic { rate 100/s } }
+        service "api" { endpoint "GET /" { latency 5ms  query "db" "SELECT 1" } }
+        database "db" { system postgresql  latency 1ms }
+        timeline {
+          at 1m for 5m degradation "api" { latency x2 }
+          at 2m for 1m outage "api"
+        }"#,
+    );
+    let (_, sum) = run(&p, MONDAY);
+    assert_eq!(sum.incidents.len(), 2);
+    for i in &sum.incidents {
+        assert_eq!(i.affected_services, vec!["api".to_string()], "{i:?}");
+    }
+}
+
+#[test]
+fn scattered_errors_fail_the_span_and_its_client_but_not_the_caller() {
+    let p = pack(
+        r#"scenario "h" { seed 10 duration 2m tick 10s traffic { rate 100/s } }
+        service "api" { endpoint "GET /" { latency 5ms  call "users" "GET /u" } }
+        service "users" { endpoint "GET /u" { latency 2ms } }
+        timeline { at 0s for 2m intermittent errors 20% }"#,
+    );
+    let (sink, _) = run(&p, MONDAY);
+    let by_id: HashMap<[u8; 8], &tsim_runtime::sink::memory::Span> =
+        sink.spans.iter().map(|s| (s.span_id, s)).collect();
+    let mut checked = 0;
+    for s in sink
+        .spans
+        .iter()
+        .filter(|s| s.service == "users" && s.error)
+    {
+        let client = by_id[&s.parent.expect("a parent")];
+        assert!(client.error, "the client span sees the failure");
+        assert_eq!(client.status, tsim_pack::Status::Error);
+        let root = by_id[&client.parent.expect("a parent")];
+        // The root fails only by its own scattered error, never by this one.
+        assert!(!root.error || root.code == Some(500));
+        checked += 1;
+    }
+    assert!(checked > 1000, "{checked} scattered failures");
+    let roots_failed = roots(&sink).filter(|s| s.error).count() as f64;
+    let roots_n = roots(&sink).count() as f64;
+    // Only the root's own 20%, not 1 - 0.8^2.
+    assert!(
+        (roots_failed / roots_n - 0.2).abs() < 0.02,
+        "{}",
+        roots_failed / roots_n
+    );
+}
+
+#[test]
+fn a_burst_with_errors_0_removes_the_baseline_errors() {
+    let p = pack(
+        r#"scenario "b" { seed 11 duration 4m tick 10s traffic { rate 200/s } }
+        service "api" { endpoint "GET /" { latency 5ms errors 10% } }
+        timeline { at 1m for 1m burst x2 { errors 0% } }"#,
+    );
+    let (sink, _) = run(&p, MONDAY);
+    let window = MONDAY + 60_000_000_000..MONDAY + 120_000_000_000;
+    let inside = roots(&sink).filter(|s| window.contains(&s.start_ns));
+    assert_eq!(inside.filter(|s| s.error).count(), 0);
+    let outside: Vec<_> = roots(&sink)
+        .filter(|s| !window.contains(&s.start_ns))
+        .collect();
+    let rate = outside.iter().filter(|s| s.error).count() as f64 / outside.len() as f64;
+    assert!((rate - 0.1).abs() < 0.01, "baseline {rate}");
+}
+
+#[test]
+fn a_cascade_on_a_consumer_does_not_reach_its_producer() {
+    let p = pack(
+        r#"scenario "c" { seed 12 duration 4m tick 10s traffic { rate 50/s } }
+        service "api" { endpoint "GET /" { latency 5ms  publish "bus" "orders" } }
+        service "mailer" { endpoint "send" { consume "bus" "orders"  latency 4ms } }
+        queue "bus" { system kafka }
+        timeline { at 1m for 2m cascade "mailer" { errors 100% } }"#,
+    );
+    let (sink, _) = run(&p, MONDAY);
+    assert_eq!(roots(&sink).filter(|s| s.error).count(), 0);
+    assert!(sink.spans.iter().any(|s| s.service == "mailer" && s.error));
+}
+
+#[test]
+fn extreme_latencies_are_held_at_a_day_and_counted_never_wrapped() {
+    let p = pack(
+        r#"scenario "x" { seed 13 duration 1m tick 10s traffic { rate 200/s } }
+        service "api" { endpoint "GET /" { latency pareto(scale: 5ms, shape: 0.01) } }"#,
+    );
+    let (sink, sum) = run(&p, MONDAY);
+    assert!(sum.capped_spans > 0);
+    for s in &sink.spans {
+        assert!(s.start_ns >= MONDAY && s.duration_ns <= 86_400_000_000_000);
+    }
+}

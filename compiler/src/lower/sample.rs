@@ -66,17 +66,25 @@ pub fn pick_index(rng: &mut Pcg64, weights: impl Iterator<Item = f64> + Clone) -
     last
 }
 
+/// Uniform in [lo, hi], finite even when `hi - lo` overflows.
+fn between(rng: &mut Pcg64, lo: f64, hi: f64) -> f64 {
+    if hi <= lo {
+        return lo;
+    }
+    let u = rng.random::<f64>();
+    let v = if (hi - lo).is_finite() {
+        lo + (hi - lo) * u
+    } else {
+        lo * (1.0 - u) + hi * u
+    };
+    v.min(hi)
+}
+
 /// Draws from a distribution (never NaN; clamped to be finite).
 pub fn draw(rng: &mut Pcg64, d: &Dist) -> f64 {
     let v = match d {
         Dist::Constant(v) => *v,
-        Dist::Uniform { min, max } => {
-            if max > min {
-                rng.random_range(*min..=*max)
-            } else {
-                *min
-            }
-        }
+        Dist::Uniform { min, max } => between(rng, *min, *max),
         Dist::Normal { mean, sd } => Normal::new(*mean, sd.abs()).map_or(*mean, |n| n.sample(rng)),
         Dist::LogNormal { mu, sigma } => {
             LogNormal::new(*mu, sigma.abs()).map_or(mu.exp(), |n| n.sample(rng))
@@ -178,9 +186,7 @@ pub fn generate(
         Generator::IntRange(a, b) => {
             Sampled::Int(if b > a { rng.random_range(*a..=*b) } else { *a })
         }
-        Generator::FloatRange(a, b) => {
-            Sampled::Float(if b > a { rng.random_range(*a..*b) } else { *a })
-        }
+        Generator::FloatRange(a, b) => Sampled::Float(between(rng, *a, *b)),
         Generator::Pattern(parts) => {
             let n = rng.random_range(0..counter_space(parts));
             Sampled::Str(fill(rng, parts, n, lookup))

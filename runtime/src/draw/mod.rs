@@ -3,4 +3,5 @@
 //! ([`request`]).
 
 pub mod request;
+pub mod trace;
 pub mod values;

@@ -6,121 +6,34 @@
 //! the split of an endpoint's own time around its steps and the stagger of
 //! parallel branches. Time runs forward through the walk, so an injected
 //! delay pushes back everything after it.
+//!
+//! Failure semantics (OpenTelemetry semantic conventions): an HTTP server
+//! span with a 5xx is an error, with a 4xx it leaves its status unset and
+//! has no `error.type`; a client span that sees any failure (>= 400, a
+//! timeout) is an error. A failure reaches the caller unless the step says
+//! `on_error ignore`; scattered timeline errors (`intermittent`) are
+//! handled where they happen: the client sees them, its caller does not.
 
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use tsim_pack::{ErrorModel, GenAttr, SpanKind, Status, NONE};
 
-use super::values::{chance, draw_attrs, DVal, GenCtx, NoLookup, Sampler};
+pub use super::trace::{
+    DrawnSpan, ErrorType, KnownError, Trace, MAX_DEPTH, MAX_SPANS_PER_TRACE, MAX_SPAN_NS,
+};
+use super::values::{chance, draw_attrs, secs_to_nanos, DVal, GenCtx, NoLookup, Sampler};
 use crate::plan::{Backend, Options, Plan, PlannedStep};
+use crate::streams::mix;
 use crate::timeline::{Cause, Fault, State};
-
-/// The most spans one trace may have; a larger draw is cut and counted.
-pub const MAX_SPANS_PER_TRACE: usize = 1_000_000;
-/// The deepest call chain walked; deeper calls are cut and counted.
-pub const MAX_DEPTH: u32 = 256;
-
-/// Why a span failed, when `error.type` is not a drawn value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KnownError {
-    /// The client gave up at its timeout.
-    Timeout,
-    /// An open circuit breaker (a cascade) failed the call fast.
-    CircuitBreakerOpen,
-    /// The endpoint failed on its own, with no declared type or status.
-    Internal,
-    /// A dependency failed, with no status code to report.
-    Dependency,
-    /// A database or queue failed, with no declared type.
-    Backend,
-}
-
-impl KnownError {
-    /// The `error.type` text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KnownError::Timeout => "timeout",
-            KnownError::CircuitBreakerOpen => "CircuitBreakerOpen",
-            KnownError::Internal => "InternalError",
-            KnownError::Dependency => "DependencyError",
-            KnownError::Backend => "BackendError",
-        }
-    }
-}
-
-/// A span's `error.type`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ErrorType {
-    /// A declared or injected type (text in the pack or the arena).
-    Declared(DVal),
-    /// An HTTP status code, written as text.
-    Code(u16),
-    /// One of tsim's own.
-    Known(KnownError),
-}
-
-/// One drawn span, times relative to the trace's start.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DrawnSpan {
-    /// Its site in the plan.
-    pub site: u32,
-    /// Parent index in the trace, [`NONE`] for the root.
-    pub parent: u32,
-    /// The span it links to (a consumer's producer), [`NONE`] if none.
-    pub link: u32,
-    /// Instance of the emitting resource.
-    pub instance: u32,
-    /// Start.
-    pub start_ns: u64,
-    /// End.
-    pub end_ns: u64,
-    /// The span failed (any reason, 4xx included).
-    pub failed: bool,
-    /// OpenTelemetry status.
-    pub status: Status,
-    /// HTTP status code, when the span has one.
-    pub code: Option<u16>,
-    /// `error.type` when failed.
-    pub error_type: Option<ErrorType>,
-    /// The failure raised an exception (declared type): sinks add an event.
-    pub exception: bool,
-    /// Retry number (`http.request.resend_count`), 0 for the first try.
-    pub resend: u32,
-    /// Drawn attributes: a range of [`Trace::drawn`].
-    pub drawn: (u32, u32),
-    /// The timeline block occurrence that slowed or failed it.
-    pub cause: Option<Cause>,
-}
-
-/// One drawn trace: spans in depth-first order, root first.
-#[derive(Clone, Debug, Default)]
-pub struct Trace {
-    /// The spans.
-    pub spans: Vec<DrawnSpan>,
-    /// Drawn attributes of all spans.
-    pub drawn: Vec<super::values::Drawn>,
-    /// Text of drawn values.
-    pub text: String,
-    /// The draw hit [`MAX_SPANS_PER_TRACE`] or [`MAX_DEPTH`] and was cut.
-    pub truncated: bool,
-}
-
-impl Trace {
-    /// Empties the trace, keeping its buffers.
-    pub fn clear(&mut self) {
-        self.spans.clear();
-        self.drawn.clear();
-        self.text.clear();
-        self.truncated = false;
-    }
-}
 
 /// What a step or endpoint reports to its caller.
 #[derive(Clone, Copy, Debug, Default)]
 struct Outcome {
     end: u64,
-    /// A failure the caller sees (not handled).
+    /// A failure that reaches the caller.
     failed: bool,
+    /// A failure the client span sees (handled ones included).
+    seen: bool,
     code: Option<u16>,
     error_type: Option<ErrorType>,
     cause: Option<Cause>,
@@ -128,9 +41,12 @@ struct Outcome {
 
 /// How a span failed.
 enum Failure<'f> {
+    /// Its own declared rate.
     Own,
-    Fault(&'f Fault),
-    Handled(&'f Fault),
+    /// A timeline fault aimed at it (or a cascade reaching it).
+    Fault(&'f Fault, Cause),
+    /// A scattered timeline error, handled where it happens.
+    Handled(&'f Fault, Cause),
 }
 
 /// Walks programs for one trace.
@@ -138,7 +54,8 @@ pub struct Walker<'a, 'p> {
     plan: &'a Plan<'p>,
     state: &'a State,
     rng: &'a mut Pcg64,
-    shape: Option<Pcg64>,
+    /// The shape seed of a root with fixed shape variants.
+    shape: Option<u64>,
     trace: &'a mut Trace,
     lag: Sampler,
 }
@@ -155,22 +72,21 @@ fn pick_weighted<T: Copy>(rng: &mut Pcg64, items: &[(T, f64)]) -> Option<T> {
     items.last().map(|i| i.0)
 }
 
-fn scaled(ns: u64, factor: f64) -> u64 {
-    if factor == 1.0 {
-        ns
-    } else {
-        super::values::secs_to_nanos(ns as f64 * factor / 1e9)
-    }
+/// The key of a structural choice: where it is made, under which parent
+/// choice, at which repetition.
+fn key(parent: u64, site: u32, rep: u64) -> u64 {
+    mix(parent ^ mix(u64::from(site) << 32 | (rep & 0xFFFF_FFFF)))
 }
 
 impl<'a, 'p> Walker<'a, 'p> {
-    /// A walker; `shape` is the stream of structural choices for a root with
-    /// fixed shape variants (else they come from `rng`).
+    /// A walker; `shape` is the shape seed of a root with fixed shape
+    /// variants: its `chance` and `repeat` outcomes are then a function of
+    /// the seed and where they are made, whatever the values drawn.
     pub fn new(
         plan: &'a Plan<'p>,
         state: &'a State,
         rng: &'a mut Pcg64,
-        shape: Option<Pcg64>,
+        shape: Option<u64>,
         trace: &'a mut Trace,
     ) -> Self {
         Walker {
@@ -185,14 +101,8 @@ impl<'a, 'p> Walker<'a, 'p> {
 
     /// Draws a whole request arriving at endpoint `root` at time 0.
     pub fn request(&mut self, root: u32) {
-        self.endpoint(root, NONE, NONE, 0, 0);
-    }
-
-    fn shape_rng(&mut self) -> &mut Pcg64 {
-        match &mut self.shape {
-            Some(s) => s,
-            None => self.rng,
-        }
+        let k = self.shape.unwrap_or(0);
+        self.endpoint(root, NONE, NONE, 0, 0, k);
     }
 
     fn full(&mut self, depth: u32) -> bool {
@@ -201,6 +111,17 @@ impl<'a, 'p> Walker<'a, 'p> {
             return true;
         }
         false
+    }
+
+    /// A drawn duration times a fault factor, held to [`MAX_SPAN_NS`].
+    fn duration(&mut self, s: &Sampler, factor: f64) -> u64 {
+        let secs = s.draw(self.rng) * factor;
+        let ns = secs_to_nanos(secs);
+        if ns > MAX_SPAN_NS {
+            self.trace.capped += 1;
+            return MAX_SPAN_NS;
+        }
+        ns
     }
 
     fn open(&mut self, site: u32, parent: u32, instance: u32, start: u64) -> usize {
@@ -238,27 +159,33 @@ impl<'a, 'p> Walker<'a, 'p> {
         self.state.faults.get(resource as usize)
     }
 
-    /// Decides whether a span fails: its own rate (replaced by an active
-    /// `errors` override), then the resource's injected share, then the
-    /// cascade's, then scattered handled errors.
+    /// Decides whether a span fails: its own rate (replaced while an
+    /// `errors` override is active on it or on everything), then each
+    /// active block's injected share on its resource and its cascade, then
+    /// scattered handled errors. Each block is drawn on its own, so a
+    /// failure is credited to the block that caused it.
     fn failure(
         &mut self,
         base: f64,
         resource: Option<&'a Fault>,
         cascade: Option<&'a Fault>,
     ) -> Option<Failure<'a>> {
-        let replaced = resource.is_some_and(|f| f.errors_set);
+        let global = &self.state.global;
+        let replaced = resource.is_some_and(|f| f.errors_set) || global.errors_set;
         if !replaced && chance(self.rng, base) {
             return Some(Failure::Own);
         }
         for f in [resource, cascade].into_iter().flatten() {
-            if f.errors > 0.0 && chance(self.rng, f.errors) {
-                return Some(Failure::Fault(f));
+            for &(cause, p) in &f.shares {
+                if chance(self.rng, p) {
+                    return Some(Failure::Fault(f, cause));
+                }
             }
         }
-        let g = &self.state.global;
-        if g.errors > 0.0 && chance(self.rng, g.errors) {
-            return Some(Failure::Handled(g));
+        for &(cause, p) in &global.shares {
+            if chance(self.rng, p) {
+                return Some(Failure::Handled(global, cause));
+            }
         }
         None
     }
@@ -307,18 +234,24 @@ impl<'a, 'p> Walker<'a, 'p> {
     }
 
     /// The server (or consumer) span of endpoint `e`.
-    fn endpoint(&mut self, e: u32, parent: u32, link: u32, start: u64, depth: u32) -> Outcome {
+    fn endpoint(
+        &mut self,
+        e: u32,
+        parent: u32,
+        link: u32,
+        start: u64,
+        depth: u32,
+        shape: u64,
+    ) -> Outcome {
+        let none = Outcome {
+            end: start,
+            ..Outcome::default()
+        };
         let Some(pe) = self.plan.endpoints.get(e as usize) else {
-            return Outcome {
-                end: start,
-                ..Outcome::default()
-            };
+            return none;
         };
         if self.full(depth) {
-            return Outcome {
-                end: start,
-                ..Outcome::default()
-            };
+            return none;
         }
         let prog = pe.program;
         let instance = if pe.instances > 1 {
@@ -343,67 +276,53 @@ impl<'a, 'p> Walker<'a, 'p> {
         } else {
             None
         };
-        let own = scaled(pe.latency.nanos(self.rng), factor);
+        let own = self.duration(&pe.latency, factor);
         let failure = self.failure(prog.errors.rate, rf, cascade);
         // An open circuit breaker fails fast, without calling downstream.
-        let fast = matches!(&failure, Some(Failure::Fault(f)) if f.spread);
-        let mut end = start;
+        let fast = matches!(&failure, Some(Failure::Fault(f, _)) if f.spread);
         let mut dep = Outcome::default();
-        if fast {
-            end += own / 5;
+        let end = if fast {
+            start.saturating_add(own / 5)
         } else {
-            end = self.steps_with_gaps(&pe.steps, idx, instance, start, own, depth, &mut dep);
+            let end =
+                self.steps_with_gaps(&pe.steps, idx, instance, start, own, depth, shape, &mut dep);
             cause = cause.or(dep.cause);
-        }
-        let http = pe.http;
-        let (code, ty, visible);
-        match failure {
-            Some(Failure::Own) => {
-                (code, ty) = self.declared(&prog.errors, idx, http);
-                visible = true;
-            }
-            Some(Failure::Fault(f)) => {
-                (code, ty) = self.injected(f, http);
-                cause = cause.or(f.cause);
-                visible = true;
-            }
-            Some(Failure::Handled(f)) => {
-                (code, ty) = self.injected(f, http);
-                cause = cause.or(f.cause);
-                visible = false;
-            }
-            None if dep.failed => {
-                code = http.then_some(500);
-                ty = dep.error_type.filter(|_| !http);
-                visible = true;
-            }
-            None => {
-                code = http.then_some(200);
-                ty = None;
-                visible = false;
-            }
-        }
-        let failed = failure.is_some() || dep.failed;
-        let ty = if failed {
-            Some(ty.unwrap_or(match code {
-                Some(c) => ErrorType::Code(c),
-                None if dep.failed && failure.is_none() => ErrorType::Known(KnownError::Dependency),
-                None => ErrorType::Known(KnownError::Internal),
-            }))
-        } else {
-            None
+            end
         };
-        let status = match code {
-            Some(c) if http => {
-                if c >= 500 {
-                    Status::Error
-                } else {
-                    Status::Unset
-                }
+        let http = pe.http;
+        let (code, ty, reaches) = match failure {
+            Some(Failure::Own) => {
+                let (c, t) = self.declared(&prog.errors, idx, http);
+                (c, t, true)
             }
+            Some(Failure::Fault(f, c)) => {
+                cause = Some(c);
+                let (code, t) = self.injected(f, http);
+                (code, t, true)
+            }
+            Some(Failure::Handled(f, c)) => {
+                cause = Some(c);
+                let (code, t) = self.injected(f, http);
+                (code, t, false)
+            }
+            None if dep.failed => (http.then_some(500), dep.error_type.filter(|_| !http), true),
+            None => (http.then_some(200), None, false),
+        };
+        let failed = failure.is_some() || dep.failed;
+        let status = match code {
+            Some(c) if http && c < 500 => Status::Unset,
             _ if failed => Status::Error,
             _ => Status::Unset,
         };
+        // error.type is set when the span is an error: the declared type,
+        // else the status code, else tsim's own name for what happened.
+        let ty = (status == Status::Error).then(|| {
+            ty.unwrap_or(match code {
+                Some(c) => ErrorType::Code(c),
+                None if dep.failed && failure.is_none() => ErrorType::Known(KnownError::Dependency),
+                None => ErrorType::Known(KnownError::Internal),
+            })
+        });
         if let Some(s) = self.trace.spans.get_mut(idx) {
             s.end_ns = end;
             s.failed = failed;
@@ -411,10 +330,12 @@ impl<'a, 'p> Walker<'a, 'p> {
             s.code = code;
             s.error_type = ty;
             s.cause = cause;
+            s.exception &= status == Status::Error;
         }
         Outcome {
             end,
-            failed: visible,
+            failed: reaches,
+            seen: failed,
             code,
             error_type: ty,
             cause,
@@ -432,10 +353,11 @@ impl<'a, 'p> Walker<'a, 'p> {
         start: u64,
         own: u64,
         depth: u32,
+        shape: u64,
         dep: &mut Outcome,
     ) -> u64 {
         if steps.is_empty() {
-            return start + own;
+            return start.saturating_add(own);
         }
         // Gaps are an exponential spacing (a uniform split of `own`).
         const MAX_GAPS: usize = 17;
@@ -450,11 +372,11 @@ impl<'a, 'p> Walker<'a, 'p> {
             let share = if i < n { gaps[i] / total } else { 0.0 };
             (own as f64 * share) as u64
         };
-        let mut cursor = start + gap(0);
+        let mut cursor = start.saturating_add(gap(0));
         for (i, step) in steps.iter().enumerate() {
-            let out = self.step(step, parent as u32, instance, cursor, depth);
+            let out = self.step(step, parent as u32, instance, cursor, depth, shape);
             merge(dep, &out);
-            cursor = out.end + gap(i + 1);
+            cursor = out.end.saturating_add(gap(i + 1));
         }
         cursor
     }
@@ -466,7 +388,15 @@ impl<'a, 'p> Walker<'a, 'p> {
         instance: u32,
         start: u64,
         depth: u32,
+        shape: u64,
     ) -> Outcome {
+        let at = Place {
+            parent,
+            instance,
+            start,
+            depth,
+            shape,
+        };
         match step {
             PlannedStep::Parallel(inner) => {
                 let mut out = Outcome {
@@ -474,8 +404,8 @@ impl<'a, 'p> Walker<'a, 'p> {
                     ..Outcome::default()
                 };
                 for s in inner {
-                    let at = start + self.plan.stagger.nanos(self.rng);
-                    let o = self.step(s, parent, instance, at, depth);
+                    let begin = start.saturating_add(self.plan.stagger.nanos(self.rng));
+                    let o = self.step(s, parent, instance, begin, depth, shape);
                     out.end = out.end.max(o.end);
                     merge(&mut out, &o);
                 }
@@ -485,36 +415,38 @@ impl<'a, 'p> Walker<'a, 'p> {
                 endpoint,
                 site,
                 options,
-            } => self.call(*endpoint, *site, options, parent, instance, start, depth),
+            } => self.call(*endpoint, *site, options, at),
             PlannedStep::Backend {
                 backend,
                 consumers,
                 options,
-            } => self.backend(backend, consumers, options, parent, instance, start, depth),
+            } => self.backend(backend, consumers, options, at),
         }
     }
 
-    fn repeats(&mut self, o: &Options) -> u64 {
-        let rng = self.shape_rng();
-        if !chance(rng, o.chance) {
-            return 0;
+    /// How many times a step runs: drawn from the request's stream, or for
+    /// fixed shapes from a stream keyed by where the choice is made.
+    fn repeats(&mut self, o: &Options, site: u32, shape: u64) -> u64 {
+        match self.shape {
+            None => {
+                if !chance(self.rng, o.chance) {
+                    return 0;
+                }
+                o.repeat.count(self.rng)
+            }
+            Some(_) => {
+                let mut r = Pcg64::seed_from_u64(key(shape, site, u64::MAX));
+                if !chance(&mut r, o.chance) {
+                    return 0;
+                }
+                o.repeat.count(&mut r)
+            }
         }
-        o.repeat.count(rng)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn call(
-        &mut self,
-        callee: u32,
-        site: u32,
-        o: &Options,
-        parent: u32,
-        instance: u32,
-        start: u64,
-        depth: u32,
-    ) -> Outcome {
+    fn call(&mut self, callee: u32, site: u32, o: &Options, at: Place) -> Outcome {
         let mut out = Outcome {
-            end: start,
+            end: at.start,
             ..Outcome::default()
         };
         let http = self
@@ -522,21 +454,23 @@ impl<'a, 'p> Walker<'a, 'p> {
             .endpoints
             .get(callee as usize)
             .is_some_and(|e| e.http);
-        for _ in 0..self.repeats(o) {
+        for rep in 0..self.repeats(o, site, at.shape) {
+            // Every attempt of a repetition has the same shape.
+            let shape = key(at.shape, site, rep);
             for attempt in 0..=o.retries {
-                if self.full(depth) {
+                if self.full(at.depth) {
                     return out;
                 }
                 let cursor = out.end;
-                let c = self.open(site, parent, instance, cursor);
-                let there = self.plan.hop.nanos(self.rng);
-                let srv = self.endpoint(callee, c as u32, NONE, cursor + there, depth + 1);
-                let mut end = srv.end + self.plan.hop.nanos(self.rng);
-                let timed_out = o.timeout_ns.is_some_and(|t| end - cursor > t);
+                let c = self.open(site, at.parent, at.instance, cursor);
+                let there = cursor.saturating_add(self.plan.hop.nanos(self.rng));
+                let srv = self.endpoint(callee, c as u32, NONE, there, at.depth + 1, shape);
+                let mut end = srv.end.saturating_add(self.plan.hop.nanos(self.rng));
+                let timed_out = o.timeout_ns.is_some_and(|t| end.saturating_sub(cursor) > t);
                 if let Some(t) = o.timeout_ns.filter(|_| timed_out) {
-                    end = cursor + t;
+                    end = cursor.saturating_add(t);
                 }
-                let failed = srv.failed || timed_out;
+                let seen = srv.seen || timed_out;
                 let code = if timed_out {
                     None
                 } else {
@@ -544,15 +478,15 @@ impl<'a, 'p> Walker<'a, 'p> {
                 };
                 let ty = if timed_out {
                     Some(ErrorType::Known(KnownError::Timeout))
-                } else if failed {
+                } else if seen {
                     code.map(ErrorType::Code).or(srv.error_type)
                 } else {
                     None
                 };
                 if let Some(s) = self.trace.spans.get_mut(c) {
                     s.end_ns = end;
-                    s.failed = failed;
-                    s.status = if failed { Status::Error } else { Status::Unset };
+                    s.failed = seen;
+                    s.status = if seen { Status::Error } else { Status::Unset };
                     s.code = code;
                     s.error_type = ty;
                     s.resend = attempt;
@@ -560,11 +494,12 @@ impl<'a, 'p> Walker<'a, 'p> {
                 }
                 out.end = end;
                 out.cause = out.cause.or(srv.cause);
-                if !failed {
+                if !seen {
                     break;
                 }
-                if attempt == o.retries && !out.failed {
+                if attempt == o.retries && (srv.failed || timed_out) && !out.failed {
                     out.failed = true;
+                    out.seen = true;
                     out.code = code;
                     out.error_type = ty;
                 }
@@ -576,58 +511,44 @@ impl<'a, 'p> Walker<'a, 'p> {
         out
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn backend(
-        &mut self,
-        b: &Backend<'p>,
-        consumers: &[u32],
-        o: &Options,
-        parent: u32,
-        instance: u32,
-        start: u64,
-        depth: u32,
-    ) -> Outcome {
+    fn backend(&mut self, b: &Backend<'p>, consumers: &[u32], o: &Options, at: Place) -> Outcome {
         let mut out = Outcome {
-            end: start,
+            end: at.start,
             ..Outcome::default()
         };
         let bf = self.fault(b.call.backend);
         let factor = bf.map_or(1.0, |f| f.latency) * self.state.global.latency;
-        for _ in 0..self.repeats(o) {
+        for rep in 0..self.repeats(o, b.site, at.shape) {
+            let shape = key(at.shape, b.site, rep);
             for attempt in 0..=o.retries {
-                if self.full(depth) {
+                if self.full(at.depth) {
                     return out;
                 }
                 let cursor = out.end;
-                let idx = self.open(b.site, parent, instance, cursor);
+                let idx = self.open(b.site, at.parent, at.instance, cursor);
                 self.draw_attrs(idx, b.call.attrs, &b.call.gen_attrs);
                 let mut cause = (factor != 1.0)
                     .then(|| bf.and_then(|f| f.cause).or(self.state.global.cause))
                     .flatten();
                 let failure = self.failure(b.call.errors.rate, bf, None);
-                let mut end = cursor + scaled(b.latency.nanos(self.rng), factor);
-                let (mut ty, mut visible) = (None, false);
-                match failure {
-                    Some(Failure::Own) => {
-                        ty = self.declared(&b.call.errors, idx, false).1;
-                        visible = true;
+                let mut end = cursor.saturating_add(self.duration(&b.latency, factor));
+                let (mut ty, mut reaches) = match failure {
+                    Some(Failure::Own) => (self.declared(&b.call.errors, idx, false).1, true),
+                    Some(Failure::Fault(f, c)) => {
+                        cause = Some(c);
+                        (self.injected(f, false).1, true)
                     }
-                    Some(Failure::Fault(f)) => {
-                        ty = self.injected(f, false).1;
-                        cause = cause.or(f.cause);
-                        visible = true;
+                    Some(Failure::Handled(f, c)) => {
+                        cause = Some(c);
+                        (self.injected(f, false).1, false)
                     }
-                    Some(Failure::Handled(f)) => {
-                        ty = self.injected(f, false).1;
-                        cause = cause.or(f.cause);
-                    }
-                    None => {}
-                }
+                    None => (None, false),
+                };
                 let mut failed = failure.is_some();
-                if let Some(t) = o.timeout_ns.filter(|t| end - cursor > *t) {
-                    end = cursor + t;
+                if let Some(t) = o.timeout_ns.filter(|t| end.saturating_sub(cursor) > *t) {
+                    end = cursor.saturating_add(t);
                     failed = true;
-                    visible = true;
+                    reaches = true;
                     ty = Some(ErrorType::Known(KnownError::Timeout));
                 }
                 let ty = failed.then(|| ty.unwrap_or(ErrorType::Known(KnownError::Backend)));
@@ -641,18 +562,20 @@ impl<'a, 'p> Walker<'a, 'p> {
                 }
                 out.end = end;
                 out.cause = out.cause.or(cause);
-                if visible && attempt == o.retries && !out.failed {
-                    out.failed = true;
-                    out.error_type = ty;
-                }
                 if !failed && b.call.kind == SpanKind::Producer {
                     for &c in consumers {
-                        let lag = self.lag.nanos(self.rng);
-                        self.endpoint(c, idx as u32, idx as u32, end + lag, depth + 1);
+                        let lag = end.saturating_add(self.lag.nanos(self.rng));
+                        let k = key(shape, c, u64::from(attempt));
+                        self.endpoint(c, idx as u32, idx as u32, lag, at.depth + 1, k);
                     }
                 }
                 if !failed {
                     break;
+                }
+                if attempt == o.retries && reaches && !out.failed {
+                    out.failed = true;
+                    out.seen = true;
+                    out.error_type = ty;
                 }
             }
         }
@@ -663,9 +586,21 @@ impl<'a, 'p> Walker<'a, 'p> {
     }
 }
 
+/// Where a step runs: under which span and instance, from when, how deep,
+/// under which shape key.
+#[derive(Clone, Copy)]
+struct Place {
+    parent: u32,
+    instance: u32,
+    start: u64,
+    depth: u32,
+    shape: u64,
+}
+
 fn merge(into: &mut Outcome, o: &Outcome) {
     if o.failed && !into.failed {
         into.failed = true;
+        into.seen = true;
         into.code = o.code;
         into.error_type = o.error_type;
     }

@@ -2,7 +2,7 @@
 //! time), and generated attribute values written into a per-trace text
 //! arena so that drawing a UUID or a pooled id allocates nothing.
 
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Pareto};
 use rand_pcg::Pcg64;
 use tsim_pack::{Attr, AttrValue, Dist, Gen, GenAttr, Pack, Part, StrId};
@@ -66,8 +66,7 @@ impl Sampler {
     pub fn draw(&self, rng: &mut Pcg64) -> f64 {
         match self {
             Sampler::Constant(v) => *v,
-            Sampler::Uniform(lo, hi) if hi > lo => rng.random_range(*lo..=*hi),
-            Sampler::Uniform(lo, _) => *lo,
+            Sampler::Uniform(lo, hi) => between(rng, *lo, *hi),
             Sampler::Normal(n) => n.sample(rng),
             Sampler::LogNormal(n) => n.sample(rng),
             Sampler::Exp(e) => e.sample(rng),
@@ -99,6 +98,22 @@ impl Sampler {
             0
         }
     }
+}
+
+/// Uniform in [lo, hi]: `lo + (hi - lo) * u` computed so that it stays
+/// finite even when `hi - lo` overflows (`-1e308..1e308`).
+#[inline]
+pub fn between(rng: &mut Pcg64, lo: f64, hi: f64) -> f64 {
+    if hi <= lo {
+        return lo;
+    }
+    let u = rng.random::<f64>();
+    let v = if (hi - lo).is_finite() {
+        lo + (hi - lo) * u
+    } else {
+        lo * (1.0 - u) + hi * u
+    };
+    v.min(hi)
 }
 
 /// Seconds to whole nanoseconds; negative and non-finite values are 0.
@@ -279,14 +294,17 @@ impl GenCtx<'_> {
             Gen::Const(v) => (*v).into(),
             Gen::Pick(entries) => (*pick(rng, entries)?).into(),
             Gen::IntRange(a, b) => DVal::Int(if b > a { rng.random_range(*a..=*b) } else { *a }),
-            Gen::FloatRange(a, b) => DVal::Float(if b > a { rng.random_range(*a..*b) } else { *a }),
+            Gen::FloatRange(a, b) => DVal::Float(between(rng, *a, *b)),
             Gen::Pattern(parts) => {
                 let n = rng.random_range(0..counter_space(parts));
                 self.text_of(rng, parts, n, arena, lookup)
             }
             Gen::Pool { size, pattern } => {
                 let n = rng.random_range(0..(*size).max(1));
-                self.text_of(rng, pattern, n, arena, lookup)
+                // Random parts of a pooled id are a function of its number,
+                // so the pool has exactly `size` values.
+                let mut per_id = Pcg64::seed_from_u64(crate::streams::mix(n ^ 0x706f_6f6c));
+                self.text_of(&mut per_id, pattern, n, arena, lookup)
             }
             Gen::Bool(p) => DVal::Bool(chance(rng, *p)),
             Gen::Dist(d) => DVal::Float(Sampler::new(d).draw(rng)),

@@ -60,6 +60,8 @@ pub struct Summary {
     pub requests: u64,
     /// Traces cut at the span or depth limit (see [`crate::draw::request`]).
     pub truncated_traces: u64,
+    /// Drawn latencies held at [`crate::draw::request::MAX_SPAN_NS`].
+    pub capped_spans: u64,
     /// Simulated time covered.
     pub simulated_ns: u64,
     /// Wall time taken.
@@ -146,6 +148,18 @@ pub fn run(
     Ok(sum)
 }
 
+/// What a per-occurrence event of a repeating block is (in the order they
+/// are emitted at one instant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Repeat {
+    /// An occurrence of an incident ends.
+    End,
+    /// An occurrence of an incident starts.
+    Start,
+    /// A pack event made by the block.
+    Event,
+}
+
 /// The state of a run between ticks.
 struct Engine<'a, 'p> {
     plan: &'a Plan<'p>,
@@ -159,9 +173,11 @@ struct Engine<'a, 'p> {
     procs: process::Processes<'p>,
     events: Vec<usize>,
     next_event: usize,
-    /// Start and end events of repeating incidents: (at, is_start, block).
-    repeats: Vec<(u64, bool, u32)>,
+    /// Events of repeating blocks, made per occurrence: (at, what, index).
+    repeats: Vec<(u64, Repeat, u32)>,
     next_repeat: usize,
+    /// Failed deployments: (occurrence, start, end, resource).
+    health: Vec<(crate::timeline::Cause, u64, u64, u32)>,
     state: State,
     state_until: u64,
     /// Deployments that change a version: (at, resource, version), by time.
@@ -178,27 +194,69 @@ impl<'a, 'p> Engine<'a, 'p> {
         let pack = plan.pack;
         let scenario = plan.str(pack.meta.name);
         let timeline = Timeline::new(pack, seed);
-        let mut events: Vec<usize> = (0..pack.events.len()).collect();
-        events.sort_by_key(|&i| pack.events[i].at_ns);
         let duration = opts.duration_ns.unwrap_or(pack.meta.duration_ns);
         let mut repeats = Vec::new();
+        // Events of repeating blocks happen at each occurrence, not at the
+        // offset written in the pack.
+        let mut per_occurrence = vec![false; pack.events.len()];
+        for (c, a, _) in timeline.repeating_events(duration) {
+            for &e in timeline
+                .blocks
+                .get(c.block as usize)
+                .map_or(&[][..], |b| &b.events)
+            {
+                repeats.push((a, Repeat::Event, e));
+                if let Some(slot) = per_occurrence.get_mut(e as usize) {
+                    *slot = true;
+                }
+            }
+        }
+        let mut events: Vec<usize> = (0..pack.events.len())
+            .filter(|&i| !per_occurrence[i])
+            .collect();
+        events.sort_by_key(|&i| pack.events[i].at_ns);
+        let mut health = Vec::new();
         for (c, a, b) in timeline.occurrences(duration) {
-            if timeline.window(c.block as usize).is_none() {
-                repeats.push((a, true, c.block));
-                repeats.push((b, false, c.block));
+            match timeline.window(c.block as usize) {
+                None => {
+                    repeats.push((a, Repeat::Start, c.block));
+                    repeats.push((b, Repeat::End, c.block));
+                }
+                // A one-off incident still open when the run ends: its end
+                // event is the run's end (the pack's lies beyond it).
+                Some((_, end)) if end > duration => repeats.push((duration, Repeat::End, c.block)),
+                Some(_) => {}
+            }
+            let Some((kind, Target::Resource(r), _)) = timeline
+                .blocks
+                .get(c.block as usize)
+                .and_then(|blk| blk.incident)
+            else {
+                continue;
+            };
+            if plan.str(kind) == "failed_deployment" {
+                health.push((c, a, b, r));
             }
         }
         repeats.sort_unstable();
-        let mut deploys: Vec<(u64, u32, u32)> = pack
-            .events
-            .iter()
-            .filter(|e| {
-                e.resource != NONE
-                    && plan.str(e.kind) == "deployment"
-                    && !plan.str(e.version).is_empty()
-            })
+        let deploy = |e: &tsim_pack::EventDef| {
+            e.resource != NONE
+                && plan.str(e.kind) == "deployment"
+                && !plan.str(e.version).is_empty()
+        };
+        let fixed = events.iter().filter_map(|&i| pack.events.get(i));
+        let mut deploys: Vec<(u64, u32, u32)> = fixed
+            .filter(|e| deploy(e))
             .map(|e| (e.at_ns, e.resource, e.version))
             .collect();
+        for &(at, what, e) in &repeats {
+            match pack.events.get(e as usize) {
+                Some(ev) if what == Repeat::Event && deploy(ev) => {
+                    deploys.push((at, ev.resource, ev.version))
+                }
+                _ => {}
+            }
+        }
         deploys.sort_unstable();
         let state = timeline.state(0);
         let state_until = timeline.next_change(0);
@@ -216,6 +274,7 @@ impl<'a, 'p> Engine<'a, 'p> {
             next_event: 0,
             repeats,
             next_repeat: 0,
+            health,
             state,
             state_until,
             deploys,
@@ -266,7 +325,7 @@ impl<'a, 'p> Engine<'a, 'p> {
             seg = end;
         }
         self.log_streams(t0, t1, dt, level, sink)?;
-        self.health_checks(t0, sink)?;
+        self.health_checks(t0, t1, sink)?;
         self.metrics(t1, dt, level, sink)
     }
 
@@ -274,29 +333,43 @@ impl<'a, 'p> Engine<'a, 'p> {
     fn events_until(&mut self, t1: u64, duration: u64, sink: &mut dyn Sink) -> io::Result<()> {
         let due = |at: u64| at < t1 || (t1 == duration && at <= duration);
         while let Some(&i) = self.events.get(self.next_event) {
-            let e = &self.pack.events[i];
-            if !due(e.at_ns) {
-                break;
-            }
-            let version = self.s(e.version);
-            sink.event(&EventRecord {
-                time_ns: self.abs(e.at_ns),
-                kind: self.s(e.kind),
-                service: (e.resource != NONE).then(|| self.res_name(e.resource)),
-                details: self.s(e.details),
-                severity: self.s(e.severity),
-                version: (!version.is_empty()).then_some(version),
-            })?;
-            self.sum.events += 1;
-            self.next_event += 1;
-        }
-        while let Some(&(at, start, block)) = self.repeats.get(self.next_repeat) {
+            let at = self.pack.events[i].at_ns;
             if !due(at) {
                 break;
             }
-            self.repeat_event(at, start, block, sink)?;
+            self.event(i, at, sink)?;
+            self.next_event += 1;
+        }
+        while let Some(&(at, what, id)) = self.repeats.get(self.next_repeat) {
+            if !due(at) {
+                break;
+            }
+            match what {
+                Repeat::Event => self.event(id as usize, at, sink)?,
+                Repeat::Start | Repeat::End => {
+                    self.repeat_event(at, what == Repeat::Start, id, sink)?
+                }
+            }
             self.next_repeat += 1;
         }
+        Ok(())
+    }
+
+    /// Pack event `i`, happening at `at`.
+    fn event(&mut self, i: usize, at: u64, sink: &mut dyn Sink) -> io::Result<()> {
+        let Some(e) = self.pack.events.get(i) else {
+            return Ok(());
+        };
+        let version = self.s(e.version);
+        sink.event(&EventRecord {
+            time_ns: self.abs(at),
+            kind: self.s(e.kind),
+            service: (e.resource != NONE).then(|| self.res_name(e.resource)),
+            details: self.s(e.details),
+            severity: self.s(e.severity),
+            version: (!version.is_empty()).then_some(version),
+        })?;
+        self.sum.events += 1;
         Ok(())
     }
 
@@ -382,11 +455,8 @@ impl<'a, 'p> Engine<'a, 'p> {
         };
         let shape = (root.shapes > 0).then(|| {
             let variant = u64::from(rng.random_range(0..root.shapes));
-            stream(
-                self.streams.seed,
-                Purpose::Shapes,
-                (u64::from(root.endpoint) << 32) | variant,
-            )
+            let index = (u64::from(root.endpoint) << 32) | variant;
+            stream(self.streams.seed, Purpose::Shapes, index).random::<u64>()
         });
         self.trace.clear();
         Walker::new(
@@ -399,6 +469,7 @@ impl<'a, 'p> Engine<'a, 'p> {
         .request(root.endpoint);
         self.sum.requests += 1;
         self.sum.truncated_traces += u64::from(self.trace.truncated);
+        self.sum.capped_spans += u64::from(self.trace.capped);
         let counts = self.emitter.trace(
             self.plan,
             &self.trace,
@@ -506,23 +577,21 @@ impl<'a, 'p> Engine<'a, 'p> {
         Ok(())
     }
 
-    /// Failed deployments log their health checks, once per instance per tick.
-    fn health_checks(&mut self, t0: u64, sink: &mut dyn Sink) -> io::Result<()> {
+    /// Failed deployments log their health checks, once per instance per
+    /// tick while the deployment's window overlaps the tick, from the
+    /// window's start.
+    fn health_checks(&mut self, t0: u64, t1: u64, sink: &mut dyn Sink) -> io::Result<()> {
         let pack = self.pack;
-        for c in self.state.active.clone() {
-            let Some(block) = self.timeline.blocks.get(c.block as usize) else {
-                continue;
-            };
-            let Some((kind, Target::Resource(r), _)) = block.incident else {
-                continue;
-            };
-            if self.s(kind) != "failed_deployment" {
+        for i in 0..self.health.len() {
+            let (cause, a, b, r) = self.health[i];
+            if a >= t1 || b <= t0 {
                 continue;
             }
             let check = pack.program.iter().find_map(|op| match op {
                 Op::ErrorType(Target::Resource(x), t, _) if *x == r => Some(self.s(*t)),
                 _ => None,
             });
+            let at = t0.max(a);
             let instances = pack
                 .resources
                 .get(r as usize)
@@ -535,15 +604,11 @@ impl<'a, 'p> Engine<'a, 'p> {
                     check.unwrap_or("health_check_failed"),
                     self.res_name(r)
                 ));
+                let version = self.emitter.versions.get(r as usize).copied().unwrap_or(0);
                 sink.log(&LogRecord {
-                    time_ns: self.abs(t0 + u64::from(k)),
+                    time_ns: self.abs(at + u64::from(k)),
                     service: self.res_name(r),
-                    resource: resource_ref(
-                        self.plan,
-                        r,
-                        k,
-                        self.emitter.versions.get(r as usize).copied().unwrap_or(0),
-                    ),
+                    resource: resource_ref(self.plan, r, k, version),
                     severity_number: 17,
                     severity_text: "ERROR",
                     body: Body {
@@ -556,7 +621,7 @@ impl<'a, 'p> Engine<'a, 'p> {
                 })?;
                 self.sum.logs += 1;
             }
-            self.emitter.touched.entry(c).or_default().insert(r);
+            self.emitter.touched.entry(cause).or_default().insert(r);
         }
         Ok(())
     }
