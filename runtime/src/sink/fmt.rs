@@ -13,19 +13,49 @@ pub fn hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// Appends `n` as exactly `width` decimal digits (zero-padded; `n` must
+/// fit, callers pass calendar fields).
+fn digits(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    for b in &buf[..width] {
+        out.push(*b as char);
+    }
+}
+
 /// Appends `2026-01-05T14:00:00.123456Z` for Unix nanoseconds.
 pub fn timestamp(out: &mut String, unix_ns: i64) {
     let secs = unix_ns.div_euclid(1_000_000_000);
     let micros = unix_ns.rem_euclid(1_000_000_000) / 1000;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = crate::time::civil_from_days(days);
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    );
+    if !(0..=9999).contains(&y) {
+        let _ = write!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        );
+        return;
+    }
+    digits(out, y as u64, 4);
+    out.push('-');
+    digits(out, u64::from(m), 2);
+    out.push('-');
+    digits(out, u64::from(d), 2);
+    out.push('T');
+    digits(out, (rem / 3600) as u64, 2);
+    out.push(':');
+    digits(out, (rem % 3600 / 60) as u64, 2);
+    out.push(':');
+    digits(out, (rem % 60) as u64, 2);
+    out.push('.');
+    digits(out, micros as u64, 6);
+    out.push('Z');
 }
 
 /// Appends a number with at most six decimals, trailing zeros trimmed.
@@ -36,6 +66,26 @@ pub fn number(out: &mut String, v: f64) {
     }
     if v == v.trunc() && v.abs() < 1e15 {
         let _ = write!(out, "{}", v as i64);
+        return;
+    }
+    // Fixed point in micro-units: exact integer arithmetic for the digits.
+    let scaled = (v.abs() * 1e6).round();
+    if scaled < 9e15 {
+        let scaled = scaled as u64;
+        let (int, mut frac) = (scaled / 1_000_000, scaled % 1_000_000);
+        if v < 0.0 && scaled > 0 {
+            out.push('-');
+        }
+        let _ = write!(out, "{int}");
+        if frac > 0 {
+            let mut width = 6;
+            while frac % 10 == 0 {
+                frac /= 10;
+                width -= 1;
+            }
+            out.push('.');
+            digits(out, frac, width);
+        }
         return;
     }
     let start = out.len();
@@ -55,6 +105,12 @@ pub fn number(out: &mut String, v: f64) {
 /// Appends a JSON string literal.
 pub fn string(out: &mut String, s: &str) {
     out.push('"');
+    let clean = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if clean {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -99,5 +155,21 @@ mod tests {
         s.clear();
         hex(&mut s, &[0, 255, 16]);
         assert_eq!(s, "00ff10");
+        for (v, want) in [
+            (89.881464, "89.881464"),
+            (-0.25, "-0.25"),
+            (0.0000004, "0"),
+            (-0.0000004, "0"),
+            (1.5e-6, "0.000002"),
+            (123456.1, "123456.1"),
+            (1e20 + 0.5, "100000000000000000000"),
+        ] {
+            s.clear();
+            number(&mut s, v);
+            assert_eq!(s, want, "{v}");
+        }
+        s.clear();
+        timestamp(&mut s, 4_102_444_800_000_000_000);
+        assert_eq!(s, "2100-01-01T00:00:00.000000Z");
     }
 }
