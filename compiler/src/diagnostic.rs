@@ -158,6 +158,14 @@ kinds! {
     ConflictingIncidents { target: String, property: String } => "conflicting_incidents",
     /// `deploy` without a service.
     MissingTarget { action: String, example: String } => "missing_target",
+    /// `every 1ns for 1ns outage "api"`: occurrences closer than a second apart.
+    PeriodTooShort { period: String } => "period_too_short",
+    /// `at 1m config "api" { errors 50% }`: an override with no window to act in.
+    MissingLength { what: String, example: String } => "missing_length",
+    /// `errors 20% status 200`: a failure with a status code that is not an error.
+    BadStatus { code: String } => "bad_status",
+    /// 65 nested `parallel` blocks, or calls 65 endpoints deep.
+    TooDeep { what: String, depth: usize, unit: String, limit: usize, hint: String } => "too_deep",
     /// `spike "cpu"` without `x3`.
     MissingMagnitude { action: String, example: String } => "missing_magnitude",
     /// `spike "cpu" x3 { version "1" }`.

@@ -78,6 +78,20 @@ impl Kind {
             ConflictingIncidents { target, property } => {
                 format!("overlapping incidents on `{target}` set `{property}` differently")
             }
+            PeriodTooShort { period } => {
+                format!("the period {period} is too short: an `every` period must be at least 1s")
+            }
+            MissingLength { what, .. } => format!("{what} needs `for DURATION`"),
+            BadStatus { code } => {
+                format!("a failure's status code must be 400-599, found {code}")
+            }
+            TooDeep {
+                what,
+                depth,
+                unit,
+                limit,
+                ..
+            } => format!("{what} {depth} {unit} deep, more than the {limit} allowed"),
             MissingTarget { action, .. } => format!("`{action}` needs a target"),
             MissingMagnitude { action, .. } => format!("`{action}` needs a magnitude"),
             UnsupportedOverride {
@@ -118,6 +132,11 @@ impl Kind {
             ImportCycle { .. } => "this import closes the cycle".into(),
             WindowOutsideRun { .. } => "ends too late".into(),
             UnknownOnError { .. } => "not `fail` or `ignore`".into(),
+            PeriodTooShort { .. } => "too short".into(),
+            MissingLength { .. } => "has no window to act in".into(),
+            BadStatus { .. } => "not an error status".into(),
+            TooDeep { unit, .. } if unit == "endpoints" => "the chain starts here".into(),
+            TooDeep { .. } => "too deep".into(),
             _ => "here".into(),
         }
     }
@@ -192,6 +211,15 @@ impl Kind {
             ConflictingIncidents { .. } => {
                 Some("try moving one incident so they do not overlap, or give them the same value".into())
             }
+            PeriodTooShort { .. } => Some(
+                "try a period of 1s or more, such as `every 1m for 10s`, or one `at ... for ...` window"
+                    .into(),
+            ),
+            MissingLength { example, .. } => Some(format!("try `{example}`")),
+            BadStatus { .. } => Some(
+                "try a client or server error code such as `status 503`, or a pick of them".into(),
+            ),
+            TooDeep { hint, .. } => Some(hint.clone()),
             MissingTarget { example, .. } | MissingMagnitude { example, .. } => {
                 Some(format!("for example: `{example}`"))
             }

@@ -446,3 +446,83 @@ fn the_lowered_pack_survives_the_codec() {
     let back = tsim_pack::decode(&tsim_pack::encode(&p)).expect("the pack validates");
     assert_eq!(back, p);
 }
+
+#[test]
+fn retries_count_towards_the_trace_size() {
+    // Three levels of `retries 100`: up to 101^3 attempts of the leaf
+    // query, as many client spans, so the bound is far above a million
+    // even though each level makes 2 spans per attempt on average.
+    let src = r#"
+        service "a" { endpoint "GET /" { call "b" "f" retries 100 timeout 1us } }
+        service "b" { endpoint "f" { call "c" "g" retries 100 timeout 1us } }
+        service "c" { endpoint "g" { query "db" "SELECT 1" retries 100 timeout 1us } }
+        database "db" { }
+    "#;
+    let err = lower(&model(src)).expect_err("101^3 attempts is too many");
+    assert!(err.0.contains("`a` \"GET /\""), "{err}");
+
+    // Without the retries the same trace holds 6 spans.
+    let plain = r#"
+        service "a" { endpoint "GET /" { call "b" "f" timeout 1us } }
+        service "b" { endpoint "f" { call "c" "g" timeout 1us } }
+        service "c" { endpoint "g" { query "db" "SELECT 1" timeout 1us } }
+        database "db" { }
+    "#;
+    assert!(lower(&model(plain)).is_ok());
+
+    // 1000 x 1000 queries fit (about 1,002,001 spans is the limit's
+    // neighbour, see above); with `retries 1` on the inner query they
+    // count twice and no longer do.
+    let fits = r#"
+        service "batch" { endpoint "run" { call "worker" "shard" repeat 1000 chance 40% } }
+        service "worker" { endpoint "shard" { query "db" "UPDATE rows" repeat 1000 } }
+        database "db" { }
+    "#;
+    assert!(lower(&model(fits)).is_ok(), "about 400,801 spans is fine");
+    let retried = fits.replace("repeat 1000 }", "repeat 1000 retries 2 }");
+    let err = lower(&model(&retried)).expect_err("3 attempts per query: about 1.2M spans");
+    assert!(err.0.contains("`batch` \"run\""), "{err}");
+}
+
+#[test]
+fn a_wide_normal_repeat_counts_its_rounded_positive_part() {
+    // `normal(mean: 1, sd: 2000)`: max(0, mean) is 1, but half the draws
+    // are positive and average about 1,600 after rounding, so the expected
+    // count is about 800. 800 x 1,300 queries is over the limit, while
+    // 1 x 1,300 would not be.
+    let src = r#"
+        service "a" { endpoint "GET /" { call "b" "f" repeat normal(mean: 1, sd: 2000) } }
+        service "b" { endpoint "f" { query "db" "SELECT 1" repeat 1300 } }
+        database "db" { }
+    "#;
+    let err = lower(&model(src)).expect_err("about 800 x 1302 spans is too many");
+    assert!(err.0.contains("`a` \"GET /\""), "{err}");
+
+    // A narrow normal is its mean: 15 x 1302 spans.
+    let narrow = src
+        .replace("sd: 2000", "sd: 1")
+        .replace("mean: 1,", "mean: 15,");
+    assert!(lower(&model(&narrow)).is_ok());
+}
+
+#[test]
+fn the_size_estimate_is_the_same_every_time() {
+    let src = r#"
+        service "a" { endpoint "GET /" { call "b" "f" repeat normal(mean: 1, sd: 2000) } }
+        service "b" { endpoint "f" { query "db" "SELECT 1" repeat 1300 } }
+        database "db" { }
+    "#;
+    let m = model(src);
+    let first = lower(&m).expect_err("too big");
+    for _ in 0..5 {
+        assert_eq!(lower(&m).expect_err("too big"), first);
+    }
+}
+
+#[test]
+fn the_stock_batch_trace_still_fits() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/ingest-load.tsim");
+    let out = check_file(&path, &Options::default());
+    let m = out.model.expect("ingest-load.tsim checks");
+    assert!(lower(&m).is_ok(), "its ~100,000-span batch root fits");
+}

@@ -268,13 +268,14 @@ impl Timeline {
 
     /// Every occurrence of incident blocks that starts before `duration`.
     pub fn occurrences(&self, duration: u64) -> Vec<(Cause, u64, u64)> {
-        self.occurrences_where(duration, |b| b.incident.is_some())
+        self.occurrences_where(duration, false, |b| b.incident.is_some())
     }
 
     /// Every occurrence, before `duration`, of the repeating blocks that
     /// make events.
     pub fn repeating_events(&self, duration: u64) -> Vec<(Cause, u64, u64)> {
-        self.occurrences_where(duration, |b| {
+        // An event needs no length: `every 3m config ...` happens each 3m.
+        self.occurrences_where(duration, true, |b| {
             !b.events.is_empty() && matches!(b.when, When::Every { .. })
         })
     }
@@ -282,6 +283,7 @@ impl Timeline {
     fn occurrences_where(
         &self,
         duration: u64,
+        empty_too: bool,
         keep: impl Fn(&Block) -> bool,
     ) -> Vec<(Cause, u64, u64)> {
         let mut out = Vec::new();
@@ -294,7 +296,7 @@ impl Timeline {
                 if a >= duration {
                     break;
                 }
-                if e > a {
+                if e > a || empty_too {
                     let cause = Cause {
                         block: i as u32,
                         occurrence: k,

@@ -369,7 +369,8 @@ impl Checker<'_> {
         out
     }
 
-    /// A status-code generator: a code or a pick of codes, each 100..=599.
+    /// The status-code generator of a failure: a code or a pick of codes,
+    /// each an error status (400..=599).
     pub fn status(&mut self, v: &Value) -> Option<crate::model::Generator> {
         let g = self.v.generator(v)?;
         let codes: Vec<&crate::model::Scalar> = match &g {
@@ -377,17 +378,39 @@ impl Checker<'_> {
             crate::model::Generator::Pick(e) => e.iter().map(|(s, _)| s).collect(),
             _ => Vec::new(),
         };
-        let ok = !codes.is_empty()
+        let ints = !codes.is_empty()
             && codes
                 .iter()
-                .all(|s| matches!(s, crate::model::Scalar::Int(c) if (100..=599).contains(c)));
-        if ok {
-            Some(g)
-        } else {
+                .all(|s| matches!(s, crate::model::Scalar::Int(_)));
+        if !ints {
             self.v
-                .out_of_range(v, "the status", "HTTP codes 100 to 599, or a pick of them");
-            None
+                .out_of_range(v, "the status", "HTTP codes 400 to 599, or a pick of them");
+            return None;
         }
+        // Where each code was written: the value itself, or a pick's keys.
+        let spans: Vec<Span> = match self.v.deref(v).map(|d| d.node) {
+            Some(crate::ast::ValueKind::Pick(entries)) => {
+                entries.iter().map(|(k, _)| k.span).collect()
+            }
+            _ => vec![v.span],
+        };
+        let mut ok = true;
+        for (i, s) in codes.iter().enumerate() {
+            let crate::model::Scalar::Int(c) = s else {
+                continue;
+            };
+            if !(400..=599).contains(c) {
+                let span = spans.get(i).copied().unwrap_or(v.span);
+                self.v.error(
+                    Kind::BadStatus {
+                        code: c.to_string(),
+                    },
+                    span,
+                );
+                ok = false;
+            }
+        }
+        ok.then_some(g)
     }
 
     /// A `variants N` count of trace shapes, when declared.

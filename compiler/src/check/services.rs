@@ -9,8 +9,11 @@ use crate::ast::{self, AttrKind, BackendKind, StepKind};
 use crate::diagnostic::{Diagnostic, Kind};
 use crate::model::{Attr, Backend, Dist, Endpoint, OnError, Protocol, Service, Step, StepOptions};
 use crate::semconv;
+use crate::source::Span;
 use crate::suggest;
 
+/// The deepest nesting of `parallel` blocks: the pack's limit.
+const MAX_STEP_DEPTH: usize = tsim_pack::MAX_STEP_DEPTH;
 /// The most retries a step may declare.
 const MAX_RETRIES: u64 = 100;
 /// The words `on_error` takes.
@@ -107,7 +110,7 @@ impl Checker<'_> {
         } else {
             Protocol::Rpc
         };
-        let steps = self.steps(&e.steps);
+        let steps = self.steps(&e.steps, 0);
         Some(Endpoint {
             name: e.name.node.clone(),
             protocol,
@@ -128,13 +131,35 @@ impl Checker<'_> {
             .unwrap_or_else(|| "other_sql".into())
     }
 
-    fn steps(&mut self, steps: &[ast::Step]) -> Vec<Step> {
-        steps.iter().filter_map(|s| self.step(s)).collect()
+    /// `depth` counts the `parallel` blocks around `steps` (0 for an
+    /// endpoint's own steps), as the pack does.
+    fn steps(&mut self, steps: &[ast::Step], depth: usize) -> Vec<Step> {
+        steps.iter().filter_map(|s| self.step(s, depth)).collect()
     }
 
-    fn step(&mut self, s: &ast::Step) -> Option<Step> {
+    fn step(&mut self, s: &ast::Step, depth: usize) -> Option<Step> {
         let (kind, target, operation, options) = match s {
-            ast::Step::Parallel { steps, .. } => return Some(Step::Parallel(self.steps(steps))),
+            ast::Step::Parallel { steps, span } => {
+                if depth >= MAX_STEP_DEPTH {
+                    // Point at the `parallel` keyword, not the whole block.
+                    let keyword = Span {
+                        end: span.start.saturating_add(8).min(span.end),
+                        ..*span
+                    };
+                    let kind = Kind::TooDeep {
+                        what: "`parallel` blocks are nested".into(),
+                        depth: depth + 1,
+                        unit: "levels".into(),
+                        limit: MAX_STEP_DEPTH,
+                        hint: "try flattening the innermost `parallel` blocks: steps of a \
+                               `parallel` inside a `parallel` can sit in the outer one"
+                            .into(),
+                    };
+                    self.v.error(kind, keyword);
+                    return None;
+                }
+                return Some(Step::Parallel(self.steps(steps, depth + 1)));
+            }
             ast::Step::Single {
                 kind,
                 target,

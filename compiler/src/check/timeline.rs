@@ -1,6 +1,8 @@
-//! Checking the timeline: each entry's schedule fits inside the run, its
-//! target is the right kind of thing, it takes only the overrides its kind
-//! allows, and overlapping incidents on one target do not contradict.
+//! Checking the timeline: each entry's schedule fits inside the run (an
+//! `every` period is at least 1s), its target is the right kind of thing,
+//! it takes only the overrides its kind allows, an entry that lasts no time
+//! has no overrides that need a window, and overlapping incidents on one
+//! target do not contradict.
 
 use super::Checker;
 use crate::ast::{self, Unit, ValueKind};
@@ -8,6 +10,13 @@ use crate::diagnostic::{Diagnostic, Kind};
 use crate::model::{Entry, Level, Magnitude, Overrides, Schedule};
 use crate::source::Span;
 use crate::suggest;
+
+/// The shortest `every` period, seconds: closer occurrences would make
+/// millions of windows in an ordinary run.
+const MIN_PERIOD: f64 = 1.0;
+
+/// The overrides that act over an entry's window (rather than at its start).
+const WINDOWED: &[&str] = &["errors", "latency", "rate", "status", "type"];
 
 /// What each action may target, the overrides it takes, and an example.
 fn rules(
@@ -126,6 +135,10 @@ impl Checker<'_> {
             duration,
         );
         let overrides = self.overrides(action, &e.overrides, allowed);
+        let timed = match &schedule {
+            Some(sch) => self.has_window(e, sch, allowed),
+            None => true,
+        };
         let window = match &schedule {
             Some(Schedule::Once { start, length, .. }) => Some((*start, start + length)),
             _ => None,
@@ -139,6 +152,7 @@ impl Checker<'_> {
         };
         if (e.target.is_some() && target.is_none())
             || (needs_magnitude(action) && entry.magnitude.is_none())
+            || !timed
         {
             return None;
         }
@@ -266,12 +280,16 @@ impl Checker<'_> {
                     ValueKind::Approx(q) if q.unit == Unit::Duration => (q.value, true),
                     _ => (self.v.positive_duration(&v, "the period")?, false),
                 };
-                if period <= 0.0 {
-                    self.v.out_of_range(&v, "the period", "more than 0s");
+                if period < MIN_PERIOD {
+                    let period = self.v.text(v.span);
+                    self.v.error(Kind::PeriodTooShort { period }, v.span);
                     return None;
                 }
+                // Without `for`, an event is an instant and a failing
+                // deployment fails for 5 minutes (at most the period).
                 let length = match for_ {
                     Some(f) => self.v.positive_duration(f, "the length")?,
+                    None if action == "deploy" && fails => 300.0_f64.min(period),
                     None => 0.0,
                 };
                 if length > period {
@@ -291,6 +309,70 @@ impl Checker<'_> {
                 })
             }
         }
+    }
+
+    /// An entry that lasts no time (an event without `for`, a repeating
+    /// entry without `for`) cannot apply overrides that act over a window,
+    /// and a repeating incident, burst or anomaly without one does nothing:
+    /// both are reported. False when something was.
+    fn has_window(&mut self, e: &ast::Entry, schedule: &Schedule, allowed: &[&str]) -> bool {
+        let length = match schedule {
+            Schedule::Once { length, .. } | Schedule::Every { length, .. } => *length,
+        };
+        if length > 0.0 {
+            return true;
+        }
+        let action = e.action.node.as_str();
+        let (example, when_span) = match &e.when {
+            ast::When::At { at, span, .. } => (
+                format!("at {} for 5m {action} ...", self.v.text(at.span)),
+                *span,
+            ),
+            ast::When::Every { every, span, .. } => {
+                let period = match schedule {
+                    Schedule::Every { period, .. } => *period,
+                    Schedule::Once { .. } => 600.0,
+                };
+                let length = fmt_secs((period / 2.0).min(300.0));
+                (
+                    format!(
+                        "every {} for {length} {action} ...",
+                        self.v.text(every.span)
+                    ),
+                    *span,
+                )
+            }
+        };
+        let windowed: Vec<&ast::Prop> = e
+            .overrides
+            .iter()
+            .filter(|p| {
+                WINDOWED.contains(&p.key.node.as_str()) && allowed.contains(&p.key.node.as_str())
+            })
+            .collect();
+        let mut found: Vec<(String, Span)> = windowed
+            .iter()
+            .map(|p| {
+                (
+                    format!("the `{}` override of this `{action}`", p.key.node),
+                    p.key.span,
+                )
+            })
+            .collect();
+        let repeating = matches!(schedule, Schedule::Every { .. });
+        if found.is_empty() && repeating && !matches!(action, "deploy" | "config" | "scale") {
+            found.push((format!("a repeating `{action}`"), e.action.span));
+        }
+        for (what, span) in &found {
+            let kind = Kind::MissingLength {
+                what: what.clone(),
+                example: example.clone(),
+            };
+            self.v
+                .diags
+                .push(Diagnostic::error(kind, *span).with_label(when_span, "no `for` here"));
+        }
+        found.is_empty()
     }
 
     fn overrides(&mut self, action: &str, props: &[ast::Prop], allowed: &[&str]) -> Overrides {

@@ -364,7 +364,7 @@ fn check_sizes(
         };
         return Err(LowerError(format!(
             "a trace of {name} is expected to hold {expected} spans, more than the \
-             {MAX_EXPECTED_SPANS_PER_TRACE} a trace may hold; lower its `repeat` counts or `chance`s"
+             {MAX_EXPECTED_SPANS_PER_TRACE} a trace may hold (counting every retry); lower its `repeat` counts, `retries` or `chance`s"
         )));
     }
     Ok(())

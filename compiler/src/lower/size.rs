@@ -1,8 +1,11 @@
 //! How big a trace is expected to be: the spans of a root endpoint's own
-//! span, plus, for every step, its chance times its mean repeat count times
-//! the spans it makes (a call: client and server span and what the callee
-//! does; a query: one span; a publish: one span and every consumer's
-//! trace). Retries are not counted.
+//! span, plus, for every step, its chance times its expected repeat count
+//! times its attempts times the spans it makes (a call: client and server
+//! span and what the callee does; a query: one span; a publish: one span
+//! and every consumer's trace). Every retry is counted as if it happened
+//! (`retries 2` is 3 attempts), so the estimate is a bound on what retries
+//! can add. A repeat count is the runtime's: a draw rounded to the nearest
+//! whole number, never below 0.
 
 use tsim_pack::{Dist, EndpointProgram, Step, StepOptions};
 
@@ -80,9 +83,10 @@ impl<'p> Sizes<'p> {
     }
 }
 
-/// The expected spans of a step that makes `spans` spans each time.
+/// The expected spans of a step that makes `spans` spans per attempt.
 fn times(o: &StepOptions, spans: f64) -> f64 {
-    let runs = o.chance * mean(&o.repeat);
+    let attempts = 1.0 + f64::from(o.retries);
+    let runs = o.chance * expected_count(&o.repeat) * attempts;
     if runs > 0.0 {
         runs * spans
     } else {
@@ -90,30 +94,151 @@ fn times(o: &StepOptions, spans: f64) -> f64 {
     }
 }
 
-/// The mean of a distribution, never below 0 (a count below 0 is 0);
-/// infinite for a Pareto without a finite mean.
-pub fn mean(d: &Dist) -> f64 {
-    let m = match d {
-        Dist::Constant(v) => *v,
-        Dist::Uniform { min, max } => (min + max) / 2.0,
-        Dist::Normal { mean, .. } => *mean,
-        Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
-        Dist::Exponential { mean } => *mean,
-        Dist::Pareto { scale, shape } if *shape > 1.0 => scale * shape / (shape - 1.0),
-        Dist::Pareto { .. } => f64::INFINITY,
-        Dist::Pick(entries) => {
+/// How many terms of the survival sum [`expected_count`] adds up before
+/// it takes the rest from the distribution's tail in closed form.
+const SUM_TERMS: u32 = 10_000;
+
+/// The expected repeat count of a draw from `d`: E[max(0, round(X))], as
+/// the runtime rounds (half away from zero) and floors at 0. That is
+/// `sum over k >= 1 of P(X >= k - 1/2)`; the first [`SUM_TERMS`] terms are
+/// added exactly and the rest is E[max(0, X - SUM_TERMS)] (the same sum's
+/// integral, which is all but exact that far from 0). Deterministic;
+/// infinite for a Pareto without a finite mean. Where it matters: a normal
+/// with a large `sd` relative to its `mean` draws many counts that round
+/// to 0, so its expected count is well above `max(0, mean)`.
+pub fn expected_count(d: &Dist) -> f64 {
+    let count = |v: f64| {
+        let r = v.round();
+        if r > 0.0 {
+            r
+        } else {
+            0.0
+        }
+    };
+    let e = match *d {
+        Dist::Constant(v) => count(v),
+        Dist::Pick(ref entries) => {
             let total: f64 = entries.iter().map(|(_, w)| w).sum();
             if total > 0.0 {
-                entries.iter().map(|(v, w)| v * w).sum::<f64>() / total
+                entries.iter().map(|(v, w)| count(*v) * w).sum::<f64>() / total
             } else {
                 0.0
             }
         }
+        Dist::Uniform { min, max } if max > min => survival_sum(
+            |t| ((max - t) / (max - min)).clamp(0.0, 1.0),
+            |c| {
+                if c >= max {
+                    0.0
+                } else if c <= min {
+                    (min + max) / 2.0 - c
+                } else {
+                    (max - c) * (max - c) / (2.0 * (max - min))
+                }
+            },
+        ),
+        Dist::Uniform { min, .. } => count(min),
+        Dist::Normal { mean, sd } if sd != 0.0 && sd.is_finite() => {
+            let sd = sd.abs();
+            survival_sum(
+                |t| upper_tail((t - mean) / sd),
+                |c| {
+                    let z = (mean - c) / sd;
+                    sd * density(z) + (mean - c) * (1.0 - upper_tail(z))
+                },
+            )
+        }
+        Dist::Normal { mean, .. } => count(mean),
+        Dist::LogNormal { mu, sigma } if sigma != 0.0 && sigma.is_finite() => {
+            let sigma = sigma.abs();
+            let mean = (mu + sigma * sigma / 2.0).exp();
+            survival_sum(
+                |t| upper_tail((t.ln() - mu) / sigma),
+                |c| {
+                    let z = (c.ln() - mu) / sigma;
+                    mean * upper_tail(z - sigma) - c * upper_tail(z)
+                },
+            )
+        }
+        Dist::LogNormal { mu, .. } => count(mu.exp()),
+        Dist::Exponential { mean } if mean > 0.0 => {
+            // P(X >= k - 1/2) is geometric in k.
+            let q = (-1.0 / mean).exp();
+            if q < 1.0 {
+                (-0.5 / mean).exp() / (1.0 - q)
+            } else {
+                mean
+            }
+        }
+        Dist::Exponential { .. } => 0.0,
+        Dist::Pareto { shape, .. } if shape <= 1.0 => f64::INFINITY,
+        Dist::Pareto { scale, shape } => survival_sum(
+            |t| {
+                if t <= scale {
+                    1.0
+                } else {
+                    (scale / t).powf(shape)
+                }
+            },
+            |c| {
+                if c <= scale {
+                    scale * shape / (shape - 1.0) - c
+                } else {
+                    scale.powf(shape) * c.powf(1.0 - shape) / (shape - 1.0)
+                }
+            },
+        ),
     };
-    if m > 0.0 {
-        m
+    if e > 0.0 {
+        e
     } else {
         0.0
+    }
+}
+
+/// `sum for k in 1..=SUM_TERMS of survival(k - 1/2)`, plus `tail(SUM_TERMS)`
+/// (E[max(0, X - c)] at c = `SUM_TERMS`). Stops early once the survival
+/// is negligible.
+fn survival_sum(survival: impl Fn(f64) -> f64, tail: impl Fn(f64) -> f64) -> f64 {
+    let mut total = 0.0;
+    for k in 1..=SUM_TERMS {
+        let p = survival(f64::from(k) - 0.5);
+        if p.is_nan() || p <= 1e-15 {
+            return total;
+        }
+        total += p;
+    }
+    total + tail(f64::from(SUM_TERMS)).max(0.0)
+}
+
+/// The standard normal density.
+fn density(z: f64) -> f64 {
+    (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// P(Z >= z) for a standard normal Z.
+fn upper_tail(z: f64) -> f64 {
+    0.5 * erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// The complementary error function (Numerical Recipes' Chebyshev fit,
+/// relative error below 1.2e-7 everywhere).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
     }
 }
 
@@ -121,32 +246,97 @@ pub fn mean(d: &Dist) -> f64 {
 mod tests {
     use super::*;
 
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol * b.abs().max(1.0)
+    }
+
     #[test]
-    fn means_of_distributions() {
-        assert_eq!(mean(&Dist::Constant(3.0)), 3.0);
-        assert_eq!(mean(&Dist::Uniform { min: 1.0, max: 5.0 }), 3.0);
+    fn expected_counts_of_exact_distributions() {
+        assert_eq!(expected_count(&Dist::Constant(3.0)), 3.0);
+        assert_eq!(expected_count(&Dist::Constant(2.5)), 3.0);
+        assert_eq!(expected_count(&Dist::Constant(0.4)), 0.0);
+        assert_eq!(expected_count(&Dist::Constant(-2.0)), 0.0);
         assert_eq!(
-            mean(&Dist::Normal {
-                mean: -2.0,
-                sd: 1.0
-            }),
-            0.0
+            expected_count(&Dist::Pick(vec![(1.0, 3.0), (5.0, 1.0)])),
+            2.0
         );
-        assert_eq!(mean(&Dist::Pick(vec![(1.0, 3.0), (5.0, 1.0)])), 2.0);
-        let pareto = Dist::Pareto {
+        assert_eq!(
+            expected_count(&Dist::Pick(vec![(-4.0, 1.0), (4.0, 1.0)])),
+            2.0
+        );
+        let u = expected_count(&Dist::Uniform { min: 1.0, max: 5.0 });
+        assert!(close(u, 3.0, 1e-12), "{u}");
+        // Rounding 0..1 gives 0 below 0.5 and 1 above: half a repeat.
+        let u = expected_count(&Dist::Uniform { min: 0.0, max: 1.0 });
+        assert!(close(u, 0.5, 1e-12), "{u}");
+        let u = expected_count(&Dist::Uniform {
+            min: -10.0,
+            max: 10.0,
+        });
+        // Counts 1..=9 with width 1 and 10 with width 0.5, over 20.
+        assert!(close(u, (45.0 + 5.0) / 20.0, 1e-12), "{u}");
+        let ln = expected_count(&Dist::LogNormal {
+            mu: 0.0,
+            sigma: 0.0,
+        });
+        assert_eq!(ln, 1.0);
+    }
+
+    #[test]
+    fn a_wide_normal_counts_its_positive_part() {
+        // max(0, mean) would say 1; most of the mass rounds to 0 or to far
+        // more than 1. E[max(0, X)] = sd * phi(0.1) + mean * Phi(0.1).
+        let e = expected_count(&Dist::Normal {
+            mean: 1.0,
+            sd: 10.0,
+        });
+        assert!(close(e, 10.0 * 0.396_952_547 + 0.539_827_837, 1e-3), "{e}");
+        let negative = expected_count(&Dist::Normal {
+            mean: -2.0,
+            sd: 1.0,
+        });
+        assert!(negative > 0.0 && negative < 0.05, "{negative}");
+        // A narrow normal is its mean.
+        let narrow = expected_count(&Dist::Normal {
+            mean: 15.0,
+            sd: 0.5,
+        });
+        assert!(close(narrow, 15.0, 1e-6), "{narrow}");
+        // Beyond the exact terms, the tail is added in closed form.
+        let far = expected_count(&Dist::Normal {
+            mean: 1e6,
+            sd: 10.0,
+        });
+        assert!(close(far, 1e6, 1e-9), "{far}");
+    }
+
+    #[test]
+    fn heavy_tails_and_exponentials() {
+        let pareto = expected_count(&Dist::Pareto {
             scale: 1.0,
             shape: 2.0,
-        };
-        assert_eq!(mean(&pareto), 2.0);
+        });
+        assert!(pareto > 1.9 && pareto < 2.1, "{pareto}");
         let heavy = Dist::Pareto {
             scale: 1.0,
             shape: 1.0,
         };
-        assert!(mean(&heavy).is_infinite());
-        let ln = mean(&Dist::LogNormal {
+        assert!(expected_count(&heavy).is_infinite());
+        let exp = expected_count(&Dist::Exponential { mean: 3.0 });
+        assert!(close(exp, 3.0, 0.01), "{exp}");
+        let ln = expected_count(&Dist::LogNormal {
             mu: 0.0,
-            sigma: 0.0,
+            sigma: 1.0,
         });
-        assert!((ln - 1.0).abs() < 1e-12);
+        assert!(close(ln, 1f64.exp().sqrt(), 0.02), "{ln}");
+    }
+
+    #[test]
+    fn expected_counts_are_deterministic() {
+        let d = Dist::Normal { mean: 3.0, sd: 7.0 };
+        let first = expected_count(&d).to_bits();
+        for _ in 0..10 {
+            assert_eq!(expected_count(&d).to_bits(), first);
+        }
     }
 }

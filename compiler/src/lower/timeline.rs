@@ -1,7 +1,10 @@
 //! The timeline program and the events: the traffic shape first, then one
 //! block per timeline entry (`AT` or `EVERY`) with its effects; deployments,
-//! config changes and scaling become events, and every one-off incident gets
-//! start and end events and an `INCIDENT` marker for the answer key.
+//! config changes and scaling become events (an `EVENT` in their block; a
+//! repeating entry's event has `at_ns` 0, meaning "at the start of each
+//! occurrence"), and every incident gets an `INCIDENT` marker for the answer
+//! key, a one-off one also start and end events (the runtime makes those of
+//! each occurrence of a repeating one).
 
 use tsim_pack::program::{AnomalyKind, Op, Target};
 use tsim_pack::{EventDef, NONE};
@@ -184,7 +187,10 @@ fn entry(b: &mut Builder, model: &Model, e: &Entry, ops: &mut Vec<Op>) {
         "scale" => Some("scaling"),
         _ => None,
     };
-    if let (Some(kind), Some(at)) = (event_kind, start) {
+    // A repeating entry's event is written once, at offset 0: the runtime
+    // emits it at the start of each occurrence.
+    if let Some(kind) = event_kind {
+        let at = start.unwrap_or(0.0);
         let details = match (e.action.as_str(), &o.instances, &o.fails) {
             ("scale", Some(n), _) if message.is_empty() => format!("scaled to {n} instances"),
             ("deploy", _, Some(f)) if message.is_empty() => {
