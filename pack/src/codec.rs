@@ -397,6 +397,11 @@ fn section(pack: &Pack, tag: &[u8; 4]) -> Vec<u8> {
                         attr_value(&mut w, v);
                     }
                 }
+                // 0 (equal shares) or one weight per row.
+                w.u(s.weights.len() as u64);
+                for x in &s.weights {
+                    w.f(*x);
+                }
             }
         }
         b"METR" => {

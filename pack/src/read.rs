@@ -425,7 +425,8 @@ pub fn sections(
     r.finish()?;
 
     let mut r = Reader::new(seri, "SERI");
-    for _ in 0..r.count(2)? {
+    // A set is at least a key count, a row count and a weight count.
+    for set in 0..r.count(3)? {
         let nk = r.count(1)?;
         let keys = (0..nk).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
         // Rows of a key-less set are empty, so bound them explicitly.
@@ -445,7 +446,19 @@ pub fn sections(
                     .collect::<Result<Vec<_>, _>>()?,
             );
         }
-        pack.series_sets.push(SeriesSet { keys, rows });
+        // No weights (equal shares) or one per row, eight bytes each.
+        let nw = r.count(8)?;
+        if nw != 0 && nw != rows_n {
+            return Err(invalid(format!(
+                "series set {set} has {nw} weights for {rows_n} rows (want 0 or {rows_n})"
+            )));
+        }
+        let weights = (0..nw).map(|_| r.f()).collect::<Result<Vec<_>, _>>()?;
+        pack.series_sets.push(SeriesSet {
+            keys,
+            rows,
+            weights,
+        });
     }
     r.finish()?;
 

@@ -139,6 +139,10 @@ pub struct SeriesSet {
     pub keys: Vec<StrId>,
     /// One row per series, `keys.len()` values each.
     pub rows: Vec<Vec<AttrValue>>,
+    /// Each row's share of a metric's volume (how a process-driven counter's
+    /// rate is split across its series): one weight per row, each finite and
+    /// >= 0, summing to 1 (within 1e-9); or empty, meaning equal shares.
+    pub weights: Vec<f64>,
 }
 
 /// Metric kinds.

@@ -10,6 +10,9 @@ use crate::error::PackError;
 use crate::program::{Op, Target};
 use crate::types::*;
 
+/// How far the weights of a series set may sum from 1.
+const SERIES_WEIGHT_TOLERANCE: f64 = 1e-9;
+
 struct Ctx<'a> {
     pack: &'a Pack,
 }
@@ -139,6 +142,33 @@ impl Ctx<'_> {
             Err(self.bad(format!(
                 "{at}: the weights sum to {sum}, not a positive number"
             )))
+        }
+    }
+
+    /// A series set's weights: none (equal shares), or one per row, each
+    /// finite and >= 0, summing to 1.
+    fn series_weights(&self, i: usize, s: &SeriesSet) -> Result<(), PackError> {
+        if s.weights.is_empty() {
+            return Ok(());
+        }
+        let at = format!("series set {i}");
+        if s.weights.len() != s.rows.len() {
+            return Err(self.bad(format!(
+                "{at} has {} weights for {} rows (want 0 or {})",
+                s.weights.len(),
+                s.rows.len(),
+                s.rows.len()
+            )));
+        }
+        let mut sum = 0.0;
+        for &w in &s.weights {
+            self.nonneg(w, "weight", &at)?;
+            sum += w;
+        }
+        if (sum - 1.0).abs() <= SERIES_WEIGHT_TOLERANCE {
+            Ok(())
+        } else {
+            Err(self.bad(format!("{at}: the weights sum to {sum}, not 1")))
         }
     }
 
@@ -562,7 +592,7 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
         c.set(r.attrs, "a resource")?;
     }
     c.calls()?;
-    for s in &pack.series_sets {
+    for (i, s) in pack.series_sets.iter().enumerate() {
         for k in &s.keys {
             c.s(*k, "a series set")?;
         }
@@ -574,6 +604,7 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
                 c.value(v, "a series set")?;
             }
         }
+        c.series_weights(i, s)?;
     }
     for (i, m) in pack.metrics.iter().enumerate() {
         c.s(m.name, "a metric")?;

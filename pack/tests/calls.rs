@@ -239,6 +239,7 @@ fn sample() -> Pack {
     let series_sets = vec![SeriesSet {
         keys: vec![],
         rows: vec![vec![]],
+        weights: vec![],
     }];
     let metrics = vec![MetricDef {
         name: 15,

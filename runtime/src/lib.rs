@@ -3,6 +3,7 @@
 //!
 //! - [`load`]: the safe pack loader;
 //! - [`plan`]: the pack made ready to run, once;
+//! - [`clock`]: simulated time to timestamps, and pacing;
 //! - [`draw`]: per-request values: one request through its program;
 //! - [`streams`]: random streams by purpose;
 //! - [`sim`]: the simulation engine (timeline, traffic curve, traces,
@@ -13,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod answer;
+pub mod clock;
 pub mod draw;
 pub mod fixtures;
 pub mod inspect;

@@ -1,7 +1,9 @@
 //! Metrics: each declared metric's series (its scope's rows times sampled
-//! label sets) and process parameters; and the host and Kubernetes
-//! families, whose metrics share one series set per level (host, node, pod,
-//! container) so hundreds of thousands of series stay small in the pack.
+//! label sets), their weights (each series' share of the metric's volume,
+//! from its labels' pick weights) and process parameters; and the host and
+//! Kubernetes families, whose metrics share one series set per level (host,
+//! node, pod, container) so hundreds of thousands of series stay small in
+//! the pack.
 
 use std::collections::BTreeSet;
 
@@ -11,7 +13,7 @@ use tsim_pack::{AttrValue, MetricDef, MetricKind, MetricSource, Process, SeriesS
 
 use super::sample::{self, Sampled};
 use super::{resource_index, Builder};
-use crate::model::{Attr, Family, Generator, Metric, MetricSource as Src, Model};
+use crate::model::{Attr, Dist, Family, Generator, Metric, MetricSource as Src, Model};
 
 /// The most series one metric may have.
 const MAX_SERIES: usize = 1_000_000;
@@ -42,8 +44,54 @@ fn domain(g: &Generator) -> usize {
     }
 }
 
-/// Samples `n` distinct label rows from the generators.
+/// Every value a label can take, when it is a short list.
+fn values(g: &Generator) -> Option<Vec<Sampled>> {
+    Some(match g {
+        Generator::Const(s) => vec![sample::scalar(s)],
+        Generator::Pick(e) => e.iter().map(|(s, _)| sample::scalar(s)).collect(),
+        Generator::Bool(_) => vec![Sampled::Bool(true), Sampled::Bool(false)],
+        Generator::IntRange(a, b) if b.saturating_sub(*a) < 1000 => {
+            (*a..=*b).map(Sampled::Int).collect()
+        }
+        _ => return None,
+    })
+}
+
+/// Every combination of the labels' values, in declaration order, when
+/// they are all short lists and there are at most `n` combinations.
+fn all_rows(labels: &[Attr], n: usize) -> Option<Vec<Vec<Sampled>>> {
+    let lists: Vec<Vec<Sampled>> = labels
+        .iter()
+        .map(|l| values(&l.value))
+        .collect::<Option<_>>()?;
+    let total = lists
+        .iter()
+        .try_fold(1usize, |a, l| a.checked_mul(l.len()))?;
+    if total > n {
+        return None;
+    }
+    let mut rows: Vec<Vec<Sampled>> = vec![Vec::new()];
+    for list in &lists {
+        rows = rows
+            .iter()
+            .flat_map(|r| {
+                list.iter().map(move |v| {
+                    let mut r = r.clone();
+                    r.push(v.clone());
+                    r
+                })
+            })
+            .collect();
+    }
+    Some(rows)
+}
+
+/// `n` distinct label rows: every combination when they fit, else
+/// sampled from the generators.
 fn label_rows(rng: &mut Pcg64, labels: &[Attr], n: usize) -> Vec<Vec<Sampled>> {
+    if let Some(rows) = all_rows(labels, n) {
+        return rows;
+    }
     let mut seen = BTreeSet::new();
     let mut rows = Vec::new();
     for _ in 0..n.saturating_mul(20).max(1) {
@@ -62,6 +110,146 @@ fn label_rows(rng: &mut Pcg64, labels: &[Attr], n: usize) -> Vec<Vec<Sampled>> {
         }
     }
     rows
+}
+
+/// What `label_rows` puts in a row for a label a `maybe` left out.
+fn absent() -> Sampled {
+    Sampled::Str(String::new())
+}
+
+/// Whether a generator's values have probabilities of their own (a
+/// constant, a pick, a chance, a picked number, a `maybe`), rather than
+/// being equally likely.
+fn weighted(g: &Generator) -> bool {
+    matches!(
+        g,
+        Generator::Const(_)
+            | Generator::Pick(_)
+            | Generator::Bool(_)
+            | Generator::Dist(Dist::Pick(_))
+            | Generator::Maybe(..)
+    )
+}
+
+/// The share of a weighted choice that the matching entries have: their
+/// weight over the total (1 when the weights are unusable, so the choice
+/// counts as equal shares).
+fn pick_share(entries: impl Iterator<Item = (bool, f64)>) -> f64 {
+    let (mut matched, mut total) = (0.0, 0.0);
+    for (hit, w) in entries {
+        total += w;
+        if hit {
+            matched += w;
+        }
+    }
+    if total.is_finite() && total > 0.0 {
+        matched / total
+    } else {
+        1.0
+    }
+}
+
+/// A probability as sampling uses it: clamped to 0..=1 (a non-finite one
+/// counts as 1/2).
+fn chance(p: f64) -> f64 {
+    if p.is_finite() {
+        p.clamp(0.0, 1.0)
+    } else {
+        0.5
+    }
+}
+
+/// How likely generator `g` is to give `v`, up to a factor that is the
+/// same for every row: a pick's matching weight over its total, a chance's
+/// probability, 1 for a constant; values of a generator without weights (a
+/// range, a pool, a pattern, a distribution) are equally likely, one of
+/// the `distinct` present values seen; a `maybe` mixes its inner share with
+/// the chance of being left out.
+fn share(g: &Generator, v: &Sampled, distinct: usize) -> f64 {
+    match g {
+        Generator::Const(c) => {
+            if sample::scalar(c) == *v {
+                1.0
+            } else {
+                0.0
+            }
+        }
+        Generator::Pick(entries) => {
+            pick_share(entries.iter().map(|(c, w)| (sample::scalar(c) == *v, *w)))
+        }
+        Generator::Bool(p) => {
+            let p = chance(*p);
+            match v {
+                Sampled::Bool(true) => p,
+                Sampled::Bool(false) => 1.0 - p,
+                _ => 0.0,
+            }
+        }
+        Generator::Dist(Dist::Pick(entries)) => {
+            pick_share(entries.iter().map(|(x, w)| (Sampled::Float(*x) == *v, *w)))
+        }
+        Generator::Maybe(p, inner) => {
+            let p = chance(*p);
+            let left_out = *v == absent();
+            let present = if left_out && !weighted(inner) {
+                0.0
+            } else {
+                share(inner, v, distinct)
+            };
+            p * present + if left_out { 1.0 - p } else { 0.0 }
+        }
+        _ => 1.0 / distinct.max(1) as f64,
+    }
+}
+
+/// Each label row's unnormalised weight: the product over its labels of
+/// [`share`]. `distinct` for a label is the number of different values
+/// (other than "left out") it has across `rows`.
+fn label_weights(labels: &[Attr], rows: &[Vec<Sampled>]) -> Vec<f64> {
+    let distinct: Vec<usize> = (0..labels.len())
+        .map(|j| {
+            rows.iter()
+                .filter_map(|r| r.get(j))
+                .filter(|v| **v != absent())
+                .map(Sampled::text)
+                .collect::<BTreeSet<_>>()
+                .len()
+        })
+        .collect();
+    rows.iter()
+        .map(|row| {
+            labels
+                .iter()
+                .zip(row)
+                .zip(&distinct)
+                .map(|((l, v), &d)| share(&l.value, v, d))
+                .product()
+        })
+        .collect()
+}
+
+/// Normalises row weights to sum to 1. Empty (equal shares) when they are
+/// all the same, or when they cannot be normalised (none, or a total that
+/// is zero or not finite).
+fn normalise(raw: &[f64]) -> Vec<f64> {
+    let Some(&first) = raw.first() else {
+        return Vec::new();
+    };
+    if raw.iter().all(|&w| w == first) {
+        return Vec::new();
+    }
+    let total: f64 = raw.iter().sum();
+    let usable = raw.iter().all(|w| w.is_finite() && *w >= 0.0);
+    if !(usable && total.is_finite() && total > 0.0) {
+        return Vec::new();
+    }
+    let weights: Vec<f64> = raw.iter().map(|w| w / total).collect();
+    let sum: f64 = weights.iter().sum();
+    if (sum - 1.0).abs() <= 1e-9 {
+        weights
+    } else {
+        Vec::new()
+    }
 }
 
 /// The scope's keys and rows (`per service` gives one row per service).
@@ -112,13 +300,19 @@ fn scope_rows(model: &Model, m: &Metric) -> (Vec<&'static str>, Vec<Vec<Sampled>
     }
 }
 
-fn add_set(b: &mut Builder, keys: &[String], rows: &[Vec<Sampled>]) -> u32 {
+/// Adds a series set (or finds the same one), with `weights` as in
+/// [`SeriesSet::weights`]: empty, or one per row summing to 1.
+fn add_set(b: &mut Builder, keys: &[String], rows: &[Vec<Sampled>], weights: Vec<f64>) -> u32 {
     let keys: Vec<u32> = keys.iter().map(|k| b.str(k)).collect();
     let rows: Vec<Vec<AttrValue>> = rows
         .iter()
         .map(|r| r.iter().map(|v| b.value(v)).collect())
         .collect();
-    let set = SeriesSet { keys, rows };
+    let set = SeriesSet {
+        keys,
+        rows,
+        weights,
+    };
     if let Some(i) = b.pack.series_sets.iter().position(|s| *s == set) {
         return i as u32;
     }
@@ -144,18 +338,23 @@ fn declared(b: &mut Builder, model: &Model, m: &Metric) {
     } else {
         label_rows(&mut rng, &m.labels, wanted)
     };
+    let label_weight = label_weights(&m.labels, &labels);
     let mut keys: Vec<String> = scope_keys.iter().map(|k| k.to_string()).collect();
     keys.extend(m.labels.iter().map(|l| l.key.clone()));
+    // Scope rows share equally; within one, the label weights decide. The
+    // weights follow the rows actually emitted (after the series cap).
     let mut rows = Vec::new();
+    let mut raw = Vec::new();
     'outer: for s in &scope {
-        for l in &labels {
+        for (l, w) in labels.iter().zip(&label_weight) {
             if rows.len() >= MAX_SERIES {
                 break 'outer;
             }
             rows.push(s.iter().chain(l.iter()).cloned().collect::<Vec<_>>());
+            raw.push(*w);
         }
     }
-    let series_set = add_set(b, &keys, &rows);
+    let series_set = add_set(b, &keys, &rows, normalise(&raw));
     let source = match &m.source {
         Src::Spans(of) => MetricSource::Spans {
             of: of
@@ -493,7 +692,8 @@ fn family(b: &mut Builder, model: &Model, f: &Family) {
                 }
             }
         }
-        let id = add_set(b, &keys, &rows);
+        // Family series share equally.
+        let id = add_set(b, &keys, &rows, Vec::new());
         sets.push((level, id));
     };
     let specs: &[Spec] = if f.kind == "host" { HOST } else { KUBERNETES };

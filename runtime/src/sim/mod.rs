@@ -24,6 +24,7 @@ use tsim_pack::program::{Op, Target};
 use tsim_pack::{MetricSource, Pack, NONE};
 
 use crate::answer::Incident;
+use crate::clock::{Clock, Simulated};
 use crate::draw::request::{Trace, Walker};
 use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::plan::Plan;
@@ -131,6 +132,7 @@ pub fn run(
     while t0 < duration {
         let t1 = t0.saturating_add(tick).min(duration);
         eng.tick(t0, t1, duration, sink)?;
+        eng.clock.pace(t1);
         eng.sum.simulated_ns = t1;
         progress(t1, duration, &eng.sum);
         t0 = t1;
@@ -163,6 +165,7 @@ enum Repeat {
 /// The state of a run between ticks.
 struct Engine<'a, 'p> {
     plan: &'a Plan<'p>,
+    clock: Simulated,
     pack: &'p Pack,
     start_ns: i64,
     scenario: &'p str,
@@ -262,6 +265,9 @@ impl<'a, 'p> Engine<'a, 'p> {
         let state_until = timeline.next_change(0);
         Engine {
             plan,
+            clock: Simulated {
+                start_ns: opts.start_ns,
+            },
             pack,
             start_ns: opts.start_ns,
             scenario,
@@ -287,7 +293,7 @@ impl<'a, 'p> Engine<'a, 'p> {
     }
 
     fn abs(&self, rel: u64) -> i64 {
-        self.start_ns.saturating_add(rel as i64)
+        self.clock.stamp(rel)
     }
 
     fn s(&self, id: u32) -> &'p str {

@@ -6,10 +6,11 @@
 //! - Poisson: arrivals in the tick at an intensity that is itself a process
 //!   (scaled by the traffic curve).
 //!
-//! Gauges report the value; counters treat the value as a rate per second
-//! (bounded by `within`) and add `rate * dt` scaled by the traffic curve
-//! (or the arrivals), so they never decrease; a Poisson rate is the
-//! metric's, shared evenly by its series; histograms observe the value `rate` times per second
+//! Gauges report the value; counters treat the value as the metric's rate
+//! per second (bounded by `within`), shared by its series by their label
+//! weights, and add `rate * share * dt` scaled by the traffic curve (or the
+//! arrivals of a Poisson rate, shared the same way), so they never
+//! decrease; histograms observe the value `rate` times per second
 //! (jittered by up to 10%) into cumulative buckets. Anomalies multiply what
 //! is reported (or added) and shift it, in one place, before a gauge is
 //! held to its bounds.
@@ -40,6 +41,8 @@ pub struct Driven<'p> {
     /// Index in the pack's metrics.
     pub metric: usize,
     states: Vec<State>,
+    /// Each series' share of the metric's volume (its label weight).
+    shares: Vec<f64>,
     /// Series labels.
     pub series: Vec<Series<'p>>,
 }
@@ -114,6 +117,11 @@ impl<'p> Processes<'p> {
             metrics.push(Driven {
                 metric: mi,
                 states: vec![state; set.rows.len()],
+                shares: if set.weights.len() == set.rows.len() {
+                    set.weights.clone()
+                } else {
+                    vec![1.0 / set.rows.len().max(1) as f64; set.rows.len()]
+                },
                 series: row_labels(pack, m, set, scenario),
             });
         }
@@ -139,9 +147,7 @@ impl<'p> Processes<'p> {
             };
             let (factor, shift) = anomaly(m.name);
             let clamp = |x: f64| m.within.map_or(x, |(lo, hi)| x.clamp(lo, hi));
-            // A Poisson rate is the metric's: its series share it.
-            let share = 1.0 / d.states.len().max(1) as f64;
-            for (st, series) in d.states.iter_mut().zip(&d.series) {
+            for ((st, series), &share) in d.states.iter_mut().zip(&d.series).zip(&d.shares) {
                 let (moved, arrivals) = match p {
                     Process::Poisson { rate } => {
                         st.intensity = step(rng, rate, st.intensity, dt).max(0.0);
@@ -164,7 +170,7 @@ impl<'p> Processes<'p> {
                     MetricKind::Counter => {
                         let inc = match arrivals {
                             Some(n) => n,
-                            None => (moved.max(0.0) * dt * level * factor).max(0.0),
+                            None => (moved.max(0.0) * share * dt * level * factor).max(0.0),
                         };
                         st.total += inc * (1.0 + shift).max(0.0);
                         emit(
