@@ -75,6 +75,15 @@
 //! A stream's `shapes` is 0 when every record's level and message are drawn
 //! afresh, N when they come from one of N fixed shape seeds.
 //!
+//! `SERI` holds the label sets metrics share ([`SeriesSet`]): keys, rows of
+//! values, and each row's weight, its share of a process-driven metric's
+//! volume (none: equal shares; else one per row, summing to 1):
+//!
+//! ```text
+//! SERI      = count set*
+//! set       = count key*  count row*  value*(keys x rows)  count weight:f64*
+//! ```
+//!
 //! # When the version changes
 //!
 //! Bump [`FORMAT_VERSION`] whenever a section's bytes change meaning or

@@ -379,3 +379,38 @@ service "c" { endpoint "y" { latency 1ms }  endpoint "z" { latency 1ms }  endpoi
         .collect();
     assert_eq!(branches.len(), 1, "{branches:?}");
 }
+
+#[test]
+fn label_weights_decide_each_series_share_of_a_poisson_counter() {
+    let p = pack(
+        r#"scenario "w" { duration 1h  tick 10s }
+metric "errors_total" counter {
+  labels { kind = pick { "a": 6, "b": 3, "c": 1 } }
+  walk poisson(rate: 50/s) }"#,
+    );
+    let mut sink = tsim_runtime::sink::memory::MemorySink::default();
+    let opts = tsim_runtime::sim::Options {
+        start_ns: 1_767_571_200_000_000_000,
+        seed: Some(12),
+        duration_ns: None,
+    };
+    tsim_runtime::sim::run(&p, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
+    let last = |kind: &str| {
+        sink.metrics
+            .iter()
+            .rev()
+            .find(|m| m.metric == format!("errors_total{{kind=\"{kind}\"}}"))
+            .map_or(0.0, |m| m.value)
+    };
+    let (a, b, c) = (last("a"), last("b"), last("c"));
+    let n = a + b + c;
+    // 50/s over an hour: Poisson with mean 180,000.
+    let mean = 180_000.0f64;
+    assert!(
+        (n - mean).abs() <= 4.0 * mean.sqrt(),
+        "total {n}, expected {mean}"
+    );
+    for (v, share) in [(a, 0.6), (b, 0.3), (c, 0.1)] {
+        assert_rate("series share", v as u64, n as u64, share);
+    }
+}
