@@ -1,8 +1,15 @@
 //! Pack bytes: [`encode`] writes the layout described in the crate docs;
 //! [`decode`] checks magic, version, checksum, the section table and every
 //! section, then every cross-reference, before returning anything.
+//!
+//! This module writes the header, the section table, the checksum and the
+//! small sections (META, STRS, ATTR, RSRC, SERI, METR, EVNT); `calls`
+//! writes CALL (with the distributions and generators LOGS shares), `logs`
+//! writes LOGS.
 
-use crate::calls::*;
+mod calls;
+mod logs;
+
 use crate::crc::crc32;
 use crate::error::PackError;
 use crate::program;
@@ -80,259 +87,6 @@ fn process(w: &mut Writer, p: &Process) {
     }
 }
 
-fn dist(w: &mut Writer, d: &Dist) {
-    match d {
-        Dist::Constant(v) => {
-            w.byte(0);
-            w.f(*v);
-        }
-        Dist::Uniform { min, max } => {
-            w.byte(1);
-            w.f(*min);
-            w.f(*max);
-        }
-        Dist::Normal { mean, sd } => {
-            w.byte(2);
-            w.f(*mean);
-            w.f(*sd);
-        }
-        Dist::LogNormal { mu, sigma } => {
-            w.byte(3);
-            w.f(*mu);
-            w.f(*sigma);
-        }
-        Dist::Exponential { mean } => {
-            w.byte(4);
-            w.f(*mean);
-        }
-        Dist::Pareto { scale, shape } => {
-            w.byte(5);
-            w.f(*scale);
-            w.f(*shape);
-        }
-        Dist::Pick(choices) => {
-            w.byte(6);
-            w.u(choices.len() as u64);
-            for (value, weight) in choices {
-                w.f(*value);
-                w.f(*weight);
-            }
-        }
-    }
-}
-
-fn parts(w: &mut Writer, parts: &[Part]) {
-    w.u(parts.len() as u64);
-    for p in parts {
-        match *p {
-            Part::Lit(s) => {
-                w.byte(0);
-                w.u(u64::from(s));
-            }
-            Part::Counter(width) => {
-                w.byte(1);
-                w.byte(width);
-            }
-            Part::Hex(width) => {
-                w.byte(2);
-                w.byte(width);
-            }
-            Part::Uuid => w.byte(3),
-            Part::Attr(s) => {
-                w.byte(4);
-                w.u(u64::from(s));
-            }
-        }
-    }
-}
-
-fn gen(w: &mut Writer, g: &Gen) {
-    match g {
-        Gen::Const(v) => {
-            w.byte(0);
-            attr_value(w, v);
-        }
-        Gen::Pick(choices) => {
-            w.byte(1);
-            w.u(choices.len() as u64);
-            for (value, weight) in choices {
-                attr_value(w, value);
-                w.f(*weight);
-            }
-        }
-        Gen::IntRange(lo, hi) => {
-            w.byte(2);
-            w.i(*lo);
-            w.i(*hi);
-        }
-        Gen::FloatRange(lo, hi) => {
-            w.byte(3);
-            w.f(*lo);
-            w.f(*hi);
-        }
-        Gen::Pattern(p) => {
-            w.byte(4);
-            parts(w, p);
-        }
-        Gen::Pool { size, pattern } => {
-            w.byte(5);
-            w.u(*size);
-            parts(w, pattern);
-        }
-        Gen::Bool(p) => {
-            w.byte(6);
-            w.f(*p);
-        }
-        Gen::Dist(d) => {
-            w.byte(7);
-            dist(w, d);
-        }
-        Gen::Maybe(p, inner) => {
-            w.byte(8);
-            w.f(*p);
-            gen(w, inner);
-        }
-    }
-}
-
-fn opt_gen(w: &mut Writer, g: &Option<Gen>) {
-    match g {
-        None => w.byte(0),
-        Some(g) => {
-            w.byte(1);
-            gen(w, g);
-        }
-    }
-}
-
-fn gen_attrs(w: &mut Writer, attrs: &[GenAttr]) {
-    w.u(attrs.len() as u64);
-    for a in attrs {
-        w.u(u64::from(a.key));
-        gen(w, &a.gen);
-    }
-}
-
-fn error_model(w: &mut Writer, e: &ErrorModel) {
-    w.f(e.rate);
-    opt_gen(w, &e.status);
-    opt_gen(w, &e.error_type);
-}
-
-fn step_options(w: &mut Writer, o: &StepOptions) {
-    w.f(o.chance);
-    w.u(u64::from(o.retries));
-    // A flag byte, not `opt_u32`'s "n + 1": every u64 stays representable.
-    match o.timeout_ns {
-        None => w.byte(0),
-        Some(t) => {
-            w.byte(1);
-            w.u(t);
-        }
-    }
-    dist(w, &o.repeat);
-    w.byte(o.on_error as u8);
-}
-
-fn backend_call(w: &mut Writer, c: &BackendCall) {
-    w.u(u64::from(c.backend));
-    w.u(u64::from(c.name));
-    w.byte(c.kind as u8);
-    w.u(u64::from(c.attrs));
-    gen_attrs(w, &c.gen_attrs);
-    dist(w, &c.latency);
-    error_model(w, &c.errors);
-}
-
-fn steps(w: &mut Writer, steps: &[Step]) {
-    w.u(steps.len() as u64);
-    for s in steps {
-        match s {
-            Step::Call {
-                endpoint,
-                attrs,
-                options,
-            } => {
-                w.byte(0);
-                w.u(u64::from(*endpoint));
-                w.u(u64::from(*attrs));
-                step_options(w, options);
-            }
-            Step::Query { call, options } => {
-                w.byte(1);
-                backend_call(w, call);
-                step_options(w, options);
-            }
-            Step::Publish {
-                call,
-                consumers,
-                options,
-            } => {
-                w.byte(2);
-                backend_call(w, call);
-                w.u(consumers.len() as u64);
-                for c in consumers {
-                    w.u(u64::from(*c));
-                }
-                step_options(w, options);
-            }
-            Step::Parallel(inner) => {
-                w.byte(3);
-                self::steps(w, inner);
-            }
-        }
-    }
-}
-
-fn calls(w: &mut Writer, c: &Calls) {
-    w.u(c.endpoints.len() as u64);
-    for e in &c.endpoints {
-        w.u(u64::from(e.resource));
-        w.u(u64::from(e.name));
-        match e.protocol {
-            Protocol::Http { method, route } => {
-                w.byte(0);
-                w.u(u64::from(method));
-                w.u(u64::from(route));
-            }
-            Protocol::Rpc => w.byte(1),
-            Protocol::Consumer => w.byte(2),
-        }
-        dist(w, &e.latency);
-        error_model(w, &e.errors);
-        w.u(u64::from(e.attrs));
-        gen_attrs(w, &e.gen_attrs);
-        steps(w, &e.steps);
-    }
-    w.u(c.roots.len() as u64);
-    for r in &c.roots {
-        w.u(u64::from(r.endpoint));
-        w.f(r.weight);
-        w.u(u64::from(r.shapes));
-    }
-    dist(w, &c.hop);
-    dist(w, &c.stagger);
-}
-
-fn log_stream(w: &mut Writer, s: &LogStream) {
-    w.u(u64::from(s.name));
-    opt_u32(w, s.resource);
-    w.f(s.rate);
-    gen(w, &s.level);
-    gen(w, &s.message);
-    w.u(u64::from(s.attrs));
-    gen_attrs(w, &s.gen_attrs);
-    w.u(u64::from(s.shapes));
-}
-
-fn span_rule(w: &mut Writer, r: &SpanLogRule) {
-    w.byte(u8::from(r.errors_only));
-    gen(w, &r.level);
-    gen(w, &r.message);
-    w.u(u64::from(r.attrs));
-    gen_attrs(w, &r.gen_attrs);
-}
-
 fn opt_u32(w: &mut Writer, v: u32) {
     // NONE is written as 0, index i as i + 1: small and unambiguous.
     w.u(if v == NONE { 0 } else { u64::from(v) + 1 });
@@ -383,7 +137,7 @@ fn section(pack: &Pack, tag: &[u8; 4]) -> Vec<u8> {
                 w.u(u64::from(r.attrs));
             }
         }
-        b"CALL" => calls(&mut w, &pack.calls),
+        b"CALL" => calls::calls(&mut w, &pack.calls),
         b"SERI" => {
             w.u(pack.series_sets.len() as u64);
             for s in &pack.series_sets {
@@ -437,16 +191,7 @@ fn section(pack: &Pack, tag: &[u8; 4]) -> Vec<u8> {
                 w.f(m.rate);
             }
         }
-        b"LOGS" => {
-            w.u(pack.logs.streams.len() as u64);
-            for s in &pack.logs.streams {
-                log_stream(&mut w, s);
-            }
-            w.u(pack.logs.span_rules.len() as u64);
-            for r in &pack.logs.span_rules {
-                span_rule(&mut w, r);
-            }
-        }
+        b"LOGS" => logs::logs(&mut w, &pack.logs),
         b"EVNT" => {
             w.u(pack.events.len() as u64);
             for e in &pack.events {

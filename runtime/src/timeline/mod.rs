@@ -10,9 +10,10 @@
 use std::collections::BTreeMap;
 
 use tsim_pack::program::{AnomalyKind, Op, Target};
-use tsim_pack::{Pack, Step, StrId};
+use tsim_pack::{Pack, StrId};
 
-use crate::streams::mix;
+mod cascade;
+mod windows;
 
 /// Ramps and cascades change continuously; their state is re-evaluated at
 /// least this often (ns) while they are active.
@@ -116,49 +117,6 @@ pub struct Timeline {
     endpoints: usize,
 }
 
-/// Per endpoint its callers; per resource its direct dependents.
-type Dependents = (Vec<Vec<u32>>, Vec<Vec<(u32, u32)>>);
-
-fn callers_of(pack: &Pack) -> Dependents {
-    let eps = &pack.calls.endpoints;
-    let mut callers = vec![Vec::new(); eps.len()];
-    let mut direct = vec![Vec::new(); pack.resources.len()];
-    fn walk(steps: &[Step], me: u32, callers: &mut [Vec<u32>], direct: &mut [Vec<(u32, u32)>]) {
-        for s in steps {
-            let (callees, backend): (&[u32], Option<u32>) = match s {
-                Step::Call { endpoint, .. } => (std::slice::from_ref(endpoint), None),
-                Step::Query { call, .. } => (&[], Some(call.backend)),
-                // Publishing is asynchronous: a failing consumer does not
-                // fail its producer, so consumers are not callees here.
-                Step::Publish { call, .. } => (&[], Some(call.backend)),
-                Step::Parallel(inner) => {
-                    walk(inner, me, callers, direct);
-                    continue;
-                }
-            };
-            for c in callees {
-                if let Some(list) = callers.get_mut(*c as usize) {
-                    if !list.contains(&me) {
-                        list.push(me);
-                    }
-                }
-            }
-            if let Some(list) = backend.and_then(|b| direct.get_mut(b as usize)) {
-                if !list.contains(&(me, 1)) {
-                    list.push((me, 1));
-                }
-            }
-        }
-    }
-    for (i, ep) in eps.iter().enumerate() {
-        walk(&ep.steps, i as u32, &mut callers, &mut direct);
-        if let Some(list) = direct.get_mut(ep.resource as usize) {
-            list.push((i as u32, 0));
-        }
-    }
-    (callers, direct)
-}
-
 impl Timeline {
     /// Splits the program into blocks and learns who calls whom.
     pub fn new(pack: &Pack, seed: u64) -> Timeline {
@@ -215,7 +173,7 @@ impl Timeline {
                 }
             }
         }
-        let (callers, direct) = callers_of(pack);
+        let (callers, direct) = cascade::callers_of(pack);
         Timeline {
             blocks,
             resources: pack.resources.len(),
@@ -224,157 +182,6 @@ impl Timeline {
             direct,
             endpoints: pack.calls.endpoints.len(),
         }
-    }
-
-    /// The window of a one-off block: (start, end) in ns from the run's
-    /// start; `None` for repeating blocks.
-    pub fn window(&self, i: usize) -> Option<(u64, u64)> {
-        match self.blocks.get(i)?.when {
-            When::At { start, length, .. } => Some((start, start.saturating_add(length))),
-            When::Every { .. } => None,
-        }
-    }
-
-    /// The window of occurrence `k` of block `i`: (start, end) in ns from
-    /// the run's start.
-    pub fn occurrence_window(&self, i: usize, k: u64) -> Option<(u64, u64)> {
-        match self.blocks.get(i)?.when {
-            When::At { start, length, .. } => {
-                (k == 0).then(|| (start, start.saturating_add(length)))
-            }
-            When::Every {
-                period,
-                length,
-                jitter,
-            } => {
-                let slack = period - length;
-                let offset = if jitter && slack > 0 {
-                    mix(self.seed ^ mix(i as u64) ^ k) % slack
-                } else {
-                    0
-                };
-                let start = k.checked_mul(period)?.checked_add(offset)?;
-                Some((start, start.saturating_add(length)))
-            }
-        }
-    }
-
-    /// Whether block `i` repeats (`every`).
-    pub fn repeats(&self, i: usize) -> bool {
-        self.blocks
-            .get(i)
-            .is_some_and(|b| matches!(b.when, When::Every { .. }))
-    }
-
-    /// Every occurrence of incident blocks that starts before `duration`.
-    pub fn occurrences(&self, duration: u64) -> Vec<(Cause, u64, u64)> {
-        self.occurrences_where(duration, false, |b| b.incident.is_some())
-    }
-
-    /// Every occurrence, before `duration`, of the repeating blocks that
-    /// make events.
-    pub fn repeating_events(&self, duration: u64) -> Vec<(Cause, u64, u64)> {
-        // An event needs no length: `every 3m config ...` happens each 3m.
-        self.occurrences_where(duration, true, |b| {
-            !b.events.is_empty() && matches!(b.when, When::Every { .. })
-        })
-    }
-
-    fn occurrences_where(
-        &self,
-        duration: u64,
-        empty_too: bool,
-        keep: impl Fn(&Block) -> bool,
-    ) -> Vec<(Cause, u64, u64)> {
-        let mut out = Vec::new();
-        for (i, b) in self.blocks.iter().enumerate() {
-            if !keep(b) {
-                continue;
-            }
-            let mut k = 0;
-            while let Some((a, e)) = self.occurrence_window(i, k) {
-                if a >= duration {
-                    break;
-                }
-                if e > a || empty_too {
-                    let cause = Cause {
-                        block: i as u32,
-                        occurrence: k,
-                    };
-                    out.push((cause, a, e.min(duration)));
-                }
-                if matches!(b.when, When::At { .. }) {
-                    break;
-                }
-                k += 1;
-            }
-        }
-        out.sort_by_key(|o| (o.1, o.0));
-        out
-    }
-
-    /// The first instant after `t` at which the state may differ from the
-    /// state at `t` (a window opens or closes, or a ramp or cascade moves).
-    pub fn next_change(&self, t: u64) -> u64 {
-        let mut next = u64::MAX;
-        for i in 0..self.blocks.len() {
-            let k = match self.blocks[i].when {
-                When::At { .. } => 0,
-                When::Every { period, .. } => t / period,
-            };
-            for k in [k, k + 1] {
-                let Some((a, e)) = self.occurrence_window(i, k) else {
-                    continue;
-                };
-                let e = e.max(a + 1);
-                if a > t {
-                    next = next.min(a);
-                }
-                if e > t {
-                    next = next.min(e);
-                }
-                if a <= t && t < e && self.moves(i) {
-                    next = next.min(t + RAMP_RESOLUTION_NS);
-                }
-            }
-        }
-        next
-    }
-
-    /// Whether an active block's effect changes within its window.
-    fn moves(&self, i: usize) -> bool {
-        self.blocks[i].effects.iter().any(|op| match *op {
-            Op::Errors(_, a, b) | Op::Latency(_, a, b) | Op::Rate(_, a, b) => a != b,
-            Op::Anomaly { kind, from, to, .. } => kind == AnomalyKind::Trend && from != to,
-            Op::Cascade(_) => true,
-            _ => false,
-        })
-    }
-
-    /// Activation of block `i` at `t` (ns from the run's start): `None` when
-    /// inactive, else (ramp progress, window progress, window start, window
-    /// length, occurrence).
-    fn activation(&self, i: usize, t: u64) -> Option<(f64, f64, u64, u64, u64)> {
-        let k = match self.blocks[i].when {
-            When::At { .. } => 0,
-            When::Every { period, length, .. } => {
-                if length == 0 {
-                    return None;
-                }
-                t / period
-            }
-        };
-        let (start, end) = self.occurrence_window(i, k)?;
-        let length = end - start;
-        if t < start || t >= end.max(start + 1) {
-            return None;
-        }
-        let into = (t - start) as f64;
-        let ramp_p = match self.blocks[i].when {
-            When::At { ramp, .. } if ramp > 0 => (into / ramp as f64).min(1.0),
-            _ => 1.0,
-        };
-        Some((ramp_p, into / length.max(1) as f64, start, length, k))
     }
 
     /// The state with no block active.
@@ -472,54 +279,6 @@ impl Timeline {
         };
         if let Some(f) = f {
             apply(f);
-        }
-    }
-
-    /// A cascade from `root`: endpoints at dependency distance k >= 1 fail
-    /// (fast, with 503 and an open circuit breaker) once the block has run
-    /// k/(levels+1) of its length, with the root's error share times 0.85^k.
-    fn spread(&self, st: &mut State, root: u32, cause: Cause, elapsed: u64, length: u64) {
-        let mut dist: Vec<Option<u32>> = vec![None; self.endpoints];
-        let mut queue = std::collections::VecDeque::new();
-        for &(e, d) in self.direct.get(root as usize).into_iter().flatten() {
-            if let Some(slot) = dist.get_mut(e as usize) {
-                if slot.is_none_or(|x| d < x) {
-                    *slot = Some(d);
-                    queue.push_back(e);
-                }
-            }
-        }
-        let mut deepest = 0;
-        while let Some(e) = queue.pop_front() {
-            let d = dist[e as usize].unwrap_or(0);
-            deepest = deepest.max(d);
-            for &c in self.callers.get(e as usize).into_iter().flatten() {
-                if let Some(slot) = dist.get_mut(c as usize) {
-                    if slot.is_none() {
-                        *slot = Some(d + 1);
-                        queue.push_back(c);
-                    }
-                }
-            }
-        }
-        let base = st.faults.get(root as usize).map_or(0.0, |f| f.errors);
-        let step = length / (u64::from(deepest) + 1);
-        if st.endpoint_faults.is_empty() {
-            st.endpoint_faults = vec![None; self.endpoints];
-        }
-        for (e, d) in dist.iter().enumerate() {
-            let Some(d) = d.filter(|&d| d >= 1 && elapsed >= step * u64::from(d)) else {
-                continue;
-            };
-            let p = base * 0.85f64.powi(d as i32);
-            let f = st.endpoint_faults[e].get_or_insert_with(|| Fault {
-                latency: 1.0,
-                ..Fault::default()
-            });
-            f.errors = 1.0 - (1.0 - f.errors) * (1.0 - p);
-            f.shares.push((cause, p));
-            f.spread = true;
-            f.codes.push((503, 1.0));
         }
     }
 }

@@ -1,0 +1,239 @@
+//! Steps: calls (a client span over the callee's server span, hops,
+//! timeouts, retries), queries and publishes (with their consumers),
+//! parallel branches, and the `chance` and `repeat` that decide how often a
+//! step runs.
+
+use rand::SeedableRng;
+use rand_pcg::Pcg64;
+use tsim_pack::{SpanKind, Status, NONE};
+
+use super::failure::Failure;
+use super::{key, ErrorType, KnownError, Outcome, Walker};
+use crate::draw::values::chance;
+use crate::plan::{Backend, Options, PlannedStep};
+
+impl<'p> Walker<'_, 'p> {
+    pub(super) fn step(
+        &mut self,
+        step: &PlannedStep<'p>,
+        parent: u32,
+        instance: u32,
+        start: u64,
+        depth: u32,
+        shape: u64,
+    ) -> Outcome {
+        let at = Place {
+            parent,
+            instance,
+            start,
+            depth,
+            shape,
+        };
+        match step {
+            PlannedStep::Parallel(inner) => {
+                let mut out = Outcome {
+                    end: start,
+                    ..Outcome::default()
+                };
+                for s in inner {
+                    let begin = start.saturating_add(self.plan.stagger.nanos(self.rng));
+                    let o = self.step(s, parent, instance, begin, depth, shape);
+                    out.end = out.end.max(o.end);
+                    merge(&mut out, &o);
+                }
+                out
+            }
+            PlannedStep::Call {
+                endpoint,
+                site,
+                options,
+            } => self.call(*endpoint, *site, options, at),
+            PlannedStep::Backend {
+                backend,
+                consumers,
+                options,
+            } => self.backend(backend, consumers, options, at),
+        }
+    }
+    /// How many times a step runs: drawn from the request's stream, or for
+    /// fixed shapes from a stream keyed by where the choice is made.
+    fn repeats(&mut self, o: &Options, site: u32, shape: u64) -> u64 {
+        match self.shape {
+            None => {
+                if !chance(self.rng, o.chance) {
+                    return 0;
+                }
+                o.repeat.count(self.rng)
+            }
+            Some(_) => {
+                let mut r = Pcg64::seed_from_u64(key(shape, site, u64::MAX));
+                if !chance(&mut r, o.chance) {
+                    return 0;
+                }
+                o.repeat.count(&mut r)
+            }
+        }
+    }
+
+    fn call(&mut self, callee: u32, site: u32, o: &Options, at: Place) -> Outcome {
+        let mut out = Outcome {
+            end: at.start,
+            ..Outcome::default()
+        };
+        let http = self
+            .plan
+            .endpoints
+            .get(callee as usize)
+            .is_some_and(|e| e.http);
+        for rep in 0..self.repeats(o, site, at.shape) {
+            // Every attempt of a repetition has the same shape.
+            let shape = key(at.shape, site, rep);
+            for attempt in 0..=o.retries {
+                if self.full(at.depth) {
+                    return out;
+                }
+                let cursor = out.end;
+                let c = self.open(site, at.parent, at.instance, cursor);
+                let there = cursor.saturating_add(self.plan.hop.nanos(self.rng));
+                let srv = self.endpoint(callee, c as u32, NONE, there, at.depth + 1, shape);
+                let mut end = srv.end.saturating_add(self.plan.hop.nanos(self.rng));
+                let timed_out = o.timeout_ns.is_some_and(|t| end.saturating_sub(cursor) > t);
+                if let Some(t) = o.timeout_ns.filter(|_| timed_out) {
+                    end = cursor.saturating_add(t);
+                }
+                let seen = srv.seen || timed_out;
+                let code = if timed_out {
+                    None
+                } else {
+                    srv.code.filter(|_| http)
+                };
+                let ty = if timed_out {
+                    Some(ErrorType::Known(KnownError::Timeout))
+                } else if seen {
+                    code.map(ErrorType::Code).or(srv.error_type)
+                } else {
+                    None
+                };
+                if let Some(s) = self.trace.spans.get_mut(c) {
+                    s.end_ns = end;
+                    s.failed = seen;
+                    s.status = if seen { Status::Error } else { Status::Unset };
+                    s.code = code;
+                    s.error_type = ty;
+                    s.resend = attempt;
+                    s.cause = srv.cause;
+                }
+                out.end = end;
+                out.cause = out.cause.or(srv.cause);
+                if !seen {
+                    break;
+                }
+                if attempt == o.retries && (srv.failed || timed_out) && !out.failed {
+                    out.failed = true;
+                    out.seen = true;
+                    out.code = code;
+                    out.error_type = ty;
+                }
+            }
+        }
+        if !o.propagate {
+            out.failed = false;
+        }
+        out
+    }
+
+    fn backend(&mut self, b: &Backend<'p>, consumers: &[u32], o: &Options, at: Place) -> Outcome {
+        let mut out = Outcome {
+            end: at.start,
+            ..Outcome::default()
+        };
+        let bf = self.fault(b.call.backend);
+        let factor = bf.map_or(1.0, |f| f.latency) * self.state.global.latency;
+        for rep in 0..self.repeats(o, b.site, at.shape) {
+            let shape = key(at.shape, b.site, rep);
+            for attempt in 0..=o.retries {
+                if self.full(at.depth) {
+                    return out;
+                }
+                let cursor = out.end;
+                let idx = self.open(b.site, at.parent, at.instance, cursor);
+                self.draw_attrs(idx, b.call.attrs, &b.call.gen_attrs);
+                let mut cause = (factor != 1.0)
+                    .then(|| bf.and_then(|f| f.cause).or(self.state.global.cause))
+                    .flatten();
+                let failure = self.failure(b.call.errors.rate, bf, None);
+                let mut end = cursor.saturating_add(self.duration(&b.latency, factor));
+                let (mut ty, mut reaches) = match failure {
+                    Some(Failure::Own) => (self.declared(&b.call.errors, idx, false).1, true),
+                    Some(Failure::Fault(f, c)) => {
+                        cause = Some(c);
+                        (self.injected(f, false).1, true)
+                    }
+                    Some(Failure::Handled(f, c)) => {
+                        cause = Some(c);
+                        (self.injected(f, false).1, false)
+                    }
+                    None => (None, false),
+                };
+                let mut failed = failure.is_some();
+                if let Some(t) = o.timeout_ns.filter(|t| end.saturating_sub(cursor) > *t) {
+                    end = cursor.saturating_add(t);
+                    failed = true;
+                    reaches = true;
+                    ty = Some(ErrorType::Known(KnownError::Timeout));
+                }
+                let ty = failed.then(|| ty.unwrap_or(ErrorType::Known(KnownError::Backend)));
+                if let Some(s) = self.trace.spans.get_mut(idx) {
+                    s.end_ns = end;
+                    s.failed = failed;
+                    s.status = if failed { Status::Error } else { Status::Unset };
+                    s.error_type = ty;
+                    s.resend = attempt;
+                    s.cause = cause;
+                }
+                out.end = end;
+                out.cause = out.cause.or(cause);
+                if !failed && b.call.kind == SpanKind::Producer {
+                    for &c in consumers {
+                        let lag = end.saturating_add(self.lag.nanos(self.rng));
+                        let k = key(shape, c, u64::from(attempt));
+                        self.endpoint(c, idx as u32, idx as u32, lag, at.depth + 1, k);
+                    }
+                }
+                if !failed {
+                    break;
+                }
+                if attempt == o.retries && reaches && !out.failed {
+                    out.failed = true;
+                    out.seen = true;
+                    out.error_type = ty;
+                }
+            }
+        }
+        if !o.propagate {
+            out.failed = false;
+        }
+        out
+    }
+}
+
+/// Where a step runs: under which span and instance, from when, how deep,
+/// under which shape key.
+#[derive(Clone, Copy)]
+struct Place {
+    parent: u32,
+    instance: u32,
+    start: u64,
+    depth: u32,
+    shape: u64,
+}
+
+pub(super) fn merge(into: &mut Outcome, o: &Outcome) {
+    if o.failed && !into.failed {
+        into.failed = true;
+        into.seen = true;
+        into.code = o.code;
+        into.error_type = o.error_type;
+    }
+    into.cause = into.cause.or(o.cause);
+}

@@ -1,0 +1,165 @@
+//! Logs that do not come from one trace: standalone streams (level,
+//! message and attributes drawn per record) and the health-check failures
+//! of failed deployments.
+
+use std::io;
+
+use rand::RngExt;
+use tsim_pack::program::{Op, Target};
+use tsim_pack::NONE;
+
+use super::{poisson, resource_ref, Engine};
+use crate::draw::request::Trace;
+use crate::draw::values::{draw_attrs, draw_text, severity};
+use crate::sink::{Attributes, Body, LogRecord, Sink};
+use crate::streams::{stream, Purpose};
+
+impl<'p> Engine<'_, 'p> {
+    pub(super) fn log_streams(
+        &mut self,
+        t0: u64,
+        t1: u64,
+        dt: f64,
+        level: f64,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        let pack = self.pack;
+        for (si, stream) in pack.logs.streams.iter().enumerate() {
+            let rng = &mut self.streams.logs;
+            let n = poisson(rng, stream.rate * level * dt);
+            let mut times: Vec<u64> = (0..n)
+                .map(|_| rng.random_range(t0..t1.max(t0 + 1)))
+                .collect();
+            times.sort_unstable();
+            for at in times {
+                self.stream_record(si, stream, at, sink)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One record of a standalone stream: level, message and attributes
+    /// drawn afresh (the level and message from a fixed shape if declared).
+    fn stream_record(
+        &mut self,
+        si: usize,
+        spec: &'p tsim_pack::LogStream,
+        at: u64,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        let pack = self.pack;
+        let mut shape = (spec.shapes > 0).then(|| {
+            let k = u64::from(self.streams.logs.random_range(0..spec.shapes));
+            stream(
+                self.streams.seed,
+                Purpose::LogShapes,
+                ((si as u64) << 32) | k,
+            )
+        });
+        let rng = shape.as_mut().unwrap_or(&mut self.streams.logs);
+        let level = draw_text(pack, rng, &spec.level).map_or("", |s| self.plan.str(s));
+        let template = draw_text(pack, rng, &spec.message).map_or("", |s| self.plan.str(s));
+        self.trace.clear();
+        let Trace { drawn, text, .. } = &mut self.trace;
+        let range = draw_attrs(
+            pack,
+            &mut self.streams.logs,
+            spec.attrs,
+            &spec.gen_attrs,
+            drawn,
+            text,
+        );
+        let drawn = self
+            .trace
+            .drawn
+            .get(range.0 as usize..range.1 as usize)
+            .unwrap_or(&[]);
+        let attributes = Attributes::new(pack, spec.attrs, drawn, &self.trace.text);
+        let fill = |name: &str, out: &mut String| match attributes.get(name) {
+            Some(v) => {
+                v.write(out);
+                true
+            }
+            None => false,
+        };
+        let (service, resource) = if spec.resource == NONE {
+            (self.scenario, None)
+        } else {
+            let version = self.emitter.versions.get(spec.resource as usize).copied();
+            (
+                self.res_name(spec.resource),
+                resource_ref(self.plan, spec.resource, 0, version.unwrap_or(0)),
+            )
+        };
+        sink.log(&LogRecord {
+            time_ns: self.abs(at),
+            service,
+            resource,
+            severity_number: severity(level),
+            severity_text: level,
+            body: Body {
+                template,
+                fill: Some(&fill),
+            },
+            attributes,
+            trace_id: None,
+            span_id: None,
+        })?;
+        self.sum.logs += 1;
+        Ok(())
+    }
+
+    /// Failed deployments log their health checks, once per instance per
+    /// tick while the deployment's window overlaps the tick, from the
+    /// window's start.
+    pub(super) fn health_checks(
+        &mut self,
+        t0: u64,
+        t1: u64,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        let pack = self.pack;
+        for i in 0..self.calendar.health.len() {
+            let (cause, a, b, r) = self.calendar.health[i];
+            if a >= t1 || b <= t0 {
+                continue;
+            }
+            let check = pack.program.iter().find_map(|op| match op {
+                Op::ErrorType(Target::Resource(x), t, _) if *x == r => Some(self.s(*t)),
+                _ => None,
+            });
+            let at = t0.max(a);
+            let instances = pack
+                .resources
+                .get(r as usize)
+                .map_or(1, |x| x.instances)
+                .min(10);
+            for k in 0..instances {
+                self.message.clear();
+                self.message.push_str(&format!(
+                    "{} on {}-{k}: readiness probe returned 503",
+                    check.unwrap_or("health_check_failed"),
+                    self.res_name(r)
+                ));
+                let version = self.emitter.versions.get(r as usize).copied().unwrap_or(0);
+                sink.log(&LogRecord {
+                    time_ns: self.abs(at + u64::from(k)),
+                    service: self.res_name(r),
+                    resource: resource_ref(self.plan, r, k, version),
+                    severity_number: 17,
+                    severity_text: "ERROR",
+                    body: Body {
+                        template: &self.message,
+                        fill: None,
+                    },
+                    attributes: Attributes::empty(pack),
+                    trace_id: None,
+                    span_id: None,
+                })?;
+                self.sum.logs += 1;
+            }
+            self.emitter.touched.entry(cause).or_default().insert(r);
+        }
+        Ok(())
+    }
+}
