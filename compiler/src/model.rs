@@ -155,59 +155,19 @@ pub enum Generator {
     Maybe(f64, Box<Generator>),
 }
 
-/// A distribution of numbers (seconds when it is a latency).
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub enum Dist {
-    /// Always this.
-    Constant(f64),
-    /// Uniform in [min, max].
-    Uniform {
-        /// Low end.
-        min: f64,
-        /// High end.
-        max: f64,
-    },
-    /// Gaussian.
-    Normal {
-        /// Mean.
-        mean: f64,
-        /// Standard deviation.
-        sd: f64,
-    },
-    /// Log-normal with the log's mean and standard deviation.
-    LogNormal {
-        /// Mean of the log.
-        mu: f64,
-        /// Standard deviation of the log.
-        sigma: f64,
-    },
-    /// Exponential with this mean.
-    Exponential {
-        /// Mean.
-        mean: f64,
-    },
-    /// Pareto.
-    Pareto {
-        /// Minimum value.
-        scale: f64,
-        /// Tail index.
-        shape: f64,
-    },
-    /// A weighted choice of values.
-    Pick(Vec<(f64, f64)>),
-}
+/// A distribution of numbers (seconds when it is a latency): the pack's
+/// own type, so the model and the pack cannot drift apart.
+pub use tsim_pack::Dist;
 
-/// The z-score of the 99th percentile of a standard normal.
+/// The 99th percentile of the standard normal.
 const Z99: f64 = 2.326_347_874_040_841;
 
-impl Dist {
-    /// The log-normal with this median and 99th percentile (both positive,
-    /// `p99` at least `median`): `lognormal(median: .., p99: ..)`.
-    pub fn lognormal_quantiles(median: f64, p99: f64) -> Dist {
-        Dist::LogNormal {
-            mu: median.ln(),
-            sigma: (p99.ln() - median.ln()) / Z99,
-        }
+/// The log-normal with this median and 99th percentile (both positive,
+/// `p99` at least `median`): `lognormal(median: .., p99: ..)`.
+pub fn lognormal_quantiles(median: f64, p99: f64) -> Dist {
+    Dist::LogNormal {
+        mu: median.ln(),
+        sigma: (p99.ln() - median.ln()) / Z99,
     }
 }
 

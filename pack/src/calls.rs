@@ -282,3 +282,24 @@ impl Default for Dist {
         Dist::Constant(0.0)
     }
 }
+
+/// The point a fraction `u` (in `[0, 1)`) of the way from `lo` to `hi`:
+/// a uniform draw given a uniform `u`. Finite even when `hi - lo`
+/// overflows (`-1e308..1e308`); `lo` when the range is empty. The one
+/// definition shared by the compiler's samples and the runtime's draws.
+///
+/// ```
+/// assert_eq!(tsim_pack::uniform(1.0, 3.0, 0.5), 2.0);
+/// assert!(tsim_pack::uniform(-1e308, 1e308, 0.999).is_finite());
+/// ```
+pub fn uniform(lo: f64, hi: f64, u: f64) -> f64 {
+    if hi <= lo {
+        return lo;
+    }
+    let v = if (hi - lo).is_finite() {
+        lo + (hi - lo) * u
+    } else {
+        lo * (1.0 - u) + hi * u
+    };
+    v.min(hi)
+}

@@ -4,28 +4,17 @@
 //! test draws requests straight through the plan's walker, the same code
 //! `tsim run` uses, so they are fast enough for `cargo test`.
 
+mod common;
+
 use std::collections::HashSet;
 
-use tsim_compiler::{check_source, compile, Options};
-use tsim_pack::{decode, Pack, Status};
+use common::pack;
+use tsim_pack::{Pack, Status};
 use tsim_runtime::draw::request::{ErrorType, Trace, Walker};
 use tsim_runtime::plan::Plan;
 use tsim_runtime::sink::{Attributes, Value};
 use tsim_runtime::streams::{stream, Purpose};
 use tsim_runtime::timeline::{State, Timeline};
-
-fn pack(src: &str) -> Pack {
-    let out = check_source("test.tsim", src, &Options::default());
-    assert!(
-        out.diagnostics.is_empty(),
-        "{:?}",
-        out.diagnostics
-            .iter()
-            .map(|d| d.kind.message())
-            .collect::<Vec<_>>()
-    );
-    decode(&compile(&out.model.expect("checks")).expect("compiles")).expect("decodes")
-}
 
 /// Draws `n` requests through root 0 under `state`, handing each trace to `f`.
 fn draw(pack: &Pack, state: &State, n: usize, seed: u64, mut f: impl FnMut(&Plan<'_>, &Trace)) {

@@ -4,28 +4,17 @@
 //! ratios, Brownian increments against drift and volatility, and the shape
 //! of every trace, log, counter and histogram.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 
-use tsim_compiler::{check_source, compile, Options};
-use tsim_pack::{decode, Pack};
+use common::pack;
+use tsim_pack::Pack;
 use tsim_runtime::sim::{self, Summary};
 use tsim_runtime::sink::memory::MemorySink;
 
 /// Monday 2026-01-05 00:00:00 UTC.
 const MONDAY: i64 = 1_767_571_200_000_000_000;
-
-fn pack(src: &str) -> Pack {
-    let out = check_source("test.tsim", src, &Options::default());
-    assert!(
-        out.diagnostics.is_empty(),
-        "{:?}",
-        out.diagnostics
-            .iter()
-            .map(|d| d.kind.message())
-            .collect::<Vec<_>>()
-    );
-    decode(&compile(&out.model.expect("checks")).expect("compiles")).expect("decodes")
-}
 
 fn run(p: &Pack, start_ns: i64) -> (MemorySink, Summary) {
     let mut sink = MemorySink::default();
@@ -271,9 +260,11 @@ fn traces_logs_counters_and_histograms_are_well_formed() {
 fn the_same_pack_seed_and_start_give_the_same_run() {
     let out = tsim_compiler::check_file(
         std::path::Path::new("../scenarios/triage/outage.tsim"),
-        &Options::default(),
+        &tsim_compiler::Options::default(),
     );
-    let p = decode(&compile(&out.model.expect("checks")).expect("compiles")).expect("decodes");
+    let model = out.model.expect("checks");
+    let bytes = tsim_compiler::compile(&model).expect("compiles");
+    let p = tsim_pack::decode(&bytes).expect("decodes");
     let (a, _) = run(&p, MONDAY);
     let (b, _) = run(&p, MONDAY);
     assert_eq!(a.spans, b.spans);

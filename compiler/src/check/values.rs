@@ -465,7 +465,7 @@ impl<'a> Values<'a> {
                             );
                             return None;
                         }
-                        Some(Dist::lognormal_quantiles(median, p99))
+                        Some(crate::model::lognormal_quantiles(median, p99))
                     }
                     (None, None, Some(mu), Some(sigma)) => {
                         let (mu, sigma_v) = (self.number(mu), self.number(sigma));

@@ -125,7 +125,7 @@ pub fn lower(b: &mut Builder, model: &Model) -> Result<(), LowerError> {
 
 /// Lognormal with median 200us and p99 1ms.
 fn default_hop() -> model::Dist {
-    model::Dist::lognormal_quantiles(HOP_MEDIAN, HOP_P99)
+    model::lognormal_quantiles(HOP_MEDIAN, HOP_P99)
 }
 
 /// One endpoint's program.

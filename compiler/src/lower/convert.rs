@@ -11,27 +11,7 @@ use crate::model::{self, Attr, Generator, PatternPart};
 
 /// A model distribution as a pack distribution.
 pub fn dist(d: &model::Dist) -> Dist {
-    match d {
-        model::Dist::Constant(v) => Dist::Constant(*v),
-        model::Dist::Uniform { min, max } => Dist::Uniform {
-            min: *min,
-            max: *max,
-        },
-        model::Dist::Normal { mean, sd } => Dist::Normal {
-            mean: *mean,
-            sd: *sd,
-        },
-        model::Dist::LogNormal { mu, sigma } => Dist::LogNormal {
-            mu: *mu,
-            sigma: *sigma,
-        },
-        model::Dist::Exponential { mean } => Dist::Exponential { mean: *mean },
-        model::Dist::Pareto { scale, shape } => Dist::Pareto {
-            scale: *scale,
-            shape: *shape,
-        },
-        model::Dist::Pick(entries) => Dist::Pick(entries.clone()),
-    }
+    d.clone()
 }
 
 /// A pattern's parts, literal text and attribute names interned.

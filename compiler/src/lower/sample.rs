@@ -66,18 +66,12 @@ pub fn pick_index(rng: &mut Pcg64, weights: impl Iterator<Item = f64> + Clone) -
     last
 }
 
-/// Uniform in [lo, hi], finite even when `hi - lo` overflows.
-fn between(rng: &mut Pcg64, lo: f64, hi: f64) -> f64 {
+/// Uniform in [lo, hi] (see [`tsim_pack::uniform`]).
+pub fn between(rng: &mut Pcg64, lo: f64, hi: f64) -> f64 {
     if hi <= lo {
         return lo;
     }
-    let u = rng.random::<f64>();
-    let v = if (hi - lo).is_finite() {
-        lo + (hi - lo) * u
-    } else {
-        lo * (1.0 - u) + hi * u
-    };
-    v.min(hi)
+    tsim_pack::uniform(lo, hi, rng.random::<f64>())
 }
 
 /// Draws from a distribution (never NaN; clamped to be finite).

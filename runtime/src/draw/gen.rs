@@ -138,7 +138,10 @@ impl GenCtx<'_> {
                 let n = rng.random_range(0..(*size).max(1));
                 // Random parts of a pooled id are a function of its number,
                 // so the pool has exactly `size` values.
-                if pattern.iter().any(|p| matches!(p, Part::Hex(_) | Part::Uuid)) {
+                if pattern
+                    .iter()
+                    .any(|p| matches!(p, Part::Hex(_) | Part::Uuid))
+                {
                     let mut per_id = Pcg64::seed_from_u64(crate::streams::mix(n ^ 0x706f_6f6c));
                     self.text_of(&mut per_id, pattern, n, arena, lookup)
                 } else {

@@ -102,20 +102,13 @@ impl Sampler {
     }
 }
 
-/// Uniform in [lo, hi]: `lo + (hi - lo) * u` computed so that it stays
-/// finite even when `hi - lo` overflows (`-1e308..1e308`).
+/// Uniform in [lo, hi] (see [`tsim_pack::uniform`]).
 #[inline]
 pub fn between(rng: &mut Pcg64, lo: f64, hi: f64) -> f64 {
     if hi <= lo {
         return lo;
     }
-    let u = rng.random::<f64>();
-    let v = if (hi - lo).is_finite() {
-        lo + (hi - lo) * u
-    } else {
-        lo * (1.0 - u) + hi * u
-    };
-    v.min(hi)
+    tsim_pack::uniform(lo, hi, rng.random::<f64>())
 }
 
 /// Seconds to whole nanoseconds; negative and non-finite values are 0.
