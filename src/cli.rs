@@ -11,8 +11,9 @@ use tsim_compiler::{check_file, Options, Outcome, Record, Report, Severity};
 ///
 /// Write services, call topology, traffic, metrics, logs and a timeline of
 /// incidents in a `.tsim` file; tsim checks it, compiles it to a
-/// deterministic pack and simulates it into NDJSON fixtures (OTLP, Honeycomb
-/// and Prometheus sinks are next).
+/// deterministic pack and simulates it into NDJSON fixtures or OTLP/JSON
+/// lines files (OTLP over the network, Honeycomb and Prometheus sinks are
+/// next).
 #[derive(Parser, Debug)]
 #[command(name = "tsim", version, about, long_about)]
 struct Cli {
@@ -74,13 +75,16 @@ enum Command {
     /// status codes, attributes, branches, retries and timeouts.
     ///
     /// `--to ndjson:DIR` writes metrics.ndjson, logs.ndjson, traces.ndjson,
-    /// events.ndjson and answer_key.json; `--to null` discards (benchmarks).
+    /// events.ndjson and answer_key.json; `--to otlp-json:DIR` writes
+    /// traces.jsonl, metrics.jsonl and logs.jsonl, one OTLP/JSON export
+    /// request per line (the Collector's file exporter layout); `--to null`
+    /// discards (benchmarks).
     /// The same input, seed and start give byte-identical output.
     Run {
         /// A `.tsim` file or a pack.
         #[arg(value_name = "INPUT")]
         input: PathBuf,
-        /// Where to write: `ndjson:DIR` or `null`.
+        /// Where to write: `ndjson:DIR`, `otlp-json:DIR` or `null`.
         #[arg(long, value_name = "SINK", value_parser = crate::run::parse_target)]
         to: crate::run::Target,
         /// Start instant: RFC 3339, `now`, or `now-35d`. Default: the

@@ -8,6 +8,7 @@ use tsim_compiler::{check_file, Options};
 use tsim_pack::Pack;
 use tsim_runtime::sim::{self, Summary};
 use tsim_runtime::sink::ndjson::{NdjsonSink, FILES};
+use tsim_runtime::sink::otlp_json::OtlpJsonSink;
 use tsim_runtime::sink::{NullSink, Sink};
 
 use crate::progress::{self, Bar};
@@ -17,16 +18,22 @@ use crate::progress::{self, Bar};
 pub enum Target {
     /// NDJSON fixtures in a directory.
     Ndjson(PathBuf),
+    /// OTLP/JSON lines files (the Collector's file exporter layout) in a
+    /// directory.
+    OtlpJson(PathBuf),
     /// Nowhere (benchmarks).
     Null,
 }
 
-/// Parses `ndjson:DIR` or `null`.
+/// Parses `ndjson:DIR`, `otlp-json:DIR` or `null`.
 pub fn parse_target(s: &str) -> Result<Target, String> {
     match s.split_once(':') {
         Some(("ndjson", dir)) if !dir.is_empty() => Ok(Target::Ndjson(PathBuf::from(dir))),
+        Some(("otlp-json", dir)) if !dir.is_empty() => Ok(Target::OtlpJson(PathBuf::from(dir))),
         _ if s == "null" => Ok(Target::Null),
-        _ => Err(format!("expected `ndjson:DIR` or `null`, found `{s}`")),
+        _ => Err(format!(
+            "expected `ndjson:DIR`, `otlp-json:DIR` or `null`, found `{s}`"
+        )),
     }
 }
 
@@ -101,7 +108,8 @@ pub fn start(flag: Option<&str>, pack: &Pack) -> Result<i64, String> {
     }
 }
 
-/// Runs `pack` into `target`; writes the answer key beside NDJSON output.
+/// Runs `pack` into `target`; writes the answer key beside NDJSON output
+/// (OTLP/JSON output has none).
 pub fn execute(
     pack: &Pack,
     opts: &sim::Options,
@@ -123,6 +131,11 @@ pub fn execute(
                     })?;
                 Ok((sum, Some(sink.lines())))
             })
+        }
+        Target::OtlpJson(dir) => {
+            let mut sink =
+                OtlpJsonSink::create(dir).map_err(|e| format!("cannot write OTLP/JSON: {e}"))?;
+            sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick).map(|s| (s, None))
         }
     };
     bar.finish();

@@ -7,6 +7,7 @@
 pub mod fmt;
 pub mod memory;
 pub mod ndjson;
+pub mod otlp_json;
 pub mod value;
 
 use std::io;

@@ -1,0 +1,44 @@
+//! A log record as an OTLP/JSON `LogRecord`: times, severity, the
+//! rendered body as a string value, attributes and trace context.
+
+use super::json::{self, KeyValues, ATTRIBUTES};
+use crate::sink::{fmt, LogRecord};
+
+/// The request field names of logs.
+pub const NAMES: super::batch::Names = super::batch::Names {
+    resources: "resourceLogs",
+    scopes: "scopeLogs",
+    records: "logRecords",
+};
+
+/// Appends the log record object; `buf` is scratch space.
+pub fn record(out: &mut String, r: &LogRecord<'_>, buf: &mut String) {
+    use std::fmt::Write;
+    out.push_str("{\"timeUnixNano\":");
+    json::nanos(out, r.time_ns);
+    out.push_str(",\"observedTimeUnixNano\":");
+    json::nanos(out, r.time_ns);
+    let _ = write!(out, ",\"severityNumber\":{}", r.severity_number);
+    if !r.severity_text.is_empty() {
+        out.push_str(",\"severityText\":");
+        fmt::string(out, r.severity_text);
+    }
+    out.push_str(",\"body\":");
+    buf.clear();
+    r.body.render(buf);
+    json::string_value(out, buf);
+    let mut kv = KeyValues::new(out, ATTRIBUTES);
+    for (k, v) in r.attributes.iter() {
+        kv.value(k, v);
+    }
+    kv.close();
+    if let Some(t) = r.trace_id {
+        out.push_str(",\"traceId\":");
+        json::id(out, &t);
+    }
+    if let Some(s) = r.span_id {
+        out.push_str(",\"spanId\":");
+        json::id(out, &s);
+    }
+    out.push('}');
+}

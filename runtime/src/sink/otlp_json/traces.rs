@@ -1,0 +1,99 @@
+//! A span as an OTLP/JSON `Span`: hex ids, kind and status code as
+//! integers, the HTTP, `error.type` and retry attributes, an `exception`
+//! event and a link.
+
+use super::json::{self, KeyValues, ATTRIBUTES};
+use crate::sink::{fmt, SpanRecord};
+
+/// The request field names of traces.
+pub const NAMES: super::batch::Names = super::batch::Names {
+    resources: "resourceSpans",
+    scopes: "scopeSpans",
+    records: "spans",
+};
+
+/// Appends the span object; `buf` is scratch space.
+pub fn span(out: &mut String, s: &SpanRecord<'_>, buf: &mut String) {
+    out.push_str("{\"traceId\":");
+    json::id(out, &s.trace_id);
+    out.push_str(",\"spanId\":");
+    json::id(out, &s.span_id);
+    if let Some(p) = s.parent {
+        out.push_str(",\"parentSpanId\":");
+        json::id(out, &p);
+    }
+    out.push_str(",\"name\":");
+    fmt::string(out, s.name);
+    out.push_str(",\"kind\":");
+    push_u8(out, s.kind as u8);
+    out.push_str(",\"startTimeUnixNano\":");
+    json::nanos(out, s.start_ns);
+    out.push_str(",\"endTimeUnixNano\":");
+    json::nanos(out, s.end_ns);
+    attributes(out, s, buf);
+    if let Some(e) = s.exception {
+        out.push_str(",\"events\":[{\"timeUnixNano\":");
+        json::nanos(out, e.time_ns);
+        out.push_str(",\"name\":\"exception\"");
+        let mut kv = KeyValues::new(out, ATTRIBUTES);
+        kv.text("exception.type", e.exception_type, buf);
+        kv.close();
+        out.push_str("}]");
+    }
+    if let Some((trace, span)) = s.link {
+        out.push_str(",\"links\":[{\"traceId\":");
+        json::id(out, &trace);
+        out.push_str(",\"spanId\":");
+        json::id(out, &span);
+        out.push_str("}]");
+    }
+    out.push_str(",\"status\":{");
+    let code = s.status as u8;
+    if code != 0 {
+        out.push_str("\"code\":");
+        push_u8(out, code);
+    }
+    if !s.status_message.is_empty() {
+        if code != 0 {
+            out.push(',');
+        }
+        out.push_str("\"message\":");
+        fmt::string(out, s.status_message);
+    }
+    out.push_str("}}");
+}
+
+/// The record's attributes, then `http.response.status_code`, `error.type`
+/// and `http.request.resend_count` (a drawn attribute of one of these names
+/// gives way to the record's own field).
+fn attributes(out: &mut String, s: &SpanRecord<'_>, buf: &mut String) {
+    const CODE: &str = "http.response.status_code";
+    const ERROR: &str = "error.type";
+    const RESEND: &str = "http.request.resend_count";
+    let shadowed = |k: &str| {
+        (k == CODE && s.http_status_code.is_some())
+            || (k == ERROR && s.error_type.is_some())
+            || (k == RESEND && s.resend_count > 0)
+    };
+    let mut kv = KeyValues::new(out, ATTRIBUTES);
+    for (k, v) in s.attributes.iter() {
+        if !shadowed(k) {
+            kv.value(k, v);
+        }
+    }
+    if let Some(code) = s.http_status_code {
+        kv.int(CODE, i64::from(code));
+    }
+    if let Some(t) = s.error_type {
+        kv.text(ERROR, t, buf);
+    }
+    if s.resend_count > 0 {
+        kv.int(RESEND, i64::from(s.resend_count));
+    }
+    kv.close();
+}
+
+fn push_u8(out: &mut String, v: u8) {
+    use std::fmt::Write;
+    let _ = write!(out, "{v}");
+}
