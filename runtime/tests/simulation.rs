@@ -457,3 +457,42 @@ fn extreme_latencies_are_held_at_a_day_and_counted_never_wrapped() {
         assert!(s.start_ns >= MONDAY && s.duration_ns <= 86_400_000_000_000);
     }
 }
+
+#[test]
+fn anomalies_never_push_a_gauge_past_its_bounds_nor_a_counter_backwards() {
+    let p = pack(
+        r#"scenario "g" { seed 14 duration 20m tick 10s traffic { rate 50/s } }
+        service "api" { endpoint "GET /" { latency 5ms } }
+        metric "cpu" gauge { walk brownian(start: 0.8, drift: 0, volatility: 0.02) within 0..1 }
+        metric "requests" counter from spans
+        timeline {
+          at 5m for 5m spike "cpu" x3
+          at 5m for 5m spike "requests" x3
+          at 12m for 5m drop "requests" x0.1
+        }"#,
+    );
+    let (sink, _) = run(&p, MONDAY);
+    let cpu: Vec<f64> = sink
+        .metrics
+        .iter()
+        .filter(|m| m.metric == "cpu")
+        .map(|m| m.value)
+        .collect();
+    assert!(cpu.len() > 100);
+    assert!(cpu.iter().all(|v| (0.0..=1.0).contains(v)), "{cpu:?}");
+    let mut last: HashMap<&str, f64> = HashMap::new();
+    for m in sink
+        .metrics
+        .iter()
+        .filter(|m| m.metric.starts_with("requests"))
+    {
+        let prev = last.insert(&m.metric, m.value).unwrap_or(0.0);
+        assert!(
+            m.value >= prev,
+            "{} went from {prev} to {}",
+            m.metric,
+            m.value
+        );
+    }
+    assert!(!last.is_empty());
+}
