@@ -63,7 +63,8 @@ enum Command {
         /// The `.tsim` file.
         #[arg(value_name = "FILE")]
         file: PathBuf,
-        /// Where to write the pack.
+        /// Where to write the pack (as a temporary renamed into place; never
+        /// the input or one of its imports).
         #[arg(short, long, value_name = "PACK")]
         output: PathBuf,
         #[command(flatten)]
@@ -80,6 +81,12 @@ enum Command {
     /// request per line (the Collector's file exporter layout); `--to null`
     /// discards (benchmarks).
     /// The same input, seed and start give byte-identical output.
+    ///
+    /// Files are written as temporaries and renamed into place only when
+    /// the whole run succeeded: a failed run leaves DIR as it was. A DIR
+    /// holding anything but tsim's files, or symlinks, needs `--force`.
+    /// Exit status: 0 on success, 1 when the run or a write fails or DIR
+    /// is refused, 2 on usage errors.
     Run {
         /// A `.tsim` file or a pack.
         #[arg(value_name = "INPUT")]
@@ -94,12 +101,23 @@ enum Command {
         /// Simulated time to cover, e.g. `10m` (default: the scenario's duration).
         #[arg(long, value_name = "DURATION")]
         duration: Option<String>,
+        /// Write into a DIR that holds other files too (they are left
+        /// alone) or symlinks at tsim's file names (the links are replaced,
+        /// their targets untouched). Without it such a DIR is refused; a DIR
+        /// holding only tsim's own files is replaced.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         flags: CompileFlags,
     },
     /// Build the incident-fixture tree: one folder per scenario
     /// of `--from`, under `normal/`, `incidents/<name>/` or `noise/<name>/`,
     /// each with the four NDJSON files and an answer key; prints what it made.
+    ///
+    /// An `--out` DIR that holds only an earlier fixture tree (tsim's own
+    /// folders and files) is replaced without `--force`; anything else in
+    /// it is refused unless `--force`. Every file is written as a
+    /// temporary and renamed into place only when its folder is complete.
     Fixtures {
         /// Where to write the tree.
         #[arg(long, value_name = "DIR", default_value = "fixtures")]
@@ -110,6 +128,11 @@ enum Command {
         /// Start instant for every fixture (default: each scenario's `start`).
         #[arg(long, value_name = "TIME")]
         start: Option<String>,
+        /// Write into an `--out` that holds other files too (they are left
+        /// alone) or symlinks (links at tsim's file names are replaced,
+        /// their targets untouched).
+        #[arg(long)]
+        force: bool,
     },
     /// Print a pack's header, section sizes, counts, one request drawn
     /// through each root endpoint, metrics, log streams and the
@@ -166,6 +189,7 @@ pub fn run() -> ExitCode {
             to,
             start,
             duration,
+            force,
             flags,
         } => crate::run::run(
             &input,
@@ -174,10 +198,14 @@ pub fn run() -> ExitCode {
             duration.as_deref(),
             flags.set,
             flags.seed,
+            force,
         ),
-        Command::Fixtures { out, from, start } => {
-            crate::run::fixtures(&from, &out, start.as_deref())
-        }
+        Command::Fixtures {
+            out,
+            from,
+            start,
+            force,
+        } => crate::run::fixtures(&from, &out, start.as_deref(), force),
     }
 }
 
@@ -211,8 +239,16 @@ fn compile(file: &std::path::Path, output: &std::path::Path, flags: CompileFlags
             return ExitCode::from(1);
         }
     };
-    if let Err(e) = std::fs::write(output, &bytes) {
-        eprintln!("{}: cannot write: {e}", output.display());
+    if let Some(source) = overwrites_source(output, file, &out.sources) {
+        eprintln!(
+            "error: -o {} is the scenario's source {}; choose another output file",
+            output.display(),
+            source.display()
+        );
+        return ExitCode::from(1);
+    }
+    if let Err(e) = tsim_runtime::sink::output::write(output, &bytes) {
+        eprintln!("error: {e}");
         return ExitCode::from(1);
     }
     eprintln!(
@@ -222,6 +258,26 @@ fn compile(file: &std::path::Path, output: &std::path::Path, flags: CompileFlags
         started.elapsed()
     );
     ExitCode::SUCCESS
+}
+
+/// The source (`file` or one it imports) that `output` names, if any:
+/// canonical paths are compared, so links and `./` spellings are caught.
+fn overwrites_source(
+    output: &std::path::Path,
+    file: &std::path::Path,
+    sources: &tsim_compiler::SourceMap,
+) -> Option<PathBuf> {
+    let out = std::fs::canonicalize(output).ok()?;
+    let mut paths = vec![file.to_path_buf()];
+    for i in 0.. {
+        let Some(s) = sources.get(tsim_compiler::source::FileId(i)) else {
+            break;
+        };
+        paths.push(PathBuf::from(&s.name));
+    }
+    paths
+        .into_iter()
+        .find(|p| std::fs::canonicalize(p).is_ok_and(|c| c == out))
 }
 
 fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use tsim_compiler::{check_file, Options};
 use tsim_pack::Pack;
 use tsim_runtime::sim::{self, Summary};
-use tsim_runtime::sink::ndjson::{NdjsonSink, FILES};
-use tsim_runtime::sink::otlp_json::OtlpJsonSink;
+use tsim_runtime::sink::ndjson::{NdjsonSink, ANSWER_KEY, FILES};
+use tsim_runtime::sink::otlp_json::{self, OtlpJsonSink};
+use tsim_runtime::sink::output::{self, TempFile};
 use tsim_runtime::sink::{NullSink, Sink};
 
 use crate::progress::{self, Bar};
@@ -109,7 +110,8 @@ pub fn start(flag: Option<&str>, pack: &Pack) -> Result<i64, String> {
 }
 
 /// Runs `pack` into `target`; writes the answer key beside NDJSON output
-/// (OTLP/JSON output has none).
+/// (OTLP/JSON output has none), committed together with the four files.
+/// Nothing is renamed into place unless every file was written and synced.
 pub fn execute(
     pack: &Pack,
     opts: &sim::Options,
@@ -119,27 +121,130 @@ pub fn execute(
     let mut tick = |done: u64, total: u64, sum: &Summary| bar.update(done, total, sum);
     let result = match target {
         Target::Null => sim::run(pack, opts, &mut NullSink, &mut tick).map(|s| (s, None)),
-        Target::Ndjson(dir) => {
-            let mut sink =
-                NdjsonSink::create(dir).map_err(|e| format!("cannot write fixtures: {e}"))?;
-            let run = sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick);
-            run.and_then(|sum| {
-                let key = dir.join("answer_key.json");
-                std::fs::write(&key, tsim_runtime::answer::to_json(&sum.incidents) + "\n")
-                    .map_err(|e| {
-                        std::io::Error::new(e.kind(), format!("{}: {e}", key.display()))
-                    })?;
-                Ok((sum, Some(sink.lines())))
-            })
-        }
-        Target::OtlpJson(dir) => {
-            let mut sink =
-                OtlpJsonSink::create(dir).map_err(|e| format!("cannot write OTLP/JSON: {e}"))?;
+        Target::Ndjson(dir) => NdjsonSink::create(dir).and_then(|sink| {
+            let mut sink = sink.hold();
+            let sum = sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick)?;
+            let mut key = TempFile::create(&dir.join(ANSWER_KEY))?;
+            std::io::Write::write_all(
+                &mut key,
+                (tsim_runtime::answer::to_json(&sum.incidents) + "\n").as_bytes(),
+            )?;
+            sink.commit_with(&mut [&mut key])?;
+            Ok((sum, Some(sink.lines())))
+        }),
+        Target::OtlpJson(dir) => OtlpJsonSink::create(dir).and_then(|mut sink| {
             sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick).map(|s| (s, None))
-        }
+        }),
     };
     bar.finish();
-    result.map_err(|e| format!("run failed: {e}"))
+    result.map_err(|e| e.to_string())
+}
+
+/// What a directory of an output tree may hold.
+#[derive(Clone, Copy)]
+pub enum Shape {
+    /// Only these files (and their temporaries).
+    Files(&'static [&'static str]),
+    /// A fixture tree's root: `normal/`, `incidents/`, `noise/`.
+    Tree,
+    /// `incidents/` or `noise/`: fixture folders.
+    Group,
+    /// `normal/`: a fixture folder that may hold more fixture folders.
+    Normal,
+}
+
+/// Refuses to write into `dir` when it holds anything tsim would not write
+/// there, or when it or one of tsim's names in it is a symlink, unless
+/// `force` (then foreign files are left alone and symlinked names are
+/// replaced by the rename, never written through). A missing `dir` is fine.
+fn check_dir(dir: &Path, force: bool, shape: Shape) -> Result<(), String> {
+    let choose = "or choose an empty directory";
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+    };
+    if meta.file_type().is_symlink() {
+        if !force {
+            return Err(format!(
+                "{} is a symlink; pass --force to write into where it points, {choose}",
+                dir.display()
+            ));
+        }
+    } else if !meta.is_dir() {
+        return Err(format!("{} exists and is not a directory", dir.display()));
+    }
+    if !dir.is_dir() {
+        return Err(format!("{} exists and is not a directory", dir.display()));
+    }
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        let text = name.to_string_lossy();
+        let kind = std::fs::symlink_metadata(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            .file_type();
+        let own_file = |names: &[&str]| {
+            names.contains(&text.as_ref())
+                || output::temp_owner(&text).is_some_and(|o| names.contains(&o))
+        };
+        let sub = match shape {
+            Shape::Files(files) if own_file(files) => None,
+            Shape::Normal if own_file(NDJSON_FILES) => None,
+            Shape::Tree => match text.as_ref() {
+                "normal" => Some(Shape::Normal),
+                "incidents" | "noise" => Some(Shape::Group),
+                _ => {
+                    foreign(&path, force)?;
+                    continue;
+                }
+            },
+            Shape::Group | Shape::Normal => Some(Shape::Files(NDJSON_FILES)),
+            Shape::Files(_) => {
+                foreign(&path, force)?;
+                continue;
+            }
+        };
+        match sub {
+            None if kind.is_symlink() && !force => {
+                return Err(format!(
+                    "{} is a symlink; pass --force to replace the link itself (its target is left alone), {choose}",
+                    path.display()
+                ))
+            }
+            None if kind.is_file() || kind.is_symlink() => {}
+            None => foreign(&path, force)?,
+            Some(sub) if kind.is_dir() || kind.is_symlink() => check_dir(&path, force, sub)?,
+            Some(_) => foreign(&path, force)?,
+        }
+    }
+    Ok(())
+}
+
+/// The names tsim writes in a fixture folder (`tsim run --to ndjson:DIR`):
+/// [`FILES`] and the answer key.
+const NDJSON_FILES: &[&str] = &[
+    "metrics.ndjson",
+    "logs.ndjson",
+    "traces.ndjson",
+    "events.ndjson",
+    ANSWER_KEY,
+];
+
+/// The error for an entry tsim did not write (none with `force`).
+fn foreign(path: &Path, force: bool) -> Result<(), String> {
+    if force {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    Err(format!(
+        "{} is not empty: {} was not written by tsim; pass --force to replace tsim's files (others are left alone), or choose an empty directory",
+        dir.display(),
+        path.display()
+    ))
 }
 
 /// `tsim run`.
@@ -150,7 +255,17 @@ pub fn run(
     duration: Option<&str>,
     overrides: Vec<(String, String)>,
     seed: Option<u64>,
+    force: bool,
 ) -> ExitCode {
+    let checked = match target {
+        Target::Ndjson(dir) => check_dir(dir, force, Shape::Files(NDJSON_FILES)),
+        Target::OtlpJson(dir) => check_dir(dir, force, Shape::Files(&otlp_json::FILES)),
+        Target::Null => Ok(()),
+    };
+    if let Err(e) = checked {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
     let Some(pack) = input(input_path, overrides) else {
         return ExitCode::from(1);
     };
@@ -186,7 +301,9 @@ pub fn run(
 }
 
 /// `tsim fixtures`: the REFERENCE E tree from every scenario in `from`.
-pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>) -> ExitCode {
+/// An `out` holding only an earlier fixture tree is replaced; anything else
+/// in it needs `force` (and is left alone).
+pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) -> ExitCode {
     let mut files: Vec<PathBuf> = std::fs::read_dir(from)
         .map(|rd| {
             rd.flatten()
@@ -199,6 +316,10 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>) -> ExitCode {
     if files.is_empty() {
         eprintln!("error: no .tsim files in {}", from.display());
         return ExitCode::from(2);
+    }
+    if let Err(e) = check_dir(out, force, Shape::Tree) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
     }
     println!(
         "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
@@ -246,14 +367,17 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>) -> ExitCode {
             }
         }
     }
+    if failed {
+        eprintln!(
+            "error: the fixture tree under {} is incomplete (see above)",
+            out.display()
+        );
+        return ExitCode::from(1);
+    }
     println!(
-        "written under {} ({} per folder, plus answer_key.json)",
+        "written under {} ({} per folder, plus {ANSWER_KEY})",
         out.display(),
         FILES.join(", ")
     );
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    ExitCode::SUCCESS
 }

@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod memory;
 pub mod ndjson;
 pub mod otlp_json;
+pub mod output;
 pub mod value;
 
 use std::io;

@@ -10,12 +10,16 @@
 //! Every field has its schema's type: absent text (a root's parent, an
 //! uncorrelated log's trace, an event's service or version) is `""`, never
 //! `null`; `value` and `duration_ms` are numbers.
+//!
+//! The files are written as temporaries ([`super::output`]) and renamed
+//! into place only when the run finished: a failed or dropped run leaves
+//! the directory's previous files as they were.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::fmt;
+use super::output::{self, TempFile};
 use super::{EventRecord, Label, LogRecord, MetricRecord, Point, Sink, SpanRecord};
 
 /// The four files of a fixture directory.
@@ -26,8 +30,12 @@ pub const FILES: [&str; 4] = [
     "events.ndjson",
 ];
 
+/// The answer key written beside the four files by `tsim run` and
+/// `tsim fixtures` (see [`NdjsonSink::hold`]).
+pub const ANSWER_KEY: &str = "answer_key.json";
+
 struct Out {
-    w: BufWriter<File>,
+    w: TempFile,
     lines: u64,
 }
 
@@ -40,19 +48,20 @@ pub struct NdjsonSink {
     events: Out,
     line: String,
     text: String,
+    hold: bool,
 }
 
 fn open(dir: &Path, name: &str) -> io::Result<Out> {
-    let f = File::create(dir.join(name))
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display())))?;
     Ok(Out {
-        w: BufWriter::with_capacity(1 << 20, f),
+        w: TempFile::create(&dir.join(name))?,
         lines: 0,
     })
 }
 
 impl NdjsonSink {
-    /// Creates `dir` (and parents) and the four files in it.
+    /// Creates `dir` (and parents) and the four files in it, as
+    /// temporaries: [`Sink::finish`] renames them into place, dropping the
+    /// sink unfinished removes them.
     pub fn create(dir: &Path) -> io::Result<NdjsonSink> {
         std::fs::create_dir_all(dir)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
@@ -64,7 +73,29 @@ impl NdjsonSink {
             events: open(dir, FILES[3])?,
             line: String::with_capacity(512),
             text: String::with_capacity(256),
+            hold: false,
         })
+    }
+
+    /// Makes [`Sink::finish`] only flush and sync the files: they are
+    /// renamed into place by [`NdjsonSink::commit_with`], together with
+    /// files written after the run (the answer key).
+    pub fn hold(mut self) -> NdjsonSink {
+        self.hold = true;
+        self
+    }
+
+    /// Commits the four files and `extra` together (see
+    /// [`output::commit`]); on an error none of the temporaries is kept.
+    pub fn commit_with(&mut self, extra: &mut [&mut TempFile]) -> io::Result<()> {
+        let mut files: Vec<&mut TempFile> = vec![
+            &mut self.metrics.w,
+            &mut self.logs.w,
+            &mut self.traces.w,
+            &mut self.events.w,
+        ];
+        files.extend(extra.iter_mut().map(|f| &mut **f));
+        output::commit(&mut files)
     }
 
     /// The directory written to.
@@ -192,15 +223,20 @@ impl Sink for NdjsonSink {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        for o in [
-            &mut self.metrics,
-            &mut self.logs,
-            &mut self.traces,
-            &mut self.events,
-        ] {
-            o.w.flush()?;
+        if !self.hold {
+            return self.commit_with(&mut []);
         }
-        Ok(())
+        let mut files = [
+            &mut self.metrics.w,
+            &mut self.logs.w,
+            &mut self.traces.w,
+            &mut self.events.w,
+        ];
+        let result = files.iter_mut().try_for_each(|f| f.prepare());
+        if result.is_err() {
+            files.iter_mut().for_each(|f| f.discard());
+        }
+        result
     }
 }
 

@@ -19,6 +19,10 @@
 //!
 //! Events are not written (OTLP has no signal for them; the NDJSON sink
 //! has them). The same run gives byte-identical files.
+//!
+//! The files are written as temporaries ([`super::output`]) and renamed
+//! into place by [`Sink::finish`]: a failed or dropped run leaves the
+//! directory's previous files as they were.
 
 mod batch;
 mod json;
@@ -26,12 +30,12 @@ mod logs;
 mod metrics;
 mod traces;
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use batch::{Batch, Names};
 
+use super::output::{self, TempFile};
 use super::{EventRecord, LogRecord, MetricRecord, Sink, SpanRecord};
 
 /// The three files of an output directory: traces, metrics, logs.
@@ -45,16 +49,13 @@ pub const LOGS_PER_LINE: usize = 1000;
 pub const POINTS_PER_LINE: usize = 1000;
 
 struct Out {
-    w: BufWriter<File>,
+    w: TempFile,
     lines: u64,
 }
 
 fn open(dir: &Path, name: &str) -> io::Result<Out> {
-    let path = dir.join(name);
-    let f = File::create(&path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     Ok(Out {
-        w: BufWriter::with_capacity(1 << 20, f),
+        w: TempFile::create(&dir.join(name))?,
         lines: 0,
     })
 }
@@ -90,7 +91,9 @@ pub struct OtlpJsonSink {
 }
 
 impl OtlpJsonSink {
-    /// Creates `dir` (and parents) and the three files in it.
+    /// Creates `dir` (and parents) and the three files in it, as
+    /// temporaries: [`Sink::finish`] renames them into place, dropping the
+    /// sink unfinished removes them.
     pub fn create(dir: &Path) -> io::Result<OtlpJsonSink> {
         std::fs::create_dir_all(dir)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
@@ -173,24 +176,28 @@ impl Sink for OtlpJsonSink {
     fn finish(&mut self) -> io::Result<()> {
         let line = &mut self.line;
         let text = |items: &String, out: &mut String| out.push_str(items);
-        flush(
+        let last = flush(
             &mut self.spans,
             &traces::NAMES,
             line,
             &mut self.traces,
             text,
-        )?;
-        flush(
-            &mut self.points,
-            &metrics::NAMES,
-            line,
-            &mut self.metrics,
-            metrics::Metrics::render,
-        )?;
-        flush(&mut self.records, &logs::NAMES, line, &mut self.logs, text)?;
-        for o in [&mut self.traces, &mut self.metrics, &mut self.logs] {
-            o.w.flush()?;
+        )
+        .and_then(|()| {
+            flush(
+                &mut self.points,
+                &metrics::NAMES,
+                line,
+                &mut self.metrics,
+                metrics::Metrics::render,
+            )
+        })
+        .and_then(|()| flush(&mut self.records, &logs::NAMES, line, &mut self.logs, text));
+        let mut files = [&mut self.traces.w, &mut self.metrics.w, &mut self.logs.w];
+        if let Err(e) = last {
+            files.iter_mut().for_each(|f| f.discard());
+            return Err(e);
         }
-        Ok(())
+        output::commit(&mut files)
     }
 }
