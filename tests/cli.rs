@@ -1,18 +1,9 @@
 //! The `tsim` binary end to end: exit codes (0 clean, 1 errors, 2 usage),
 //! `--format json` records, `--set` overrides, and `--help` text.
 
-use std::process::{Command, Output};
+mod common;
 
-fn tsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsim"))
-        .args(args)
-        .output()
-        .expect("the tsim binary runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
+use common::{code, tsim};
 
 #[test]
 fn a_clean_file_exits_zero() {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use tsim_compiler::{Outcome, Report};
@@ -50,4 +51,17 @@ pub fn render(out: &Outcome) -> String {
         text.push('\n');
     }
     text
+}
+
+/// Runs the `tsim` binary built for these tests.
+pub fn tsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tsim"))
+        .args(args)
+        .output()
+        .expect("the tsim binary runs")
+}
+
+/// The exit code of a run (-1 when killed by a signal).
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
 }

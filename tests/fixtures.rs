@@ -5,20 +5,14 @@
 
 mod common;
 
+use common::tsim;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use tsim_compiler::{check_file, compile, Options};
 use tsim_runtime::sim;
 use tsim_runtime::sink::ndjson::{NdjsonSink, FILES};
-
-fn tsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tsim"))
-        .args(args)
-        .output()
-        .expect("tsim runs")
-}
 
 fn temp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("tsim-{name}-{}", std::process::id()));

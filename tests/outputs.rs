@@ -4,6 +4,10 @@
 //! its source; a failed write leaves no temporary and no new file, and the
 //! previous files as they were.
 
+mod common;
+
+use common::{code, tsim};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -15,17 +19,6 @@ const NDJSON: [&str; 5] = [
     "events.ndjson",
     "answer_key.json",
 ];
-
-fn tsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsim"))
-        .args(args)
-        .output()
-        .expect("the tsim binary runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -403,3 +403,66 @@ metric "errors_total" counter {
         assert_rate("series share", v as u64, n as u64, share);
     }
 }
+
+#[test]
+fn a_declared_hop_chance_and_repeat_come_out_as_declared() {
+    let p = pack(
+        r#"scenario "e" { duration 1m  hop constant(1ms) }
+service "api" { endpoint "GET /" { latency constant(1ms)
+  call "b" "x" chance 40%
+  query "db" "SELECT 1" repeat normal(mean: 5, sd: 2) } }
+service "b" { endpoint "x" { latency constant(2ms) } }
+database "db" { system postgresql  latency constant(1ms) }"#,
+    );
+    let n = 100_000u64;
+    let (mut calls, mut queries, mut queries_sq) = (0u64, 0f64, 0f64);
+    draw(&p, &quiet(&p), n as usize, 13, |plan, t| {
+        let mut q = 0f64;
+        for s in &t.spans {
+            let site = &plan.sites[s.site as usize];
+            match site.kind {
+                tsim_pack::SpanKind::Client
+                    if site.peer != tsim_pack::NONE && plan.str(site.name) == "x" =>
+                {
+                    calls += 1;
+                    // The client span is the server's 2 ms plus a 1 ms hop each way.
+                    assert_eq!(s.end_ns - s.start_ns, 4_000_000);
+                }
+                tsim_pack::SpanKind::Client => q += 1.0,
+                _ => {}
+            }
+        }
+        queries += q;
+        queries_sq += q * q;
+    });
+    assert_rate("chance 40%", calls, n, 0.4);
+    // E[max(0, round(X))] for X ~ Normal(5, 2), computed by summing the
+    // normal's mass over each integer's rounding interval.
+    let phi = |x: f64| 0.5 * (1.0 + erf(x / std::f64::consts::SQRT_2));
+    let cdf = |x: f64| phi((x - 5.0) / 2.0);
+    let expected: f64 = (1..40)
+        .map(|k| k as f64 * (cdf(k as f64 + 0.5) - cdf(k as f64 - 0.5)))
+        .sum();
+    let mean = queries / n as f64;
+    let sd = (queries_sq / n as f64 - mean * mean).sqrt();
+    let se = sd / (n as f64).sqrt();
+    assert!(
+        (mean - expected).abs() <= 4.0 * se,
+        "mean repeats {mean}, expected {expected}"
+    );
+}
+
+/// The error function (Abramowitz and Stegun 7.1.26, |error| < 1.5e-7).
+fn erf(x: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
+    let y = 1.0
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
+            + 0.254_829_592)
+            * t
+            * (-x * x).exp();
+    if x >= 0.0 {
+        y
+    } else {
+        -y
+    }
+}

@@ -256,9 +256,16 @@ fn series_name(out: &mut String, name: &str, suffix: &str, labels: &[Label<'_>],
         out.push_str("=\"");
         let start = out.len();
         l.value.write(out);
-        let escaped = out[start..].replace('\\', "\\\\").replace('"', "\\\"");
-        out.truncate(start);
-        out.push_str(&escaped);
+        // Escape `\` and `"` in place; nearly every value has neither.
+        if out[start..].contains(['\\', '"']) {
+            let raw = out.split_off(start);
+            for c in raw.chars() {
+                if matches!(c, '\\' | '"') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
         out.push('"');
     }
     if let Some(v) = le {

@@ -108,7 +108,7 @@ impl Timeline {
                 let Some((a, e)) = self.occurrence_window(i, k) else {
                     continue;
                 };
-                let e = e.max(a + 1);
+                let e = e.max(a.saturating_add(1));
                 if a > t {
                     next = next.min(a);
                 }
@@ -116,7 +116,7 @@ impl Timeline {
                     next = next.min(e);
                 }
                 if a <= t && t < e && self.moves(i) {
-                    next = next.min(t + RAMP_RESOLUTION_NS);
+                    next = next.min(t.saturating_add(RAMP_RESOLUTION_NS));
                 }
             }
         }
@@ -148,7 +148,7 @@ impl Timeline {
         };
         let (start, end) = self.occurrence_window(i, k)?;
         let length = end - start;
-        if t < start || t >= end.max(start + 1) {
+        if t < start || t >= end.max(start.saturating_add(1)) {
             return None;
         }
         let into = (t - start) as f64;
