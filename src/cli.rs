@@ -91,9 +91,11 @@ enum Command {
         /// A `.tsim` file or a pack.
         #[arg(value_name = "INPUT")]
         input: PathBuf,
-        /// Where to write: `ndjson:DIR`, `otlp-json:DIR` or `null`.
-        #[arg(long, value_name = "SINK", value_parser = crate::run::parse_target)]
-        to: crate::run::Target,
+        /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`,
+        /// `otlp-http://HOST:PORT[/PREFIX][?encoding=json]`, `otlp` (from the
+        /// standard OTEL_EXPORTER_OTLP_* variables) or `null`.
+        #[arg(long, value_name = "SINK", value_parser = parse_target)]
+        to: tsim_runtime::sink::spec::Target,
         /// Start instant: RFC 3339, `now`, or `now-35d`. Default: the
         /// scenario's `start`, else now.
         #[arg(long, value_name = "TIME")]
@@ -109,6 +111,8 @@ enum Command {
         force: bool,
         #[command(flatten)]
         flags: CompileFlags,
+        #[command(flatten)]
+        send: Box<crate::send::SendFlags>,
     },
     /// Build the incident-fixture tree: one folder per scenario
     /// of `--from`, under `normal/`, `incidents/<name>/` or `noise/<name>/`,
@@ -148,6 +152,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
     },
+    /// Receive OTLP over gRPC and HTTP (protobuf or JSON, gzip or not),
+    /// validate and count what arrives: ids, parent links, times,
+    /// data points, required attributes. Listens on loopback by default and
+    /// prints the bound addresses (port 0 picks a free one). Can be told to
+    /// fail, throttle or reject, to test a sender's retries.
+    ///
+    /// Stops on Ctrl-C or SIGTERM with a report. Exit status: 0 when
+    /// nothing violated the checks, 1 when something did, 2 on usage errors.
+    Receive(crate::receive::ReceiveArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -164,6 +177,10 @@ enum Format {
     Human,
     /// One JSON array of records (file, line, column, code, message, help) on stdout.
     Json,
+}
+
+fn parse_target(s: &str) -> Result<tsim_runtime::sink::spec::Target, String> {
+    tsim_runtime::sink::spec::parse(s, &|k| std::env::var(k).ok())
 }
 
 fn parse_set(s: &str) -> Result<(String, String), String> {
@@ -191,15 +208,18 @@ pub fn run() -> ExitCode {
             duration,
             force,
             flags,
-        } => crate::run::run(
-            &input,
-            &to,
-            start.as_deref(),
-            duration.as_deref(),
-            flags.set,
-            flags.seed,
+            send,
+        } => crate::run::run(crate::run::RunRequest {
+            input: &input,
+            target: &to,
+            start: start.as_deref(),
+            duration: duration.as_deref(),
+            overrides: flags.set,
+            seed: flags.seed,
             force,
-        ),
+            send: &send,
+        }),
+        Command::Receive(args) => crate::receive::run(args),
         Command::Fixtures {
             out,
             from,

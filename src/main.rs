@@ -2,8 +2,12 @@
 //! runtime crates. It holds no logic of its own beyond output formatting.
 
 mod cli;
+mod dirs;
+mod execute;
 mod progress;
+mod receive;
 mod run;
+mod send;
 
 fn main() -> std::process::ExitCode {
     cli::run()

@@ -6,37 +6,16 @@ use std::process::ExitCode;
 
 use tsim_compiler::{check_file, Options};
 use tsim_pack::Pack;
-use tsim_runtime::sim::{self, Summary};
-use tsim_runtime::sink::ndjson::{NdjsonSink, ANSWER_KEY, FILES};
-use tsim_runtime::sink::otlp_json::{self, OtlpJsonSink};
+use tsim_runtime::sim;
+use tsim_runtime::sink::ndjson::{ANSWER_KEY, FILES};
+use tsim_runtime::sink::otlp_json;
 use tsim_runtime::sink::output::{self, TempFile};
-use tsim_runtime::sink::{NullSink, Sink};
+use tsim_runtime::sink::spec::Target;
 
-use crate::progress::{self, Bar};
-
-/// Where a run's output goes.
-#[derive(Clone, Debug)]
-pub enum Target {
-    /// NDJSON fixtures in a directory.
-    Ndjson(PathBuf),
-    /// OTLP/JSON lines files (the Collector's file exporter layout) in a
-    /// directory.
-    OtlpJson(PathBuf),
-    /// Nowhere (benchmarks).
-    Null,
-}
-
-/// Parses `ndjson:DIR`, `otlp-json:DIR` or `null`.
-pub fn parse_target(s: &str) -> Result<Target, String> {
-    match s.split_once(':') {
-        Some(("ndjson", dir)) if !dir.is_empty() => Ok(Target::Ndjson(PathBuf::from(dir))),
-        Some(("otlp-json", dir)) if !dir.is_empty() => Ok(Target::OtlpJson(PathBuf::from(dir))),
-        _ if s == "null" => Ok(Target::Null),
-        _ => Err(format!(
-            "expected `ndjson:DIR`, `otlp-json:DIR` or `null`, found `{s}`"
-        )),
-    }
-}
+use crate::dirs::{check_dir, Shape, NDJSON_FILES};
+use crate::execute::{execute, Done};
+use crate::progress;
+use crate::send::SendFlags;
 
 /// Reads a pack file, or compiles a `.tsim` in memory (with the scenario's
 /// own seed: `--seed` is applied by the runtime, the same way for both).
@@ -109,158 +88,42 @@ pub fn start(flag: Option<&str>, pack: &Pack) -> Result<i64, String> {
     }
 }
 
-/// Runs `pack` into `target`; writes the answer key beside NDJSON output
-/// (OTLP/JSON output has none), committed together with the four files.
-/// Nothing is renamed into place unless every file was written and synced.
-pub fn execute(
-    pack: &Pack,
-    opts: &sim::Options,
-    target: &Target,
-) -> Result<(Summary, Option<[u64; 4]>), String> {
-    let mut bar = Bar::new();
-    let mut tick = |done: u64, total: u64, sum: &Summary| bar.update(done, total, sum);
-    let result = match target {
-        Target::Null => sim::run(pack, opts, &mut NullSink, &mut tick).map(|s| (s, None)),
-        Target::Ndjson(dir) => NdjsonSink::create(dir).and_then(|sink| {
-            let mut sink = sink.hold();
-            let sum = sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick)?;
-            let mut key = TempFile::create(&dir.join(ANSWER_KEY))?;
-            std::io::Write::write_all(
-                &mut key,
-                (tsim_runtime::answer::to_json(&sum.incidents) + "\n").as_bytes(),
-            )?;
-            sink.commit_with(&mut [&mut key])?;
-            Ok((sum, Some(sink.lines())))
-        }),
-        Target::OtlpJson(dir) => OtlpJsonSink::create(dir).and_then(|mut sink| {
-            sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick).map(|s| (s, None))
-        }),
-    };
-    bar.finish();
-    result.map_err(|e| e.to_string())
-}
-
-/// What a directory of an output tree may hold.
-#[derive(Clone, Copy)]
-pub enum Shape {
-    /// Only these files (and their temporaries).
-    Files(&'static [&'static str]),
-    /// A fixture tree's root: `normal/`, `incidents/`, `noise/`.
-    Tree,
-    /// `incidents/` or `noise/`: fixture folders.
-    Group,
-    /// `normal/`: a fixture folder that may hold more fixture folders.
-    Normal,
-}
-
-/// Refuses to write into `dir` when it holds anything tsim would not write
-/// there, or when it or one of tsim's names in it is a symlink, unless
-/// `force` (then foreign files are left alone and symlinked names are
-/// replaced by the rename, never written through). A missing `dir` is fine.
-fn check_dir(dir: &Path, force: bool, shape: Shape) -> Result<(), String> {
-    let choose = "or choose an empty directory";
-    let meta = match std::fs::symlink_metadata(dir) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
-    };
-    if meta.file_type().is_symlink() {
-        if !force {
-            return Err(format!(
-                "{} is a symlink; pass --force to write into where it points, {choose}",
-                dir.display()
-            ));
-        }
-    } else if !meta.is_dir() {
-        return Err(format!("{} exists and is not a directory", dir.display()));
-    }
-    if !dir.is_dir() {
-        return Err(format!("{} exists and is not a directory", dir.display()));
-    }
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
-    names.sort();
-    for name in names {
-        let path = dir.join(&name);
-        let text = name.to_string_lossy();
-        let kind = std::fs::symlink_metadata(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-            .file_type();
-        let own_file = |names: &[&str]| {
-            names.contains(&text.as_ref())
-                || output::temp_owner(&text).is_some_and(|o| names.contains(&o))
-        };
-        let sub = match shape {
-            Shape::Files(files) if own_file(files) => None,
-            Shape::Normal if own_file(NDJSON_FILES) => None,
-            Shape::Tree => match text.as_ref() {
-                "normal" => Some(Shape::Normal),
-                "incidents" | "noise" => Some(Shape::Group),
-                _ => {
-                    foreign(&path, force)?;
-                    continue;
-                }
-            },
-            Shape::Group | Shape::Normal => Some(Shape::Files(NDJSON_FILES)),
-            Shape::Files(_) => {
-                foreign(&path, force)?;
-                continue;
-            }
-        };
-        match sub {
-            None if kind.is_symlink() && !force => {
-                return Err(format!(
-                    "{} is a symlink; pass --force to replace the link itself (its target is left alone), {choose}",
-                    path.display()
-                ))
-            }
-            None if kind.is_file() || kind.is_symlink() => {}
-            None => foreign(&path, force)?,
-            Some(sub) if kind.is_dir() || kind.is_symlink() => check_dir(&path, force, sub)?,
-            Some(_) => foreign(&path, force)?,
-        }
-    }
-    Ok(())
-}
-
-/// The names tsim writes in a fixture folder (`tsim run --to ndjson:DIR`):
-/// [`FILES`] and the answer key.
-const NDJSON_FILES: &[&str] = &[
-    "metrics.ndjson",
-    "logs.ndjson",
-    "traces.ndjson",
-    "events.ndjson",
-    ANSWER_KEY,
-];
-
-/// The error for an entry tsim did not write (none with `force`).
-fn foreign(path: &Path, force: bool) -> Result<(), String> {
-    if force {
-        return Ok(());
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    Err(format!(
-        "{} is not empty: {} was not written by tsim; pass --force to replace tsim's files (others are left alone), or choose an empty directory",
-        dir.display(),
-        path.display()
-    ))
+/// What `tsim run` was asked.
+pub struct RunRequest<'a> {
+    /// The `.tsim` file or pack.
+    pub input: &'a Path,
+    /// Where to.
+    pub target: &'a Target,
+    /// `--start`.
+    pub start: Option<&'a str>,
+    /// `--duration`.
+    pub duration: Option<&'a str>,
+    /// `--set`.
+    pub overrides: Vec<(String, String)>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--force`.
+    pub force: bool,
+    /// How OTLP sinks send.
+    pub send: &'a SendFlags,
 }
 
 /// `tsim run`.
-pub fn run(
-    input_path: &Path,
-    target: &Target,
-    start_flag: Option<&str>,
-    duration: Option<&str>,
-    overrides: Vec<(String, String)>,
-    seed: Option<u64>,
-    force: bool,
-) -> ExitCode {
+pub fn run(req: RunRequest<'_>) -> ExitCode {
+    let RunRequest {
+        input: input_path,
+        target,
+        start: start_flag,
+        duration,
+        overrides,
+        seed,
+        force,
+        send,
+    } = req;
     let checked = match target {
         Target::Ndjson(dir) => check_dir(dir, force, Shape::Files(NDJSON_FILES)),
         Target::OtlpJson(dir) => check_dir(dir, force, Shape::Files(&otlp_json::FILES)),
-        Target::Null => Ok(()),
+        Target::Null | Target::Otlp(_) => Ok(()),
     };
     if let Err(e) = checked {
         eprintln!("error: {e}");
@@ -283,20 +146,54 @@ pub fn run(
             return ExitCode::from(2);
         }
     };
+    let stop = crate::send::stop_flag();
     let opts = sim::Options {
         start_ns,
         seed,
         duration_ns,
+        stop: Some(stop.clone()),
     };
-    match execute(&pack, &opts, target) {
-        Ok((sum, _)) => {
-            eprintln!("{}", progress::summary(&sum));
-            ExitCode::SUCCESS
-        }
+    match execute(&pack, &opts, target, Some(send)) {
+        Ok(done) => report(&done, send),
         Err(e) => {
             eprintln!("error: {e}");
+            ExitCode::from(if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                130
+            } else {
+                1
+            })
+        }
+    }
+}
+
+/// Prints the end of a run (and writes `--summary`): 0 when everything
+/// generated was delivered, 1 when anything was rejected or failed.
+fn report(done: &Done, send: &SendFlags) -> ExitCode {
+    eprintln!("{}", progress::summary(&done.summary));
+    if let Some(r) = &done.delivery {
+        eprintln!("{}", crate::send::delivery(r));
+    }
+    if let Some(path) = &send.summary {
+        let text = crate::send::summary_json(&done.summary, done.delivery.as_ref());
+        let written = TempFile::create(path).and_then(|mut f| {
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            output::commit(&mut [&mut f])
+        });
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    match &done.delivery {
+        Some(r) if r.lost() > 0 => {
+            eprintln!(
+                "error: {} of {} items were not delivered (see above)",
+                r.lost(),
+                r.signals.iter().map(|s| s.generated).sum::<u64>()
+            );
             ExitCode::from(1)
         }
+        _ => ExitCode::SUCCESS,
     }
 }
 
@@ -321,6 +218,7 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) 
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
+    let stop = crate::send::stop_flag();
     println!(
         "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
         "fixture", "metrics", "logs", "traces", "events", "incidents"
@@ -345,11 +243,15 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) 
         };
         let opts = sim::Options {
             start_ns,
-            seed: None,
-            duration_ns: None,
+            stop: Some(stop.clone()),
+            ..Default::default()
         };
-        match execute(&pack, &opts, &Target::Ndjson(out.join(&folder))) {
-            Ok((sum, Some(lines))) => {
+        match execute(&pack, &opts, &Target::Ndjson(out.join(&folder)), None) {
+            Ok(Done {
+                summary: sum,
+                lines: Some(lines),
+                ..
+            }) => {
                 println!(
                     "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
                     folder,

@@ -208,6 +208,7 @@ fn the_first_lines_of_every_stock_scenario_are_snapshots() {
             start_ns: 1_767_621_600_000_000_000,
             seed: None,
             duration_ns: Some(duration),
+            ..Default::default()
         };
         let sum = sim::run(&pack, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
         check_schema(&dir);

@@ -64,6 +64,7 @@ fn run(c: &mut Criterion) {
             start_ns: 1_767_625_200_000_000_000,
             seed: None,
             duration_ns: Some(millis * 1_000_000),
+            ..Default::default()
         };
         let once = || sim::run(&pack, &opts, &mut NullSink, &mut |_, _, _| {}).expect("runs");
         group.throughput(Throughput::Elements(once().spans));

@@ -292,6 +292,7 @@ logs "app" { rate 2000/s
         start_ns: 1_767_571_200_000_000_000,
         seed: Some(11),
         duration_ns: None,
+        ..Default::default()
     };
     tsim_runtime::sim::run(&p, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
     let n = sink.logs.len() as u64;
@@ -382,6 +383,7 @@ metric "errors_total" counter {
         start_ns: 1_767_571_200_000_000_000,
         seed: Some(12),
         duration_ns: None,
+        ..Default::default()
     };
     tsim_runtime::sim::run(&p, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
     let last = |kind: &str| {

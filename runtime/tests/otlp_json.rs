@@ -10,7 +10,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use common::pack;
+use common::{pack, OTLP_SCENARIO as SCENARIO};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -27,46 +27,6 @@ use tsim_runtime::sink::otlp_json::{
 /// Monday 2026-01-05 14:00:00 UTC.
 const START: i64 = 1_767_621_600_000_000_000;
 
-/// A call (with a retry), a query, a publish with a consumer, error rates
-/// (one with a declared type, so exceptions), span-derived logs, a log
-/// stream, a gauge, a counter and a histogram from spans.
-const SCENARIO: &str = r#"
-scenario "otlp" { seed 7 duration 10m tick 10s traffic { rate 20/s } }
-resource { deployment.environment = "test" }
-service "api" {
-  version "1.2.3"  instances 2
-  endpoint "GET /orders" {
-    latency lognormal(median: 20ms, p99: 120ms)
-    errors 5% status 500
-    call "orders" "list" retries 1
-    query "db" "SELECT * FROM orders"
-    publish "bus" "orders.viewed" on_error ignore
-  }
-}
-service "orders" {
-  endpoint "list" {
-    latency 5ms
-    errors 10% status pick { 502: 1, 503: 1 } type "UpstreamError"
-  }
-}
-service "audit" { endpoint "record" { consume "bus" "orders.viewed"  latency 2ms } }
-database "db" { system postgresql  latency 2ms }
-queue "bus" { system kafka }
-metric "system.cpu.utilization" gauge per instance {
-  walk brownian(start: 0.3, drift: 0, volatility: 0.02) within 0..1
-}
-metric "api.requests" counter from spans of "api"
-metric "http.server.request.duration" histogram unit "s" per endpoint from spans
-logs from spans { access  errors level ERROR message "upstream {peer} failed" }
-logs "worker" {
-  service "api"
-  rate 5/s
-  level pick { INFO: 8, WARN: 2 }
-  message "job {job.id} done"
-  attributes { job.id = pool(50, "job-{n:02}") }
-}
-"#;
-
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tsim-otlp-json-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -80,6 +40,7 @@ fn run_into(p: &Pack, dir: &Path, minutes: u64) -> Summary {
         start_ns: START,
         seed: None,
         duration_ns: Some(minutes * 60_000_000_000),
+        ..Default::default()
     };
     let sum = sim::run(p, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
     assert_eq!(sink.dir(), dir);

@@ -22,6 +22,7 @@ fn run(p: &Pack, start_ns: i64) -> (MemorySink, Summary) {
         start_ns,
         seed: None,
         duration_ns: None,
+        ..Default::default()
     };
     let sum = sim::run(p, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
     (sink, sum)

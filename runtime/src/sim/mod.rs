@@ -18,6 +18,8 @@ mod red;
 mod series;
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::RngExt;
@@ -37,7 +39,7 @@ use crate::timeline::{State, Timeline};
 pub use emit::{id, resource_ref};
 
 /// How to run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Start instant, Unix nanoseconds.
     pub start_ns: i64,
@@ -45,6 +47,9 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Simulated time to cover (default: the pack's duration).
     pub duration_ns: Option<u64>,
+    /// When set (Ctrl-C), the run stops at the next tick and finishes its
+    /// sink: what was emitted is flushed, the summary covers it.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What a run produced.
@@ -66,6 +71,8 @@ pub struct Summary {
     pub capped_spans: u64,
     /// Simulated time covered.
     pub simulated_ns: u64,
+    /// Whether the run was stopped before its end.
+    pub stopped: bool,
     /// Wall time taken.
     pub wall: Duration,
     /// Every incident window with its ground truth.
@@ -131,6 +138,14 @@ pub fn run(
     let tick = pack.meta.tick_ns.max(1_000_000);
     let mut t0 = 0u64;
     while t0 < duration {
+        if opts
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
+            eng.sum.stopped = true;
+            break;
+        }
         let t1 = t0.saturating_add(tick).min(duration);
         eng.tick(t0, t1, duration, sink)?;
         eng.clock.pace(t1);

@@ -5,10 +5,13 @@
 //! pack and the engine's buffers; a sink copies what it keeps.
 
 pub mod fmt;
+pub mod guard;
 pub mod memory;
 pub mod ndjson;
+pub mod otlp;
 pub mod otlp_json;
 pub mod output;
+pub mod spec;
 pub mod value;
 
 use std::io;
@@ -20,6 +23,26 @@ pub use value::{Attributes, Value};
 
 /// The instrumentation scope of everything tsim emits.
 pub const SCOPE_NAME: &str = "tsim";
+
+/// The keys tsim sets on a resource itself (a declared resource attribute
+/// with one of these names is left out).
+pub const RESOURCE_KEYS: [&str; 6] = [
+    "service.name",
+    "service.version",
+    "service.instance.id",
+    "telemetry.sdk.name",
+    "telemetry.sdk.language",
+    "telemetry.sdk.version",
+];
+
+/// The `telemetry.sdk.*` resource attributes.
+pub fn sdk_attributes() -> [(&'static str, &'static str); 3] {
+    [
+        ("telemetry.sdk.name", "tsim"),
+        ("telemetry.sdk.language", "rust"),
+        ("telemetry.sdk.version", crate::VERSION),
+    ]
+}
 
 /// The resource (and instance) that emitted a record.
 #[derive(Clone, Copy, Debug)]

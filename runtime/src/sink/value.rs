@@ -62,6 +62,10 @@ pub fn write_dval(out: &mut String, pack: &Pack, arena: &str, v: DVal) {
     Value::from_drawn(pack, arena, v).write(out)
 }
 
+fn key(pack: &Pack, k: u32) -> &str {
+    pack.strings.get(k as usize).map_or("", String::as_str)
+}
+
 /// A span's or record's attributes: constant ones from the pack, then the
 /// ones drawn for this request.
 #[derive(Clone, Copy, Debug)]
@@ -109,16 +113,23 @@ impl<'a> Attributes<'a> {
 
     /// Every attribute, constant ones first.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, Value<'a>)> + 'a {
-        let (pack, text) = (self.pack, self.text);
-        let key = move |k: u32| pack.strings.get(k as usize).map_or("", String::as_str);
+        self.constants().chain(self.drawn())
+    }
+
+    /// The constant attributes (the same for every record of a site).
+    pub fn constants(&self) -> impl Iterator<Item = (&'a str, Value<'a>)> + 'a {
+        let pack = self.pack;
         self.constant
             .iter()
-            .map(move |a| (key(a.key), Value::from_attr(pack, a.value)))
-            .chain(
-                self.drawn
-                    .iter()
-                    .map(move |d| (key(d.key), Value::from_drawn(pack, text, d.value))),
-            )
+            .map(move |a| (key(pack, a.key), Value::from_attr(pack, a.value)))
+    }
+
+    /// The attributes drawn for this record.
+    pub fn drawn(&self) -> impl Iterator<Item = (&'a str, Value<'a>)> + 'a {
+        let (pack, text) = (self.pack, self.text);
+        self.drawn
+            .iter()
+            .map(move |d| (key(pack, d.key), Value::from_drawn(pack, text, d.value)))
     }
 
     /// The value of `name`, if present.

@@ -105,6 +105,11 @@ impl<T: Default> Batch<T> {
         self.len >= self.cap
     }
 
+    /// Records added since the last request.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
     /// Renders the batch as one request line into `line` (cleared first,
     /// no newline) and empties it; false, and nothing rendered, when empty.
     /// `body` appends a group's records, comma-separated.

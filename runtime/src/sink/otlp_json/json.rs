@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::sink::fmt;
-use crate::sink::{ResourceRef, Value, SCOPE_NAME};
+use crate::sink::{sdk_attributes, ResourceRef, Value, RESOURCE_KEYS, SCOPE_NAME};
 use crate::VERSION;
 
 /// Appends `"key":` (the key is a fixed, clean field name).
@@ -154,21 +154,10 @@ impl<'o> KeyValues<'o> {
     }
 }
 
-/// The keys tsim sets on a resource itself (a declared resource attribute
-/// with one of these names is left out).
-const RESOURCE_KEYS: [&str; 6] = [
-    "service.name",
-    "service.version",
-    "service.instance.id",
-    "telemetry.sdk.name",
-    "telemetry.sdk.language",
-    "telemetry.sdk.version",
-];
-
 fn sdk(kv: &mut KeyValues<'_>) {
-    kv.str("telemetry.sdk.name", "tsim");
-    kv.str("telemetry.sdk.language", "rust");
-    kv.str("telemetry.sdk.version", VERSION);
+    for (k, v) in sdk_attributes() {
+        kv.str(k, v);
+    }
 }
 
 /// Appends `{"attributes":[...]}` for a resource instance: `service.name`,

@@ -20,6 +20,9 @@
 //! Events are not written (OTLP has no signal for them; the NDJSON sink
 //! has them). The same run gives byte-identical files.
 //!
+//! The same requests can go to an OTLP/HTTP exporter as JSON bodies (see
+//! [`OtlpJsonSink::new`]).
+//!
 //! The files are written as temporaries ([`super::output`]) and renamed
 //! into place by [`Sink::finish`]: a failed or dropped run leaves the
 //! directory's previous files as they were.
@@ -35,6 +38,7 @@ use std::path::{Path, PathBuf};
 
 use batch::{Batch, Names};
 
+use super::otlp::{BatchSizes, Requests, Signal};
 use super::output::{self, TempFile};
 use super::{EventRecord, LogRecord, MetricRecord, Sink, SpanRecord};
 
@@ -48,41 +52,56 @@ pub const LOGS_PER_LINE: usize = 1000;
 /// Metric data points per request line.
 pub const POINTS_PER_LINE: usize = 1000;
 
-struct Out {
-    w: TempFile,
-    lines: u64,
-}
-
-fn open(dir: &Path, name: &str) -> io::Result<Out> {
-    Ok(Out {
-        w: TempFile::create(&dir.join(name))?,
-        lines: 0,
-    })
-}
-
-/// Writes the request in `batch` (if any) as one line of `out`.
-fn flush<T: Default>(
-    batch: &mut Batch<T>,
-    names: &Names,
-    line: &mut String,
-    out: &mut Out,
-    body: impl Fn(&T, &mut String),
-) -> io::Result<()> {
-    if batch.render(line, names, body) {
-        line.push('\n');
-        out.w.write_all(line.as_bytes())?;
-        out.lines += 1;
-    }
-    line.clear();
-    Ok(())
-}
-
-/// Writes OTLP/JSON lines files into a directory.
-pub struct OtlpJsonSink {
+/// The three files of a directory, as a destination of requests: each
+/// request is one line of its signal's file.
+pub struct Files {
     dir: PathBuf,
-    traces: Out,
-    metrics: Out,
-    logs: Out,
+    /// Traces, metrics, logs (in [`Signal::ALL`] order, as [`FILES`]).
+    files: [TempFile; 3],
+    lines: [u64; 3],
+}
+
+impl Files {
+    /// Creates `dir` (and parents) and the three files in it, as
+    /// temporaries: [`Requests::finish`] renames them into place, dropping
+    /// them unfinished removes them.
+    pub fn create(dir: &Path) -> io::Result<Files> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+        Ok(Files {
+            dir: dir.to_path_buf(),
+            files: [
+                TempFile::create(&dir.join(FILES[0]))?,
+                TempFile::create(&dir.join(FILES[1]))?,
+                TempFile::create(&dir.join(FILES[2]))?,
+            ],
+            lines: [0; 3],
+        })
+    }
+}
+
+impl Requests for Files {
+    fn request(&mut self, signal: Signal, mut body: Vec<u8>, _items: u64) -> io::Result<()> {
+        body.push(b'\n');
+        let i = signal.index();
+        if let Err(e) = self.files[i].write_all(&body) {
+            self.files.iter_mut().for_each(|f| f.discard());
+            return Err(e);
+        }
+        self.lines[i] += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let [t, m, l] = &mut self.files;
+        output::commit(&mut [t, m, l])
+    }
+}
+
+/// Encodes records as OTLP/JSON export requests, one per line, for `R`:
+/// the files of a directory, or an OTLP/HTTP exporter sending JSON.
+pub struct OtlpJsonSink<R: Requests = Files> {
+    out: R,
     spans: Batch<String>,
     records: Batch<String>,
     points: Batch<metrics::Metrics>,
@@ -90,38 +109,77 @@ pub struct OtlpJsonSink {
     buf: String,
 }
 
-impl OtlpJsonSink {
+impl OtlpJsonSink<Files> {
     /// Creates `dir` (and parents) and the three files in it, as
     /// temporaries: [`Sink::finish`] renames them into place, dropping the
     /// sink unfinished removes them.
-    pub fn create(dir: &Path) -> io::Result<OtlpJsonSink> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
-        Ok(OtlpJsonSink {
-            dir: dir.to_path_buf(),
-            traces: open(dir, FILES[0])?,
-            metrics: open(dir, FILES[1])?,
-            logs: open(dir, FILES[2])?,
-            spans: Batch::new(SPANS_PER_LINE),
-            records: Batch::new(LOGS_PER_LINE),
-            points: Batch::new(POINTS_PER_LINE),
-            line: String::with_capacity(1 << 16),
-            buf: String::with_capacity(256),
-        })
+    pub fn create(dir: &Path) -> io::Result<OtlpJsonSink<Files>> {
+        Ok(OtlpJsonSink::new(Files::create(dir)?))
     }
 
     /// The directory written to.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.out.dir
     }
 
     /// Lines (requests) written per file, in [`FILES`] order.
     pub fn lines(&self) -> [u64; 3] {
-        [self.traces.lines, self.metrics.lines, self.logs.lines]
+        self.out.lines
     }
 }
 
-impl Sink for OtlpJsonSink {
+impl<R: Requests> OtlpJsonSink<R> {
+    /// A sink handing each request, as JSON text, to `out`.
+    pub fn new(out: R) -> OtlpJsonSink<R> {
+        OtlpJsonSink::with_sizes(
+            out,
+            BatchSizes {
+                spans: SPANS_PER_LINE,
+                points: POINTS_PER_LINE,
+                logs: LOGS_PER_LINE,
+            },
+        )
+    }
+
+    /// The same with other batch sizes.
+    pub fn with_sizes(out: R, sizes: BatchSizes) -> OtlpJsonSink<R> {
+        OtlpJsonSink {
+            out,
+            spans: Batch::new(sizes.spans),
+            records: Batch::new(sizes.logs),
+            points: Batch::new(sizes.points),
+            line: String::with_capacity(1 << 16),
+            buf: String::with_capacity(256),
+        }
+    }
+
+    /// The requests' destination, taken back.
+    pub fn into_requests(self) -> R {
+        self.out
+    }
+}
+
+/// Hands the request in `batch` (if any) to `out`.
+fn flush<T: Default, R: Requests>(
+    batch: &mut Batch<T>,
+    names: &Names,
+    line: &mut String,
+    out: &mut R,
+    signal: Signal,
+    body: impl Fn(&T, &mut String),
+) -> io::Result<()> {
+    let items = batch.len() as u64;
+    let rendered = batch.render(line, names, body);
+    let result = if rendered {
+        out.request(signal, line.as_bytes().to_vec(), items)
+    } else {
+        Ok(())
+    };
+    line.clear();
+    result
+}
+
+impl<R: Requests> Sink for OtlpJsonSink<R> {
     fn span(&mut self, s: &SpanRecord<'_>) -> io::Result<()> {
         let group = self.spans.instance(&s.resource, &mut self.buf);
         batch::push_item(group, |out| traces::span(out, s, &mut self.buf));
@@ -130,7 +188,8 @@ impl Sink for OtlpJsonSink {
                 &mut self.spans,
                 &traces::NAMES,
                 &mut self.line,
-                &mut self.traces,
+                &mut self.out,
+                Signal::Traces,
                 |items, out| out.push_str(items),
             )?;
         }
@@ -148,7 +207,8 @@ impl Sink for OtlpJsonSink {
                 &mut self.records,
                 &logs::NAMES,
                 &mut self.line,
-                &mut self.logs,
+                &mut self.out,
+                Signal::Logs,
                 |items, out| out.push_str(items),
             )?;
         }
@@ -162,7 +222,8 @@ impl Sink for OtlpJsonSink {
                 &mut self.points,
                 &metrics::NAMES,
                 &mut self.line,
-                &mut self.metrics,
+                &mut self.out,
+                Signal::Metrics,
                 metrics::Metrics::render,
             )?;
         }
@@ -174,30 +235,32 @@ impl Sink for OtlpJsonSink {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        let line = &mut self.line;
         let text = |items: &String, out: &mut String| out.push_str(items);
-        let last = flush(
+        let (line, out) = (&mut self.line, &mut self.out);
+        flush(
             &mut self.spans,
             &traces::NAMES,
             line,
-            &mut self.traces,
+            out,
+            Signal::Traces,
             text,
-        )
-        .and_then(|()| {
-            flush(
-                &mut self.points,
-                &metrics::NAMES,
-                line,
-                &mut self.metrics,
-                metrics::Metrics::render,
-            )
-        })
-        .and_then(|()| flush(&mut self.records, &logs::NAMES, line, &mut self.logs, text));
-        let mut files = [&mut self.traces.w, &mut self.metrics.w, &mut self.logs.w];
-        if let Err(e) = last {
-            files.iter_mut().for_each(|f| f.discard());
-            return Err(e);
-        }
-        output::commit(&mut files)
+        )?;
+        flush(
+            &mut self.points,
+            &metrics::NAMES,
+            line,
+            out,
+            Signal::Metrics,
+            metrics::Metrics::render,
+        )?;
+        flush(
+            &mut self.records,
+            &logs::NAMES,
+            line,
+            out,
+            Signal::Logs,
+            text,
+        )?;
+        self.out.finish()
     }
 }

@@ -1,0 +1,373 @@
+//! The OTLP network exporter: a [`Requests`] that delivers encoded export
+//! requests over gRPC or HTTP. The encoder's thread hands each request to a
+//! bounded queue (back-pressure: when the senders are behind, the run
+//! waits, memory stays flat); a dispatcher on a small tokio runtime keeps
+//! at most `max_in_flight` requests on the wire, each retried as the OTLP
+//! spec says ([`retry`]). Every item ends counted in [`stats`] as sent,
+//! rejected (partial success) or failed with its reason: a permanent
+//! error, retries given up, or a stop whose drain deadline passed.
+
+mod grpc;
+mod http;
+mod response;
+pub mod retry;
+pub mod stats;
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+
+use super::{Requests, Signal};
+use crate::streams::mix;
+pub use retry::{Attempt, Policy};
+pub use stats::{Report, SignalReport, Stats};
+
+/// How requests travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// OTLP/gRPC.
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies, or JSON when `json`.
+    Http {
+        /// `application/json` bodies (the encoder must then be JSON).
+        json: bool,
+    },
+}
+
+/// The exporter's settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The transport.
+    pub transport: Transport,
+    /// Where each signal goes, in [`Signal::ALL`] order: for gRPC
+    /// `http://host:port` (the same for all three), for HTTP the full URL
+    /// (`http://host:port/v1/traces`, ...).
+    pub urls: [String; 3],
+    /// Headers (gRPC metadata) sent with every request, per signal.
+    pub headers: [Vec<(String, String)>; 3],
+    /// Gzip request bodies.
+    pub gzip: bool,
+    /// Requests on the wire at once.
+    pub max_in_flight: usize,
+    /// gRPC connections (HTTP uses a pool sized by the requests in flight).
+    pub connections: usize,
+    /// Retries.
+    pub retry: Policy,
+    /// One attempt's timeout.
+    pub timeout: Duration,
+    /// After a stop (`stop` set), how long to keep delivering what is
+    /// queued or in flight before counting it failed.
+    pub drain: Duration,
+    /// Set when the run is stopped (Ctrl-C): the drain deadline applies.
+    pub stop: Option<Arc<AtomicBool>>,
+    /// Sender threads.
+    pub workers: usize,
+}
+
+impl Config {
+    /// Defaults for `transport` to `urls`: no headers, no gzip, 16 in
+    /// flight over 4 gRPC connections, the default retry policy, 10 s
+    /// timeout and drain, one sender thread per spare core (at least 1).
+    pub fn new(transport: Transport, urls: [String; 3]) -> Config {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Config {
+            transport,
+            urls,
+            headers: Default::default(),
+            gzip: false,
+            max_in_flight: 16,
+            connections: 4,
+            retry: Policy::default(),
+            timeout: Duration::from_secs(10),
+            drain: Duration::from_secs(10),
+            stop: None,
+            workers: cores.saturating_sub(1).clamp(1, 4),
+        }
+    }
+}
+
+enum Client {
+    Grpc(grpc::Grpc),
+    Http(Box<http::Http>),
+}
+
+impl Client {
+    fn wire_body(&self, body: Bytes) -> Bytes {
+        match self {
+            Client::Grpc(_) => body,
+            Client::Http(h) => h.wire_body(body),
+        }
+    }
+    async fn send(&self, signal: Signal, body: Bytes) -> Attempt {
+        match self {
+            Client::Grpc(g) => g.send(signal, body).await,
+            Client::Http(h) => h.send(signal, body).await,
+        }
+    }
+}
+
+struct Job {
+    signal: Signal,
+    body: Bytes,
+    items: u64,
+    seq: u64,
+}
+
+/// Delivers export requests; see the module documentation.
+pub struct Exporter {
+    rt: Option<tokio::runtime::Runtime>,
+    tx: Option<mpsc::Sender<Job>>,
+    dispatcher: Option<tokio::task::JoinHandle<()>>,
+    cancel: watch::Sender<bool>,
+    stats: Arc<Stats>,
+    drain: Duration,
+    stop: Option<Arc<AtomicBool>>,
+    seq: u64,
+}
+
+impl Exporter {
+    /// Starts the sender threads; connections are made on first use. An
+    /// error names what is wrong with the settings (a bad URL or header).
+    pub fn start(config: Config) -> Result<Exporter, String> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.workers.max(1))
+            .thread_name("tsim-export")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the sender threads: {e}"))?;
+        let client = {
+            let _entered = rt.enter();
+            match config.transport {
+                Transport::Grpc => Client::Grpc(grpc::Grpc::new(
+                    &config.urls[0],
+                    config.connections,
+                    [
+                        grpc::metadata(&config.headers[0])?,
+                        grpc::metadata(&config.headers[1])?,
+                        grpc::metadata(&config.headers[2])?,
+                    ],
+                    config.gzip,
+                    config.timeout,
+                )?),
+                Transport::Http { json } => Client::Http(Box::new(http::Http::new(
+                    config.urls.clone(),
+                    json,
+                    config.gzip,
+                    [
+                        http::header_map(&config.headers[0])?,
+                        http::header_map(&config.headers[1])?,
+                        http::header_map(&config.headers[2])?,
+                    ],
+                    config.timeout,
+                )?)),
+            }
+        };
+        let in_flight = config.max_in_flight.max(1);
+        let (tx, rx) = mpsc::channel(in_flight);
+        let (cancel, cancelled) = watch::channel(false);
+        let stats = Arc::new(Stats::default());
+        let dispatcher = rt.spawn(dispatch(
+            rx,
+            Arc::new(client),
+            stats.clone(),
+            Arc::new(Semaphore::new(in_flight)),
+            config.retry,
+            cancelled,
+        ));
+        Ok(Exporter {
+            rt: Some(rt),
+            tx: Some(tx),
+            dispatcher: Some(dispatcher),
+            cancel,
+            stats,
+            drain: config.drain,
+            stop: config.stop,
+            seq: 0,
+        })
+    }
+
+    /// The live counters.
+    pub fn stats(&self) -> Arc<Stats> {
+        self.stats.clone()
+    }
+
+    /// Closes the queue and waits until everything is delivered or failed:
+    /// without a stop, as long as the retry policy allows; after a stop, at
+    /// most the drain deadline, then what is left is counted failed.
+    fn shutdown(&mut self) {
+        self.tx = None;
+        let (Some(rt), Some(mut dispatcher)) = (self.rt.take(), self.dispatcher.take()) else {
+            return;
+        };
+        let stopped = self
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed));
+        let drain = self.drain;
+        let cancel = &self.cancel;
+        let stop = self.stop.clone();
+        rt.block_on(async move {
+            let deadline = async {
+                if stopped {
+                    tokio::time::sleep(drain).await;
+                    return;
+                }
+                // A stop that comes while draining starts the deadline.
+                loop {
+                    if stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+                        tokio::time::sleep(drain).await;
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            };
+            tokio::select! {
+                _ = &mut dispatcher => {}
+                () = deadline => {
+                    let _ = cancel.send(true);
+                    let _ = dispatcher.await;
+                }
+            }
+        });
+        rt.shutdown_timeout(Duration::from_secs(1));
+    }
+}
+
+impl Requests for Exporter {
+    fn request(&mut self, signal: Signal, body: Vec<u8>, items: u64) -> io::Result<()> {
+        self.stats.generated(signal, items);
+        self.seq += 1;
+        let job = Job {
+            signal,
+            body: Bytes::from(body),
+            items,
+            seq: self.seq,
+        };
+        let sent = match &self.tx {
+            Some(tx) => tx.blocking_send(job).is_ok(),
+            None => false,
+        };
+        if !sent {
+            self.stats.failed(
+                signal,
+                items,
+                "the exporter had stopped before it was queued",
+            );
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.shutdown();
+        Ok(())
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Takes requests off the queue, at most as many on the wire as the
+/// semaphore has permits; on cancel, counts what is still queued failed.
+async fn dispatch(
+    mut rx: mpsc::Receiver<Job>,
+    client: Arc<Client>,
+    stats: Arc<Stats>,
+    permits: Arc<Semaphore>,
+    policy: Policy,
+    cancelled: watch::Receiver<bool>,
+) {
+    let mut tasks = JoinSet::new();
+    loop {
+        let mut c = cancelled.clone();
+        let job = tokio::select! {
+            job = rx.recv() => job,
+            _ = c.wait_for(|v| *v) => None,
+        };
+        let Some(job) = job else { break };
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => p.ok(),
+            _ = c.wait_for(|v| *v) => None,
+        };
+        let Some(permit) = permit else {
+            stats.failed(job.signal, job.items, STOPPED);
+            break;
+        };
+        while tasks.try_join_next().is_some() {}
+        let (client, stats, cancelled) = (client.clone(), stats.clone(), cancelled.clone());
+        tasks.spawn(async move {
+            deliver(job, &client, &stats, policy, cancelled).await;
+            drop(permit);
+        });
+    }
+    rx.close();
+    while let Some(job) = rx.recv().await {
+        stats.failed(job.signal, job.items, STOPPED);
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Why items are failed when a stop's drain deadline passes.
+const STOPPED: &str = "stopped before it was delivered (drain deadline passed)";
+
+/// A uniform number in [0, 1) for the jitter of retry `n` of request `seq`.
+fn unit(seq: u64, n: u32) -> f64 {
+    (mix(seq ^ mix(u64::from(n))) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Sends one request until it is accepted, fails for good, runs out of
+/// retry time, or is cancelled.
+async fn deliver(
+    job: Job,
+    client: &Client,
+    stats: &Stats,
+    policy: Policy,
+    mut cancelled: watch::Receiver<bool>,
+) {
+    let (signal, items) = (job.signal, job.items);
+    stats.started();
+    let began = Instant::now();
+    let body = client.wire_body(job.body);
+    let mut n = 0u32;
+    loop {
+        stats.attempt(signal, body.len(), n > 0);
+        let attempt = tokio::select! {
+            a = client.send(signal, body.clone()) => a,
+            _ = cancelled.wait_for(|v| *v) => {
+                stats.failed_started(signal, items, STOPPED);
+                return;
+            }
+        };
+        let (after, reason) = match attempt {
+            Attempt::Accepted { rejected, message } => {
+                stats.accepted(signal, items, rejected, &message, began.elapsed());
+                return;
+            }
+            Attempt::Fail { reason } => {
+                stats.failed_started(signal, items, &reason);
+                return;
+            }
+            Attempt::Retry { after, reason } => (after, reason),
+        };
+        let delay = policy.delay(n, after, unit(job.seq, n));
+        if began.elapsed() + delay > policy.give_up_after {
+            stats.failed_started(signal, items, &format!("gave up retrying: {reason}"));
+            return;
+        }
+        n += 1;
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = cancelled.wait_for(|v| *v) => {
+                stats.failed_started(signal, items, STOPPED);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Spans as protobuf `Span`s (`opentelemetry/proto/trace/v1/trace.proto`),
+//! copy and patch: at link time every span site's constant part (name,
+//! kind, constant attributes) is encoded once; each span is its ids and
+//! times, a copy of its site's bytes, then what was drawn for it (drawn
+//! attributes, HTTP status, `error.type`, retry count, the `exception`
+//! event, the link, the status).
+
+use super::common::{key_value, text_value};
+use super::wire::{self, begin, end};
+use crate::plan::Plan;
+use crate::sink::{SpanRecord, Value};
+
+/// Attributes a span record sets from its own fields; a constant or drawn
+/// attribute of one of these names gives way to the record's field.
+const CODE: &str = "http.response.status_code";
+const ERROR: &str = "error.type";
+const RESEND: &str = "http.request.resend_count";
+
+fn shadowed(s: &SpanRecord<'_>, k: &str) -> bool {
+    (k == CODE && s.http_status_code.is_some())
+        || (k == ERROR && s.error_type.is_some())
+        || (k == RESEND && s.resend_count > 0)
+}
+
+/// A site's constant part, encoded once.
+#[derive(Default)]
+struct Site {
+    /// `name`, `kind` and the constant attributes that can never be
+    /// shadowed.
+    bytes: Vec<u8>,
+    /// Whether a constant attribute has one of the shadowable names (then
+    /// the constants are encoded per span, checking each).
+    shadowable: bool,
+}
+
+/// The spans' encoder: every site's constant bytes.
+#[derive(Default)]
+pub struct Spans {
+    sites: Vec<Site>,
+    buf: String,
+}
+
+impl Spans {
+    /// Encodes the constant part of every span site of `plan`.
+    pub fn link(plan: &Plan<'_>) -> Spans {
+        let sites = plan
+            .sites
+            .iter()
+            .map(|site| {
+                let mut bytes = Vec::with_capacity(64);
+                wire::str_field(&mut bytes, 5, plan.str(site.name));
+                wire::uint_field(&mut bytes, 6, site.kind as u64);
+                let attrs = crate::sink::Attributes::new(plan.pack, site.attrs, &[], "");
+                let shadowable = attrs
+                    .constants()
+                    .any(|(k, _)| k == CODE || k == ERROR || k == RESEND);
+                if !shadowable {
+                    for (k, v) in attrs.constants() {
+                        key_value(&mut bytes, 9, k, v);
+                    }
+                }
+                Site { bytes, shadowable }
+            })
+            .collect();
+        Spans {
+            sites,
+            buf: String::new(),
+        }
+    }
+
+    /// Appends the body of the `Span` of `s`.
+    pub fn span(&mut self, out: &mut Vec<u8>, s: &SpanRecord<'_>) {
+        wire::bytes_field(out, 1, &s.trace_id);
+        wire::bytes_field(out, 2, &s.span_id);
+        if let Some(p) = s.parent {
+            wire::bytes_field(out, 4, &p);
+        }
+        match self.sites.get(s.site as usize) {
+            Some(site) if !site.shadowable => out.extend_from_slice(&site.bytes),
+            site => {
+                // No linked site, or one whose constants need the check:
+                // the same fields, encoded here.
+                match site {
+                    Some(site) => out.extend_from_slice(&site.bytes),
+                    None => {
+                        wire::str_field(out, 5, s.name);
+                        wire::uint_field(out, 6, s.kind as u64);
+                    }
+                }
+                for (k, v) in s.attributes.constants() {
+                    if !shadowed(s, k) {
+                        key_value(out, 9, k, v);
+                    }
+                }
+            }
+        }
+        wire::time_field(out, 7, s.start_ns);
+        wire::time_field(out, 8, s.end_ns);
+        for (k, v) in s.attributes.drawn() {
+            if !shadowed(s, k) {
+                key_value(out, 9, k, v);
+            }
+        }
+        if let Some(code) = s.http_status_code {
+            key_value(out, 9, CODE, Value::Int(i64::from(code)));
+        }
+        if let Some(t) = s.error_type {
+            text_value(out, 9, ERROR, t, &mut self.buf);
+        }
+        if s.resend_count > 0 {
+            key_value(out, 9, RESEND, Value::Int(i64::from(s.resend_count)));
+        }
+        if let Some(e) = s.exception {
+            let open = begin(out, 11);
+            wire::time_field(out, 1, e.time_ns);
+            wire::str_field(out, 2, "exception");
+            text_value(out, 3, "exception.type", e.exception_type, &mut self.buf);
+            end(out, open);
+        }
+        if let Some((trace, span)) = s.link {
+            let open = begin(out, 13);
+            wire::bytes_field(out, 1, &trace);
+            wire::bytes_field(out, 2, &span);
+            end(out, open);
+        }
+        let open = begin(out, 15);
+        wire::str_field(out, 2, s.status_message);
+        wire::uint_field(out, 3, s.status as u64);
+        end(out, open);
+    }
+}

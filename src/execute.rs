@@ -1,0 +1,126 @@
+//! Running a pack into the sink a `--to` spec names: the file sinks (their
+//! output committed only when the run was complete), the null sink, and
+//! the OTLP exporters (protobuf over gRPC or HTTP, JSON over HTTP) with
+//! their live stats.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tsim_pack::Pack;
+use tsim_runtime::sim::{self, Summary};
+use tsim_runtime::sink::guard::{refuse_if_stopped, Uncommitted};
+use tsim_runtime::sink::ndjson::{NdjsonSink, ANSWER_KEY};
+use tsim_runtime::sink::otlp::export::{Exporter, Report, Transport};
+use tsim_runtime::sink::otlp::OtlpSink;
+use tsim_runtime::sink::otlp_json::OtlpJsonSink;
+use tsim_runtime::sink::output::TempFile;
+use tsim_runtime::sink::spec::{Otlp, Target};
+use tsim_runtime::sink::{NullSink, Sink};
+
+use crate::progress::Bar;
+use crate::send::SendFlags;
+
+/// What a run did.
+pub struct Done {
+    /// The engine's summary.
+    pub summary: Summary,
+    /// Lines per NDJSON file, for NDJSON output.
+    pub lines: Option<[u64; 4]>,
+    /// What the exporter delivered, for OTLP output.
+    pub delivery: Option<Report>,
+}
+
+fn stopped(opts: &sim::Options) -> &AtomicBool {
+    static NEVER: AtomicBool = AtomicBool::new(false);
+    opts.stop.as_deref().unwrap_or(&NEVER)
+}
+
+/// Runs `pack` into `target`; writes the answer key beside NDJSON output
+/// (OTLP/JSON output has none), committed together with the four files.
+/// Nothing is renamed into place unless every file was written and synced
+/// and the run was not stopped. OTLP targets need `send`.
+pub fn execute(
+    pack: &Pack,
+    opts: &sim::Options,
+    target: &Target,
+    send: Option<&SendFlags>,
+) -> Result<Done, String> {
+    let mut bar = Bar::new();
+    let mut tick = |done: u64, total: u64, sum: &Summary| bar.update(done, total, sum);
+    let stop = stopped(opts);
+    let files = |summary: Summary, lines| Done {
+        summary,
+        lines,
+        delivery: None,
+    };
+    let result = match target {
+        Target::Null => sim::run(pack, opts, &mut NullSink, &mut tick)
+            .map(|s| files(s, None))
+            .map_err(|e| e.to_string()),
+        Target::Ndjson(dir) => NdjsonSink::create(dir)
+            .and_then(|sink| {
+                let mut sink = sink.hold();
+                let sum = sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick)?;
+                let mut key = TempFile::create(&dir.join(ANSWER_KEY))?;
+                std::io::Write::write_all(
+                    &mut key,
+                    (tsim_runtime::answer::to_json(&sum.incidents) + "\n").as_bytes(),
+                )?;
+                refuse_if_stopped(stop)?;
+                sink.commit_with(&mut [&mut key])?;
+                Ok(files(sum, Some(sink.lines())))
+            })
+            .map_err(|e| e.to_string()),
+        Target::OtlpJson(dir) => OtlpJsonSink::create(dir)
+            .and_then(|sink| {
+                let mut sink = Uncommitted { inner: sink, stop };
+                sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick).map(|s| files(s, None))
+            })
+            .map_err(|e| e.to_string()),
+        Target::Otlp(o) => {
+            let send = send.ok_or("internal error: an OTLP target without send flags")?;
+            otlp(pack, opts, o, send, &mut tick)
+        }
+    };
+    bar.finish();
+    result
+}
+
+/// Runs into an OTLP exporter, with live stats when asked.
+fn otlp(
+    pack: &Pack,
+    opts: &sim::Options,
+    target: &Otlp,
+    send: &SendFlags,
+    tick: sim::Progress<'_>,
+) -> Result<Done, String> {
+    let stop = opts
+        .stop
+        .clone()
+        .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
+    let every = send.stats_every()?;
+    let exporter = Exporter::start(send.config(target, stop)?)?;
+    let stats = exporter.stats();
+    let done = Arc::new(AtomicBool::new(false));
+    let live = every.map(|e| crate::send::live_stats(stats.clone(), e, done.clone()));
+    let result = match target.transport {
+        Transport::Http { json: true } => {
+            let mut sink = OtlpJsonSink::with_sizes(exporter, send.batches());
+            sim::run(pack, opts, &mut sink, tick)
+        }
+        Transport::Grpc | Transport::Http { json: false } => {
+            let mut sink = OtlpSink::new(exporter, send.batches());
+            sim::run(pack, opts, &mut sink, tick)
+        }
+    };
+    done.store(true, Ordering::Relaxed);
+    if let Some(h) = live {
+        let _ = h.join();
+    }
+    let summary = result.map_err(|e| e.to_string())?;
+    Ok(Done {
+        summary,
+        lines: None,
+        delivery: Some(stats.report()),
+    })
+}
