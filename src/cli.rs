@@ -100,7 +100,8 @@ enum Command {
         /// scenario's `start`, else now.
         #[arg(long, value_name = "TIME")]
         start: Option<String>,
-        /// Simulated time to cover, e.g. `10m` (default: the scenario's duration).
+        /// Time to cover, e.g. `10m` (default: the scenario's duration); in a
+        /// live run wall-clock time, and `0` runs until stopped.
         #[arg(long, value_name = "DURATION")]
         duration: Option<String>,
         /// Write into a DIR that holds other files too (they are left
@@ -111,6 +112,8 @@ enum Command {
         force: bool,
         #[command(flatten)]
         flags: CompileFlags,
+        #[command(flatten)]
+        live: Box<crate::live::LiveFlags>,
         #[command(flatten)]
         send: Box<crate::send::SendFlags>,
     },
@@ -208,6 +211,7 @@ pub fn run() -> ExitCode {
             duration,
             force,
             flags,
+            live,
             send,
         } => crate::run::run(crate::run::RunRequest {
             input: &input,
@@ -217,6 +221,7 @@ pub fn run() -> ExitCode {
             overrides: flags.set,
             seed: flags.seed,
             force,
+            live: &live,
             send: &send,
         }),
         Command::Receive(args) => crate::receive::run(args),

@@ -4,6 +4,7 @@
 mod cli;
 mod dirs;
 mod execute;
+mod live;
 mod progress;
 mod receive;
 mod run;

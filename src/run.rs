@@ -14,6 +14,7 @@ use tsim_runtime::sink::spec::Target;
 
 use crate::dirs::{check_dir, Shape, NDJSON_FILES};
 use crate::execute::{execute, Done};
+use crate::live::LiveFlags;
 use crate::progress;
 use crate::send::SendFlags;
 
@@ -104,6 +105,8 @@ pub struct RunRequest<'a> {
     pub seed: Option<u64>,
     /// `--force`.
     pub force: bool,
+    /// Wall-clock replay.
+    pub live: &'a LiveFlags,
     /// How OTLP sinks send.
     pub send: &'a SendFlags,
 }
@@ -118,8 +121,16 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         overrides,
         seed,
         force,
+        live,
         send,
     } = req;
+    let live = match live.live() {
+        Ok(l) => l.map(|l| (l, live.backdate_ns())),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let checked = match target {
         Target::Ndjson(dir) => check_dir(dir, force, Shape::Files(NDJSON_FILES)),
         Target::OtlpJson(dir) => check_dir(dir, force, Shape::Files(&otlp_json::FILES)),
@@ -132,14 +143,32 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
     let Some(pack) = input(input_path, overrides) else {
         return ExitCode::from(1);
     };
-    let start_ns = match start(start_flag, &pack) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: --start {e}");
+    let start_ns = match (&live, start_flag) {
+        (Some(_), Some(_)) => {
+            eprintln!("error: --start: a live run (--rate, --speed) is stamped now; use --backdate to move it back");
             return ExitCode::from(2);
         }
+        (Some((_, backdate)), None) => match backdate {
+            Ok(b) => now_ns().saturating_sub(i64::try_from(*b).unwrap_or(i64::MAX)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (None, _) => match start(start_flag, &pack) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: --start {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
     let duration_ns = match duration.map(tsim_runtime::time::parse_duration).transpose() {
+        Ok(Some(0)) if live.is_some() => Some(u64::MAX),
+        Ok(Some(0)) => {
+            eprintln!("error: --duration 0 (until stopped) needs a live run: add --rate RATE or --speed 1x");
+            return ExitCode::from(2);
+        }
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: --duration {e}");
@@ -152,6 +181,7 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         seed,
         duration_ns,
         stop: Some(stop.clone()),
+        live: live.map(|(l, _)| l),
     };
     match execute(&pack, &opts, target, Some(send)) {
         Ok(done) => report(&done, send),

@@ -60,6 +60,8 @@ pub struct Emitter<'p> {
     pub versions: Vec<StrId>,
     drawn: Vec<crate::draw::values::Drawn>,
     text: String,
+    /// The sender's shard, written into trace ids.
+    pub shard: super::Shard,
 }
 
 fn error_value<'a>(pack: &'a Pack, text: &'a str, e: ErrorType) -> Value<'a> {
@@ -97,6 +99,7 @@ impl<'p> Emitter<'p> {
             versions: pack.resources.iter().map(|r| r.version).collect(),
             drawn: Vec::new(),
             text: String::new(),
+            shard: super::Shard::default(),
         }
     }
 
@@ -111,7 +114,8 @@ impl<'p> Emitter<'p> {
         sink: &mut dyn Sink,
     ) -> io::Result<Counts> {
         let pack = plan.pack;
-        let trace_id: [u8; 16] = id(ids);
+        let mut trace_id: [u8; 16] = id(ids);
+        super::live::shard_id(&mut trace_id, self.shard);
         self.ids.clear();
         for _ in &trace.spans {
             self.ids.push(id(ids));

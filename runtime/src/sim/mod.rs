@@ -11,8 +11,10 @@
 
 mod emit;
 mod events;
+mod live;
 mod logs;
 mod metrics;
+mod paced;
 mod process;
 mod red;
 mod series;
@@ -37,6 +39,7 @@ use crate::streams::{mix, stream, Purpose};
 use crate::timeline::{State, Timeline};
 
 pub use emit::{id, resource_ref};
+pub use live::{Live, Pace, Shard};
 
 /// How to run.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +53,9 @@ pub struct Options {
     /// When set (Ctrl-C), the run stops at the next tick and finishes its
     /// sink: what was emitted is flushed, the summary covers it.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Wall-clock replay (see [`live`]); `None` runs simulated time as
+    /// fast as possible.
+    pub live: Option<Live>,
 }
 
 /// What a run produced.
@@ -107,16 +113,18 @@ struct Streams {
 }
 
 impl Streams {
-    fn new(seed: u64, start_ns: i64) -> Streams {
+    /// The streams of `shard` (0 when not sharded).
+    fn new(seed: u64, start_ns: i64, shard: u32) -> Streams {
         // The start instant is part of the key: two runs of one scenario at
         // different starts never share trace ids.
         let seed = seed ^ mix(start_ns as u64);
+        let i = u64::from(shard);
         Streams {
-            arrivals: stream(seed, Purpose::Arrivals, 0),
-            ids: stream(seed, Purpose::Ids, 0),
-            requests: stream(seed, Purpose::Requests, 0),
-            logs: stream(seed, Purpose::Logs, 0),
-            process: stream(seed, Purpose::Process, 0),
+            arrivals: stream(seed, Purpose::Arrivals, i),
+            ids: stream(seed, Purpose::Ids, i),
+            requests: stream(seed, Purpose::Requests, i),
+            logs: stream(seed, Purpose::Logs, i),
+            process: stream(seed, Purpose::Process, i),
             seed,
         }
     }
@@ -136,22 +144,27 @@ pub fn run(
     let mut eng = Engine::new(&plan, opts, seed);
     let duration = opts.duration_ns.unwrap_or(pack.meta.duration_ns);
     let tick = pack.meta.tick_ns.max(1_000_000);
-    let mut t0 = 0u64;
-    while t0 < duration {
-        if opts
-            .stop
-            .as_ref()
-            .is_some_and(|s| s.load(Ordering::Relaxed))
-        {
-            eng.sum.stopped = true;
-            break;
+    let never = AtomicBool::new(false);
+    let stop = opts.stop.as_deref().unwrap_or(&never);
+    let paced = opts
+        .live
+        .is_some_and(|l| matches!(l.pace, Pace::Rate(_) | Pace::Max));
+    if paced {
+        eng.run_paced(duration, tick, stop, sink, progress)?;
+    } else {
+        let mut t0 = 0u64;
+        while t0 < duration {
+            if stop.load(Ordering::Relaxed) {
+                eng.sum.stopped = true;
+                break;
+            }
+            let t1 = t0.saturating_add(tick).min(duration);
+            eng.tick(t0, t1, duration, stop, sink)?;
+            eng.clock.pace(t1);
+            eng.sum.simulated_ns = t1;
+            progress(t1, duration, &eng.sum);
+            t0 = t1;
         }
-        let t1 = t0.saturating_add(tick).min(duration);
-        eng.tick(t0, t1, duration, sink)?;
-        eng.clock.pace(t1);
-        eng.sum.simulated_ns = t1;
-        progress(t1, duration, &eng.sum);
-        t0 = t1;
     }
     sink.finish()?;
     let mut sum = eng.sum;
@@ -186,11 +199,18 @@ struct Engine<'a, 'p> {
     trace: Trace,
     message: String,
     sum: Summary,
+    /// The wall clock of a live run.
+    live: Option<live::LiveClock>,
+    /// Traffic times this.
+    multiplier: f64,
 }
 
 impl<'a, 'p> Engine<'a, 'p> {
     fn new(plan: &'a Plan<'p>, opts: &Options, seed: u64) -> Self {
         let pack = plan.pack;
+        let shard = opts.live.map(|l| l.shard).unwrap_or_default();
+        let mut emitter = emit::Emitter::new(pack, plan.str(pack.meta.name));
+        emitter.shard = shard;
         let scenario = plan.str(pack.meta.name);
         let timeline = Timeline::new(pack, seed);
         let duration = opts.duration_ns.unwrap_or(pack.meta.duration_ns);
@@ -207,8 +227,8 @@ impl<'a, 'p> Engine<'a, 'p> {
             scenario,
             shape: Shape::new(pack),
             timeline,
-            streams: Streams::new(seed, opts.start_ns),
-            emitter: emit::Emitter::new(pack, scenario),
+            streams: Streams::new(seed, opts.start_ns, shard.index),
+            emitter,
             procs: process::Processes::new(pack, scenario),
             calendar,
             state,
@@ -217,6 +237,11 @@ impl<'a, 'p> Engine<'a, 'p> {
             trace: Trace::default(),
             message: String::new(),
             sum: Summary::default(),
+            live: opts.live.map(|l| {
+                let jitter = stream(seed ^ mix(opts.start_ns as u64), Purpose::Ids, 1 << 40);
+                live::LiveClock::new(l, jitter)
+            }),
+            multiplier: opts.live.map_or(1.0, |l| l.multiplier).max(0.0),
         }
     }
 
@@ -232,39 +257,93 @@ impl<'a, 'p> Engine<'a, 'p> {
         self.plan.resource(r).map_or("", |x| self.plan.str(x.name))
     }
 
-    fn tick(&mut self, t0: u64, t1: u64, duration: u64, sink: &mut dyn Sink) -> io::Result<()> {
+    fn tick(
+        &mut self,
+        t0: u64,
+        t1: u64,
+        duration: u64,
+        stop: &AtomicBool,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
         let dt = (t1 - t0) as f64 / 1e9;
         let level = self
             .shape
             .level((self.start_ns as f64 + (t0 + (t1 - t0) / 2) as f64) / 1e9);
-        self.events_until(t1, duration, sink)?;
+        if self.live.is_none() {
+            self.events_until(t1, duration, sink)?;
+        }
+        self.tick_requests(t0, t1, level, stop, sink)?;
+        if let Some(l) = &self.live {
+            // Live: what is stamped up to the tick's end goes out when it
+            // has come.
+            l.wait_for_offset(t1, stop);
+            self.events_until(t1, duration, sink)?;
+        }
+        self.tick_rest(t0, t1, dt, level, sink)
+    }
+
+    /// The tick's requests, segment by segment, with deployments applied.
+    fn tick_requests(
+        &mut self,
+        t0: u64,
+        t1: u64,
+        level: f64,
+        stop: &AtomicBool,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
         let mut seg = t0;
         while seg < t1 {
-            if seg >= self.state_until {
-                self.state = self.timeline.state(seg);
-                self.state_until = self.timeline.next_change(seg);
-            }
-            let mut end = self.state_until.min(t1);
-            while let Some(&(at, r, v)) = self.calendar.deploys.get(self.calendar.next_deploy) {
-                if at > seg {
-                    end = end.min(at);
-                    break;
-                }
-                if let Some(slot) = self.emitter.versions.get_mut(r as usize) {
-                    *slot = v;
-                }
-                self.calendar.next_deploy += 1;
-            }
-            self.requests(seg, end, level, sink)?;
+            let end = self.advance(seg).min(t1);
+            self.requests(seg, end, level, stop, sink)?;
             seg = end;
         }
+        Ok(())
+    }
+
+    /// Brings the timeline state and the deployed versions up to `seg`;
+    /// returns the next instant either changes.
+    fn advance(&mut self, seg: u64) -> u64 {
+        if seg >= self.state_until {
+            self.state = self.timeline.state(seg);
+            self.state_until = self.timeline.next_change(seg);
+        }
+        let mut end = self.state_until;
+        while let Some(&(at, r, v)) = self.calendar.deploys.get(self.calendar.next_deploy) {
+            if at > seg {
+                end = end.min(at);
+                break;
+            }
+            if let Some(slot) = self.emitter.versions.get_mut(r as usize) {
+                *slot = v;
+            }
+            self.calendar.next_deploy += 1;
+        }
+        end
+    }
+
+    /// The tick's log streams, health checks and metric points.
+    fn tick_rest(
+        &mut self,
+        t0: u64,
+        t1: u64,
+        dt: f64,
+        level: f64,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
         self.log_streams(t0, t1, dt, level, sink)?;
         self.health_checks(t0, t1, sink)?;
         self.metrics(t1, dt, level, sink)
     }
 
     /// Root requests arriving in [a, b), all under the current state.
-    fn requests(&mut self, a: u64, b: u64, level: f64, sink: &mut dyn Sink) -> io::Result<()> {
+    fn requests(
+        &mut self,
+        a: u64,
+        b: u64,
+        level: f64,
+        stop: &AtomicBool,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
         let dt = (b - a) as f64 / 1e9;
         self.arrivals.clear();
         let rng = &mut self.streams.arrivals;
@@ -276,7 +355,10 @@ impl<'a, 'p> Engine<'a, 'p> {
                     .get(g.resource as usize)
                     .copied()
                     .unwrap_or(1.0);
-            let n = poisson(rng, self.shape.rate * level * factor * g.share * dt);
+            let n = poisson(
+                rng,
+                self.shape.rate * self.multiplier * level * factor * g.share * dt,
+            );
             for _ in 0..n {
                 self.arrivals.push((rng.random_range(a..b.max(a + 1)), gi));
             }
@@ -284,6 +366,12 @@ impl<'a, 'p> Engine<'a, 'p> {
         self.arrivals.sort_unstable();
         for k in 0..self.arrivals.len() {
             let (at, gi) = self.arrivals[k];
+            if let Some(l) = &self.live {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                l.wait_for_offset(at, stop);
+            }
             self.request(at, gi, sink)?;
         }
         Ok(())
@@ -319,10 +407,15 @@ impl<'a, 'p> Engine<'a, 'p> {
         self.sum.requests += 1;
         self.sum.truncated_traces += u64::from(self.trace.truncated);
         self.sum.capped_spans += u64::from(self.trace.capped);
+        let mut at_ns = self.abs(at);
+        if let Some(l) = &mut self.live {
+            let root = self.trace.spans.first().map_or(0, |s| s.end_ns);
+            at_ns = at_ns.saturating_sub(i64::try_from(l.back(root)).unwrap_or(i64::MAX));
+        }
         let counts = self.emitter.trace(
             self.plan,
             &self.trace,
-            self.abs(at),
+            at_ns,
             &mut self.streams.ids,
             &mut self.streams.logs,
             sink,
