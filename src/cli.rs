@@ -11,9 +11,9 @@ use tsim_compiler::{check_file, Options, Outcome, Record, Report, Severity};
 ///
 /// Write services, call topology, traffic, metrics, logs and a timeline of
 /// incidents in a `.tsim` file; tsim checks it, compiles it to a
-/// deterministic pack and simulates it into NDJSON fixtures or OTLP/JSON
-/// lines files (OTLP over the network, Honeycomb and Prometheus sinks are
-/// next).
+/// deterministic pack and runs it: over simulated time into NDJSON fixtures
+/// or OTLP/JSON lines files, or live over OTLP/gRPC and OTLP/HTTP
+/// (Honeycomb and Prometheus sinks are next).
 #[derive(Parser, Debug)]
 #[command(name = "tsim", version, about, long_about)]
 struct Cli {
@@ -70,23 +70,29 @@ enum Command {
         #[command(flatten)]
         flags: CompileFlags,
     },
-    /// Simulate a scenario (a `.tsim`, compiled in memory, or a pack) over
-    /// simulated time, as fast as possible, into a sink. Every request is
-    /// drawn afresh through its endpoint's program: latencies, errors,
-    /// status codes, attributes, branches, retries and timeouts.
+    /// Run a scenario (a `.tsim`, compiled in memory, or a pack) into a
+    /// sink: over simulated time as fast as possible, or live on the wall
+    /// clock with `--rate` or `--speed`. Every request is drawn afresh
+    /// through its endpoint's program: latencies, errors, status codes,
+    /// attributes, branches, retries and timeouts.
     ///
     /// `--to ndjson:DIR` writes metrics.ndjson, logs.ndjson, traces.ndjson,
     /// events.ndjson and answer_key.json; `--to otlp-json:DIR` writes
     /// traces.jsonl, metrics.jsonl and logs.jsonl, one OTLP/JSON export
-    /// request per line (the Collector's file exporter layout); `--to null`
-    /// discards (benchmarks).
-    /// The same input, seed and start give byte-identical output.
+    /// request per line (the Collector's file exporter layout);
+    /// `--to otlp-grpc://HOST:PORT` and `--to otlp-http://HOST:PORT` send
+    /// OTLP, retrying as the spec says, and account for every item as sent,
+    /// rejected or failed; `--to null` discards (benchmarks). The same
+    /// input, seed and start give byte-identical output.
     ///
     /// Files are written as temporaries and renamed into place only when
-    /// the whole run succeeded: a failed run leaves DIR as it was. A DIR
-    /// holding anything but tsim's files, or symlinks, needs `--force`.
-    /// Exit status: 0 on success, 1 when the run or a write fails or DIR
-    /// is refused, 2 on usage errors.
+    /// the whole run succeeded: a failed or interrupted run leaves DIR as it
+    /// was. A DIR holding anything but tsim's files, or symlinks, needs
+    /// `--force`. Ctrl-C or SIGTERM stops a run at the next tick; an OTLP run
+    /// then delivers what is in flight (up to `--drain`) and prints its
+    /// summary. Exit status: 0 on success, 1 when the run or a write fails,
+    /// DIR is refused, or anything sent was rejected or failed, 2 on usage
+    /// errors, 130 for an interrupted file run.
     Run {
         /// A `.tsim` file or a pack.
         #[arg(value_name = "INPUT")]
@@ -164,6 +170,11 @@ enum Command {
     /// Stops on Ctrl-C or SIGTERM with a report. Exit status: 0 when
     /// nothing violated the checks, 1 when something did, 2 on usage errors.
     Receive(crate::receive::ReceiveArgs),
+    /// Measure the sender on this machine, side by side in one run: drawing
+    /// requests, encoding OTLP protobuf and JSON, gzip, and delivering over
+    /// loopback OTLP/gRPC into a counting server, against a blaster of
+    /// pre-encoded requests on the same transport.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -225,6 +236,7 @@ pub fn run() -> ExitCode {
             send: &send,
         }),
         Command::Receive(args) => crate::receive::run(args),
+        Command::Bench(args) => crate::bench::run(args),
         Command::Fixtures {
             out,
             from,
@@ -309,8 +321,13 @@ fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
     match tsim_runtime::load(path) {
         Ok((pack, bytes)) => {
             match format {
-                InspectFormat::Text => print!("{}", tsim_runtime::inspect::text(&pack, &bytes)),
-                InspectFormat::Json => println!("{:#}", tsim_runtime::inspect::json(&pack, &bytes)),
+                InspectFormat::Text => crate::stdout(format_args!(
+                    "{}",
+                    tsim_runtime::inspect::text(&pack, &bytes)
+                )),
+                InspectFormat::Json => {
+                    crate::outln!("{:#}", tsim_runtime::inspect::json(&pack, &bytes))
+                }
             }
             ExitCode::SUCCESS
         }
@@ -394,7 +411,7 @@ fn check(paths: &[PathBuf], overrides: Vec<(String, String)>, format: Format) ->
     }
     if let Format::Json = format {
         match serde_json::to_string_pretty(&records) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => crate::outln!("{json}"),
             Err(e) => {
                 let _ = writeln!(stderr, "error: cannot encode diagnostics: {e}");
                 return ExitCode::from(1);

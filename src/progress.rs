@@ -1,17 +1,22 @@
-//! The progress bar (stderr, only when it is a terminal) and the final
-//! summary line of a run.
+//! Progress on stderr (a bar with ETA on a terminal; otherwise a plain
+//! line every 10 seconds, so long runs in CI or under a pipe say where
+//! they are) and the final summary line of a run.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use tsim_runtime::sim::Summary;
 
-/// Draws a bar with ETA at most four times a second.
+/// Draws a bar with ETA at most four times a second, or a plain line
+/// every 10 s when stderr is not a terminal.
 pub struct Bar {
     started: Instant,
     last: Option<Instant>,
     enabled: bool,
 }
+
+/// How often a plain progress line is printed.
+const PLAIN_EVERY: Duration = Duration::from_secs(10);
 
 impl Bar {
     /// A bar that draws only when stderr is a terminal.
@@ -25,10 +30,13 @@ impl Bar {
 
     /// Redraws for `done` of `total` simulated nanoseconds.
     pub fn update(&mut self, done: u64, total: u64, sum: &Summary) {
-        if !self.enabled
-            || self
-                .last
-                .is_some_and(|l| l.elapsed() < Duration::from_millis(250))
+        if !self.enabled {
+            self.plain(done, total, sum);
+            return;
+        }
+        if self
+            .last
+            .is_some_and(|l| l.elapsed() < Duration::from_millis(250))
         {
             return;
         }
@@ -55,6 +63,32 @@ impl Bar {
             frac * 100.0,
             eta,
             rate
+        );
+    }
+
+    /// A plain line every [`PLAIN_EVERY`] (none for short runs).
+    fn plain(&mut self, done: u64, total: u64, sum: &Summary) {
+        let since = self.last.unwrap_or(self.started);
+        if since.elapsed() < PLAIN_EVERY {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let of = if total == u64::MAX {
+            String::new()
+        } else {
+            format!(
+                " of {} ({:.1}%)",
+                tsim_runtime::time::format_duration(total),
+                done as f64 * 100.0 / total.max(1) as f64
+            )
+        };
+        eprintln!(
+            "tsim: {}{of} after {:.0}s: {} records, {:.0} events/s",
+            tsim_runtime::time::format_duration(done),
+            elapsed,
+            sum.total(),
+            sum.total() as f64 / elapsed.max(1e-9)
         );
     }
 

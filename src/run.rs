@@ -249,9 +249,14 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) 
         return ExitCode::from(1);
     }
     let stop = crate::send::stop_flag();
-    println!(
+    crate::outln!(
         "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
-        "fixture", "metrics", "logs", "traces", "events", "incidents"
+        "fixture",
+        "metrics",
+        "logs",
+        "traces",
+        "events",
+        "incidents"
     );
     let mut failed = false;
     for f in files {
@@ -282,7 +287,7 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) 
                 lines: Some(lines),
                 ..
             }) => {
-                println!(
+                crate::outln!(
                     "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
                     folder,
                     lines[0],
@@ -306,7 +311,7 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) 
         );
         return ExitCode::from(1);
     }
-    println!(
+    crate::outln!(
         "written under {} ({} per folder, plus {ANSWER_KEY})",
         out.display(),
         FILES.join(", ")

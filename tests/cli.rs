@@ -273,3 +273,92 @@ fn seed_means_the_same_for_a_pack_and_its_source_and_set_on_a_pack_is_refused() 
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_multibyte_start_and_a_closed_stdout_are_errors_not_panics() {
+    let out = tsim(&[
+        "run",
+        "examples/hello.tsim",
+        "--to",
+        "null",
+        "--start",
+        "nowé",
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("now-35d") && !err.contains("panicked"),
+        "{err}"
+    );
+    // `tsim inspect PACK | head -1`: stdout closed before tsim writes.
+    let dir = std::env::temp_dir().join(format!("tsim-pipe-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let pack = dir.join("hello.pack");
+    let pack = pack.to_str().expect("utf-8 path");
+    assert_eq!(
+        code(&tsim(&["compile", "examples/hello.tsim", "-o", pack])),
+        0
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tsim"))
+        .args(["inspect", pack])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("waits");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn live_flags_without_a_live_run_and_duration_zero_are_usage_errors() {
+    let out = tsim(&[
+        "run",
+        "examples/hello.tsim",
+        "--to",
+        "null",
+        "--jitter",
+        "1s",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a live run"));
+    let out = tsim(&[
+        "run",
+        "examples/hello.tsim",
+        "--to",
+        "null",
+        "--duration",
+        "0",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("until stopped"));
+    let out = tsim(&[
+        "run",
+        "examples/hello.tsim",
+        "--to",
+        "null",
+        "--rate",
+        "1k/s",
+        "--start",
+        "now",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--backdate"));
+    let out = tsim(&["run", "examples/hello.tsim", "--to", "otlp-grpcs://h:1"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TLS is not built yet"));
+    let ok = tsim(&[
+        "run",
+        "examples/hello.tsim",
+        "--to",
+        "null",
+        "--rate",
+        "2000/s",
+        "--duration",
+        "500ms",
+    ]);
+    assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
+}

@@ -9,13 +9,16 @@
 //! - [`sim`]: the simulation engine (timeline, traffic curve, traces,
 //!   logs, metrics, events, answer key);
 //! - [`sink`]: the sink seam and its records; NDJSON fixtures;
-//! - [`inspect`]: `tsim inspect`.
+//! - [`inspect`]: `tsim inspect`;
+//! - [`bench`]: `tsim bench`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod answer;
+pub mod bench;
 pub mod clock;
 pub mod draw;
+pub mod fasthash;
 pub mod fixtures;
 pub mod inspect;
 pub mod load;

@@ -72,6 +72,10 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     if rest.is_empty() {
         return Err(bad());
     }
+    if rest == "0" {
+        // Zero needs no unit (`--duration 0`, `--stats-every 0`).
+        return Ok(0);
+    }
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !c.is_ascii_digit())
@@ -112,10 +116,12 @@ pub fn parse_start(text: &str, now_ns: i64) -> Result<i64, String> {
         if rest.is_empty() {
             return Ok(now_ns);
         }
-        let (sign, d) = match rest.split_at(1) {
-            ("-", d) => (-1i64, d),
-            ("+", d) => (1i64, d),
-            _ => return Err(format!("`{t}`: write `now`, `now-35d` or `now+1h`")),
+        let (sign, d) = if let Some(d) = rest.strip_prefix('-') {
+            (-1i64, d)
+        } else if let Some(d) = rest.strip_prefix('+') {
+            (1i64, d)
+        } else {
+            return Err(format!("`{t}`: write `now`, `now-35d` or `now+1h`"));
         };
         let ns = i64::try_from(parse_duration(d)?).map_err(|_| format!("`{t}` is too far away"))?;
         return now_ns
@@ -136,8 +142,12 @@ mod parse_tests {
     fn reads_starts_and_durations() {
         assert_eq!(parse_duration("1h30m"), Ok(5_400_000_000_000));
         assert!(parse_duration("5 minutes").is_err());
+        assert_eq!(parse_duration("0"), Ok(0));
+        assert!(parse_duration("5").is_err());
         let now = 1_767_621_600_000_000_000;
         assert_eq!(parse_start("now", now), Ok(now));
+        // A multibyte character after `now` is an error, not a panic.
+        assert!(parse_start("nowé", now).unwrap_err().contains("now-35d"));
         assert_eq!(parse_start("now-1d", now), Ok(now - 86_400_000_000_000));
         assert_eq!(parse_start("2026-01-05T14:00:00Z", 0), Ok(now));
         assert!(parse_start("yesterday", now).is_err());

@@ -14,33 +14,11 @@
 //! allocates nothing.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::fasthash::FastMap;
 
 /// (resource, endpoint name, instance): which row a span counts into.
 type RowKey = (u32, u32, u32);
-
-/// A multiply-rotate hasher for the small integer keys of the row index
-/// (looked up once per span and metric; SipHash's DoS resistance is not
-/// needed for keys tsim makes itself).
-#[derive(Default)]
-struct RowHasher(u64);
-
-impl Hasher for RowHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(u64::from(v));
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
 
 use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKind, NONE};
 
@@ -82,7 +60,7 @@ struct Derived<'p> {
     of: u32,
     of_backend: bool,
     /// (resource, endpoint name, instance) -> row; NONE where the set has no such key.
-    index: HashMap<RowKey, usize, BuildHasherDefault<RowHasher>>,
+    index: FastMap<RowKey, usize>,
     keys: (bool, bool, bool),
     series: Vec<Series<'p>>,
     /// Per-row accumulators (gauges).

@@ -4,7 +4,7 @@
 //! per run and copied into each request that carries it; buffers are
 //! reused from request to request, so a steady run allocates nothing.
 
-use std::collections::HashMap;
+use crate::fasthash::FastMap;
 
 use super::common;
 use super::wire::{self, varint, varint_len};
@@ -56,9 +56,9 @@ struct Group<T> {
 struct Resources {
     encoded: Vec<Vec<u8>>,
     /// The entry of each (resource, instance, version).
-    instances: HashMap<(u32, u32), Vec<(String, usize)>>,
+    instances: FastMap<(u32, u32), Vec<(String, usize)>>,
     /// The entry of each service known by name only.
-    services: HashMap<String, usize>,
+    services: FastMap<String, usize>,
     buf: String,
 }
 
@@ -94,7 +94,7 @@ pub struct Batch<T> {
     /// Groups in use (the rest are kept for their buffers).
     used: usize,
     /// The group of each resource cache entry in this request.
-    by_resource: HashMap<usize, usize>,
+    by_resource: FastMap<usize, usize>,
     resources: Resources,
     scope: Vec<u8>,
     /// Records (or data points) added.
@@ -111,7 +111,7 @@ impl<T: Body> Batch<T> {
         Batch {
             groups: Vec::new(),
             used: 0,
-            by_resource: HashMap::new(),
+            by_resource: FastMap::default(),
             resources: Resources::default(),
             scope,
             len: 0,

@@ -4,7 +4,7 @@
 //! histograms. A series' labels are its data points' attributes, except
 //! `service.name`, which is the resource's.
 
-use std::collections::HashMap;
+use crate::fasthash::FastMap;
 
 use super::batch::{field_head, field_len, push_record, Body};
 use super::common::key_value;
@@ -21,7 +21,7 @@ pub struct Metrics {
     /// Entries in use (the rest are kept for their buffers).
     used: usize,
     /// The entry of each (metric, point kind).
-    index: HashMap<(u32, u8), usize>,
+    index: FastMap<(u32, u8), usize>,
 }
 
 #[derive(Default)]

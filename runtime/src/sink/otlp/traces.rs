@@ -22,6 +22,11 @@ fn shadowed(s: &SpanRecord<'_>, k: &str) -> bool {
         || (k == RESEND && s.resend_count > 0)
 }
 
+/// Whether a span with these constant attributes is an HTTP span.
+pub fn is_http(attrs: &crate::sink::Attributes<'_>) -> bool {
+    attrs.constants().any(|(k, _)| k.starts_with("http."))
+}
+
 /// A site's constant part, encoded once.
 #[derive(Default)]
 struct Site {
@@ -31,6 +36,9 @@ struct Site {
     /// Whether a constant attribute has one of the shadowable names (then
     /// the constants are encoded per span, checking each).
     shadowable: bool,
+    /// Whether it is an HTTP span (it has `http.*` attributes): only those
+    /// carry `http.request.resend_count`.
+    http: bool,
 }
 
 /// The spans' encoder: every site's constant bytes.
@@ -51,6 +59,7 @@ impl Spans {
                 wire::str_field(&mut bytes, 5, plan.str(site.name));
                 wire::uint_field(&mut bytes, 6, site.kind as u64);
                 let attrs = crate::sink::Attributes::new(plan.pack, site.attrs, &[], "");
+                let http = is_http(&attrs);
                 let shadowable = attrs
                     .constants()
                     .any(|(k, _)| k == CODE || k == ERROR || k == RESEND);
@@ -59,7 +68,11 @@ impl Spans {
                         key_value(&mut bytes, 9, k, v);
                     }
                 }
-                Site { bytes, shadowable }
+                Site {
+                    bytes,
+                    shadowable,
+                    http,
+                }
             })
             .collect();
         Spans {
@@ -75,7 +88,9 @@ impl Spans {
         if let Some(p) = s.parent {
             wire::bytes_field(out, 4, &p);
         }
-        match self.sites.get(s.site as usize) {
+        let site = self.sites.get(s.site as usize);
+        let http = site.map_or_else(|| is_http(&s.attributes), |site| site.http);
+        match site {
             Some(site) if !site.shadowable => out.extend_from_slice(&site.bytes),
             site => {
                 // No linked site, or one whose constants need the check:
@@ -107,7 +122,7 @@ impl Spans {
         if let Some(t) = s.error_type {
             text_value(out, 9, ERROR, t, &mut self.buf);
         }
-        if s.resend_count > 0 {
+        if s.resend_count > 0 && http {
             key_value(out, 9, RESEND, Value::Int(i64::from(s.resend_count)));
         }
         if let Some(e) = s.exception {

@@ -87,7 +87,13 @@ fn attributes(out: &mut String, s: &SpanRecord<'_>, buf: &mut String) {
     if let Some(t) = s.error_type {
         kv.text(ERROR, t, buf);
     }
-    if s.resend_count > 0 {
+    // Only HTTP spans (those with `http.*` attributes) carry the resend
+    // count; a retried query or publish shows as its attempts alone.
+    if s.resend_count > 0
+        && s.attributes
+            .constants()
+            .any(|(k, _)| k.starts_with("http."))
+    {
         kv.int(RESEND, i64::from(s.resend_count));
     }
     kv.close();
