@@ -98,8 +98,9 @@ enum Command {
         #[arg(value_name = "INPUT")]
         input: PathBuf,
         /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`,
-        /// `otlp-http://HOST:PORT[/PREFIX][?encoding=json]`, `otlp` (from the
-        /// standard OTEL_EXPORTER_OTLP_* variables) or `null`.
+        /// `otlp-http://HOST:PORT[/PREFIX][?encoding=json]` (`otlp-grpcs://`,
+        /// `otlp-https://` over TLS), `otlp` (from the standard
+        /// OTEL_EXPORTER_OTLP_* variables) or `null`.
         #[arg(long, value_name = "SINK", value_parser = parse_target)]
         to: tsim_runtime::sink::spec::Target,
         /// Start instant: RFC 3339, `now`, or `now-35d`. Default: the

@@ -56,9 +56,17 @@ pub struct SendFlags {
     /// Write the run's summary as JSON to FILE at the end.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+    /// Over TLS, accept any server certificate (self-signed test
+    /// endpoints); without it the system's roots are trusted.
+    #[arg(long)]
+    pub insecure_skip_verify: bool,
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, String> {
+    // A bare `0` needs no unit (`--stats-every 0` is documented as never).
+    if text.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
     parse_duration(text)
         .map(Duration::from_nanos)
         .map_err(|e| format!("--{flag} {e}"))
@@ -109,6 +117,7 @@ impl SendFlags {
         }
         c.drain = duration("drain", &self.drain)?;
         c.stop = Some(stop);
+        c.insecure_skip_verify = self.insecure_skip_verify;
         Ok(c)
     }
 }

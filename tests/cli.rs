@@ -347,9 +347,6 @@ fn live_flags_without_a_live_run_and_duration_zero_are_usage_errors() {
     ]);
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--backdate"));
-    let out = tsim(&["run", "examples/hello.tsim", "--to", "otlp-grpcs://h:1"]);
-    assert_eq!(code(&out), 2);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("TLS is not built yet"));
     let ok = tsim(&[
         "run",
         "examples/hello.tsim",

@@ -6,8 +6,8 @@
 //! `HEADERS`, `COMPRESSION`, `TIMEOUT`, and their per-signal variants
 //! (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, ...; a per-signal HTTP endpoint
 //! is used as given, the general one gets `/v1/<signal>` appended).
-//! `otlp-grpcs://` and `otlp-https://` are recognised and refused with an
-//! error that says TLS is not built yet.
+//! `otlp-grpcs://` and `otlp-https://` (and `https://` endpoints in the
+//! environment) are the same over TLS.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,7 +44,7 @@ pub struct Otlp {
     pub timeout: Option<Duration>,
 }
 
-const SPELLINGS: &str = "`ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT`, `otlp` (from OTEL_EXPORTER_OTLP_*) or `null`";
+const SPELLINGS: &str = "`ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT` (`otlp-grpcs://`, `otlp-https://` over TLS), `otlp` (from OTEL_EXPORTER_OTLP_*) or `null`";
 
 /// Parses a `--to` spec; `env` reads an environment variable.
 pub fn parse(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, String> {
@@ -56,11 +56,10 @@ pub fn parse(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, St
     }
     if let Some((scheme, rest)) = s.split_once("://") {
         return match scheme {
-            "otlp-grpc" => grpc(rest).map(Target::Otlp),
-            "otlp-http" => http(rest).map(Target::Otlp),
-            "otlp-grpcs" | "otlp-https" => Err(format!(
-                "`{scheme}://`: TLS is not built yet; use `otlp-grpc://` or `otlp-http://` (or a local collector that forwards over TLS)"
-            )),
+            "otlp-grpc" => grpc(rest, "http").map(Target::Otlp),
+            "otlp-grpcs" => grpc(rest, "https").map(Target::Otlp),
+            "otlp-http" => http(rest, "http").map(Target::Otlp),
+            "otlp-https" => http(rest, "https").map(Target::Otlp),
             _ => Err(format!("unknown sink `{scheme}://`: expected {SPELLINGS}")),
         };
     }
@@ -94,14 +93,14 @@ fn bare(transport: Transport, urls: [String; 3]) -> Otlp {
     }
 }
 
-fn grpc(rest: &str) -> Result<Otlp, String> {
+fn grpc(rest: &str, scheme: &str) -> Result<Otlp, String> {
     let a = rest.trim_end_matches('/');
     authority(a)?;
-    let url = format!("http://{a}");
+    let url = format!("{scheme}://{a}");
     Ok(bare(Transport::Grpc, [url.clone(), url.clone(), url]))
 }
 
-fn http(rest: &str) -> Result<Otlp, String> {
+fn http(rest: &str, scheme: &str) -> Result<Otlp, String> {
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
     let json = match query {
         "" | "encoding=protobuf" => false,
@@ -117,7 +116,7 @@ fn http(rest: &str) -> Result<Otlp, String> {
         None => (rest, ""),
     };
     authority(a)?;
-    let url = |s: Signal| format!("http://{a}{prefix}/v1/{}", s.name());
+    let url = |s: Signal| format!("{scheme}://{a}{prefix}/v1/{}", s.name());
     Ok(bare(
         Transport::Http { json },
         [url(Signal::Traces), url(Signal::Metrics), url(Signal::Logs)],
@@ -183,13 +182,8 @@ fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Otlp, String> {
                 format!("{}/v1/{}", general.trim().trim_end_matches('/'), s.name())
             }
         };
-        if u.starts_with("https://") {
-            return Err(format!(
-                "{u}: TLS is not built yet; use an http:// endpoint (or a local collector that forwards over TLS)"
-            ));
-        }
-        if !u.starts_with("http://") {
-            return Err(format!("{u}: expected an http:// URL"));
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            return Err(format!("{u}: expected an http:// or https:// URL"));
         }
         Ok(u)
     };

@@ -41,6 +41,13 @@ fn spellings_of_the_issue_parse() {
     let j = otlp(parse("otlp-http://h:1/otlp/?encoding=json", &no_env).unwrap());
     assert_eq!(j.transport, Transport::Http { json: true });
     assert_eq!(j.urls[1], "http://h:1/otlp/v1/metrics");
+    let gs = otlp(parse("otlp-grpcs://api.example:443", &no_env).unwrap());
+    assert_eq!(
+        (gs.transport, gs.urls[0].as_str()),
+        (Transport::Grpc, "https://api.example:443")
+    );
+    let hs = otlp(parse("otlp-https://api.example:443", &no_env).unwrap());
+    assert_eq!(hs.urls[0], "https://api.example:443/v1/traces");
 }
 
 #[test]
@@ -50,7 +57,6 @@ fn bad_specs_say_what_was_expected() {
         ("otlp-grpc://:4317", "host is missing"),
         ("otlp-http://h:99999", "not a port number"),
         ("otlp-http://h:1?encoding=xml", "encoding=json"),
-        ("otlp-grpcs://h:1", "TLS is not built yet"),
         ("kafka://h:1", "unknown sink"),
         ("ndjson:", "expected"),
     ] {

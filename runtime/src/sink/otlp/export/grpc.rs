@@ -93,23 +93,32 @@ pub struct Grpc {
 }
 
 impl Grpc {
-    /// Connects lazily to `uri` (`http://host:port`); must be called inside
-    /// the exporter's runtime.
+    /// Connects lazily to `uri` (`http://host:port`, or `https://` over
+    /// TLS, see [`super::tls`]); must be called inside the exporter's
+    /// runtime.
     pub fn new(
         uri: &str,
         connections: usize,
         metadata: [Metadata; 3],
         gzip: bool,
         timeout: Duration,
+        insecure: bool,
     ) -> Result<Grpc, String> {
         let endpoint = Endpoint::from_shared(uri.to_string())
             .map_err(|e| format!("{uri}: not a gRPC endpoint: {e}"))?
             .tcp_nodelay(true)
             .connect_timeout(Duration::from_secs(10))
             .timeout(timeout);
-        let channels = (0..connections.max(1))
-            .map(|_| endpoint.connect_lazy())
-            .collect();
+        let channels = if uri.starts_with("https://") {
+            let connector = super::tls::grpc_connector(insecure)?;
+            (0..connections.max(1))
+                .map(|_| endpoint.connect_with_connector_lazy(connector.clone()))
+                .collect()
+        } else {
+            (0..connections.max(1))
+                .map(|_| endpoint.connect_lazy())
+                .collect()
+        };
         Ok(Grpc {
             channels,
             next: AtomicUsize::new(0),
@@ -150,7 +159,13 @@ impl Grpc {
 fn classify(status: &Status) -> Attempt {
     let delay = status.get_details_retry_info().and_then(|r| r.retry_delay);
     let reason = format!("gRPC {:?}: {}", status.code(), status.message());
-    let retry = grpc_retryable(status.code())
+    // A status tonic made from a transport failure (the connection reset or
+    // closed mid-call: it carries the error as its source) is not the
+    // server's answer; the request may never have arrived, so it is retried
+    // as a failed connection is.
+    let transport = std::error::Error::source(status).is_some();
+    let retry = transport
+        || grpc_retryable(status.code())
         || (status.code() == tonic::Code::ResourceExhausted && delay.is_some());
     if retry {
         Attempt::Retry {
@@ -187,6 +202,16 @@ mod tests {
                 reason: "gRPC ResourceExhausted: slow down".into()
             }
         );
+        let reset = Status::from_error(Box::new(std::io::Error::other("connection reset")));
+        assert_eq!(reset.code(), tonic::Code::Unknown);
+        assert!(matches!(
+            classify(&reset),
+            Attempt::Retry { after: None, .. }
+        ));
+        assert!(matches!(
+            classify(&Status::unknown("no")),
+            Attempt::Fail { .. }
+        ));
         assert!(metadata(&[("X-Team".into(), "k".into())]).is_ok());
         assert!(metadata(&[("bad key".into(), "k".into())]).is_err());
     }

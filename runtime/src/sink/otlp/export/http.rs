@@ -12,6 +12,7 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -38,7 +39,7 @@ pub fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, String> {
 
 /// An OTLP/HTTP client.
 pub struct Http {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     urls: [Uri; 3],
     json: bool,
     gzip: bool,
@@ -47,14 +48,16 @@ pub struct Http {
 }
 
 impl Http {
-    /// A client posting to `urls` (traces, metrics, logs); must be called
-    /// inside the exporter's runtime.
+    /// A client posting to `urls` (traces, metrics, logs; `https://` ones
+    /// over TLS, see [`super::tls`]); must be called inside the exporter's
+    /// runtime.
     pub fn new(
         urls: [String; 3],
         json: bool,
         gzip: bool,
         headers: [HeaderMap; 3],
         timeout: Duration,
+        insecure: bool,
     ) -> Result<Http, String> {
         let parse = |u: &String| -> Result<Uri, String> {
             u.parse::<Uri>()
@@ -62,9 +65,8 @@ impl Http {
         };
         let [t, m, l] = &urls;
         let urls = [parse(t)?, parse(m)?, parse(l)?];
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(10)));
+        let tls = urls.iter().any(|u| u.scheme_str() == Some("https"));
+        let connector = super::tls::http_connector_for(tls, insecure)?;
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);

@@ -12,6 +12,7 @@ mod http;
 mod response;
 pub mod retry;
 pub mod stats;
+mod tls;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,6 +68,8 @@ pub struct Config {
     pub stop: Option<Arc<AtomicBool>>,
     /// Sender threads.
     pub workers: usize,
+    /// Accept any server certificate over TLS (self-signed test endpoints).
+    pub insecure_skip_verify: bool,
 }
 
 impl Config {
@@ -87,6 +90,7 @@ impl Config {
             drain: Duration::from_secs(10),
             stop: None,
             workers: cores.saturating_sub(1).clamp(1, 4),
+            insecure_skip_verify: false,
         }
     }
 }
@@ -127,6 +131,8 @@ pub struct Exporter {
     stats: Arc<Stats>,
     drain: Duration,
     stop: Option<Arc<AtomicBool>>,
+    /// When the stop was first seen (the drain deadline runs from it).
+    stopped_at: Option<Instant>,
     seq: u64,
 }
 
@@ -153,6 +159,7 @@ impl Exporter {
                     ],
                     config.gzip,
                     config.timeout,
+                    config.insecure_skip_verify,
                 )?),
                 Transport::Http { json } => Client::Http(Box::new(http::Http::new(
                     config.urls.clone(),
@@ -164,6 +171,7 @@ impl Exporter {
                         http::header_map(&config.headers[2])?,
                     ],
                     config.timeout,
+                    config.insecure_skip_verify,
                 )?)),
             }
         };
@@ -187,6 +195,7 @@ impl Exporter {
             stats,
             drain: config.drain,
             stop: config.stop,
+            stopped_at: None,
             seq: 0,
         })
     }
@@ -196,25 +205,75 @@ impl Exporter {
         self.stats.clone()
     }
 
+    /// The drain deadline, once a stop was seen (noting when it was).
+    fn deadline(&mut self) -> Option<Instant> {
+        let stopped = self
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed));
+        if stopped && self.stopped_at.is_none() {
+            self.stopped_at = Some(Instant::now());
+        }
+        let drain = self.drain;
+        self.stopped_at.map(|at| {
+            at.checked_add(drain)
+                .unwrap_or(at + Duration::from_secs(1 << 30))
+        })
+    }
+
+    /// Queues `job`, waiting while the queue is full; after a stop, only
+    /// until the drain deadline (the job is handed back, not queued). A
+    /// full queue never keeps a stopped run from ending.
+    fn enqueue(&mut self, job: Job) -> Result<(), Job> {
+        let Some(tx) = self.tx.clone() else {
+            return Err(job);
+        };
+        if self.stop.is_none() {
+            return tx.blocking_send(job).map_err(|e| e.0);
+        }
+        let job = match tx.try_send(job) {
+            Ok(()) => return Ok(()),
+            Err(mpsc::error::TrySendError::Closed(job)) => return Err(job),
+            Err(mpsc::error::TrySendError::Full(job)) => job,
+        };
+        loop {
+            let deadline = self.deadline();
+            let wait = match deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()),
+                // Looks at the stop flag this often while the queue is full.
+                None => Duration::from_millis(50),
+            };
+            let Some(rt) = self.rt.as_ref().filter(|_| !wait.is_zero()) else {
+                return Err(job);
+            };
+            let reserved = rt.block_on(async { tokio::time::timeout(wait, tx.reserve()).await });
+            match reserved {
+                Ok(Ok(permit)) => {
+                    permit.send(job);
+                    return Ok(());
+                }
+                Ok(Err(_)) => return Err(job),
+                Err(_) => {}
+            }
+        }
+    }
+
     /// Closes the queue and waits until everything is delivered or failed:
     /// without a stop, as long as the retry policy allows; after a stop, at
     /// most the drain deadline, then what is left is counted failed.
     fn shutdown(&mut self) {
         self.tx = None;
+        let deadline = self.deadline();
         let (Some(rt), Some(mut dispatcher)) = (self.rt.take(), self.dispatcher.take()) else {
             return;
         };
-        let stopped = self
-            .stop
-            .as_ref()
-            .is_some_and(|s| s.load(Ordering::Relaxed));
         let drain = self.drain;
         let cancel = &self.cancel;
         let stop = self.stop.clone();
         rt.block_on(async move {
             let deadline = async {
-                if stopped {
-                    tokio::time::sleep(drain).await;
+                if let Some(d) = deadline {
+                    tokio::time::sleep_until(d.into()).await;
                     return;
                 }
                 // A stop that comes while draining starts the deadline.
@@ -248,16 +307,13 @@ impl Requests for Exporter {
             items,
             seq: self.seq,
         };
-        let sent = match &self.tx {
-            Some(tx) => tx.blocking_send(job).is_ok(),
-            None => false,
-        };
-        if !sent {
-            self.stats.failed(
-                signal,
-                items,
-                "the exporter had stopped before it was queued",
-            );
+        if self.enqueue(job).is_err() {
+            let reason = if self.stopped_at.is_some() {
+                STOPPED
+            } else {
+                "the exporter had stopped before it was queued"
+            };
+            self.stats.failed(signal, items, reason);
         }
         Ok(())
     }

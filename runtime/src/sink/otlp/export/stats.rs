@@ -183,7 +183,9 @@ pub struct SignalReport {
     pub requests: u64,
     /// Attempts that were retries.
     pub retries: u64,
-    /// Bytes sent, over all attempts (compressed when gzip is on).
+    /// Bytes of the export requests sent, over all attempts: the body as
+    /// posted for OTLP/HTTP (compressed with gzip), the message before
+    /// tonic compresses it for OTLP/gRPC.
     pub bytes: u64,
     /// Failed items by reason.
     pub failures: BTreeMap<String, u64>,
