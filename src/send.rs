@@ -40,7 +40,8 @@ pub struct SendFlags {
     /// gRPC connections.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub connections: u32,
-    /// Stop retrying a request after this long; it is then counted failed.
+    /// Give up once the endpoint has been failing this long (since its last
+    /// success): what is still being retried is then counted failed.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub retry_for: String,
     /// One attempt's timeout (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 10s).

@@ -491,3 +491,42 @@ fn a_stop_during_an_outage_ends_at_the_drain_deadline() {
     assert_eq!((got.spans(), got.logs(), got.points()), (0, 0, 0));
     assert!(got.refused_requests() > 0);
 }
+
+/// A dead endpoint ends a run once it has failed for `give_up_after`,
+/// however many requests are queued behind the one in flight: the give-up
+/// clock is the endpoint's outage, not each request's own.
+#[test]
+fn a_dead_endpoint_gives_up_once_not_once_per_request() {
+    use tsim_runtime::sink::otlp::export::{Config, Exporter, Policy};
+    use tsim_runtime::sink::otlp::Requests;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut config = Config::new(Transport::Grpc, [url.clone(), url.clone(), url]);
+    config.max_in_flight = 1;
+    config.retry = Policy {
+        give_up_after: Duration::from_millis(500),
+        ..Policy::default()
+    };
+    let mut exporter = Exporter::start(config).expect("starts");
+    let stats = exporter.stats();
+    let began = std::time::Instant::now();
+    for _ in 0..40 {
+        exporter
+            .request(Signal::Traces, vec![0x0a, 0x00], 10)
+            .expect("queued");
+    }
+    exporter.finish().expect("finishes");
+    let took = began.elapsed();
+    let t = stats.report().signal(Signal::Traces);
+    assert_eq!((t.generated, t.sent, t.failed), (400, 0, 400), "{t:?}");
+    assert!(
+        t.failures.keys().all(|r| r.starts_with("gave up retrying")),
+        "{:?}",
+        t.failures
+    );
+    // Per request it would be 40 x 0.5 s.
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}

@@ -17,7 +17,7 @@ use tonic::Status;
 use tonic_types::StatusExt;
 
 use super::response;
-use super::retry::{grpc_retryable, Attempt};
+use super::retry::{chain, connect_failure, grpc_retryable, Attempt};
 use crate::sink::otlp::Signal;
 
 /// A codec whose messages are already-encoded bytes.
@@ -138,10 +138,7 @@ impl Grpc {
         }
         client = client.accept_compressed(CompressionEncoding::Gzip);
         if let Err(e) = client.ready().await {
-            return Attempt::Retry {
-                after: None,
-                reason: format!("cannot connect: {e}"),
-            };
+            return connect_failure(format!("cannot connect: {}", chain(&e)));
         }
         let mut request = tonic::Request::new(body);
         request.set_timeout(self.timeout);
@@ -164,6 +161,10 @@ fn classify(status: &Status) -> Attempt {
     // server's answer; the request may never have arrived, so it is retried
     // as a failed connection is.
     let transport = std::error::Error::source(status).is_some();
+    if transport && reason.contains("certificate") {
+        // The handshake refused the server's certificate: no retry helps.
+        return super::retry::connect_failure(reason);
+    }
     let retry = transport
         || grpc_retryable(status.code())
         || (status.code() == tonic::Code::ResourceExhausted && delay.is_some());

@@ -18,7 +18,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::response;
-use super::retry::{http_retryable, retry_after, Attempt};
+use super::retry::{chain, connect_failure, http_retryable, retry_after, Attempt};
 use crate::sink::otlp::Signal;
 
 /// The largest response body read.
@@ -132,12 +132,7 @@ impl Http {
                     reason: format!("no answer within {:?}", self.timeout),
                 }
             }
-            Ok(Err(e)) => {
-                return Attempt::Retry {
-                    after: None,
-                    reason: format!("cannot connect: {e}"),
-                }
-            }
+            Ok(Err(e)) => return connect_failure(format!("cannot connect: {}", chain(&e))),
             Ok(Ok(r)) => r,
         };
         let status = resp.status().as_u16();

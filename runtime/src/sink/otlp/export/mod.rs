@@ -341,6 +341,7 @@ async fn dispatch(
     cancelled: watch::Receiver<bool>,
 ) {
     let mut tasks = JoinSet::new();
+    let outage = Arc::new(Outage::default());
     loop {
         let mut c = cancelled.clone();
         let job = tokio::select! {
@@ -358,8 +359,9 @@ async fn dispatch(
         };
         while tasks.try_join_next().is_some() {}
         let (client, stats, cancelled) = (client.clone(), stats.clone(), cancelled.clone());
+        let outage = outage.clone();
         tasks.spawn(async move {
-            deliver(job, &client, &stats, policy, cancelled).await;
+            deliver(job, &client, &stats, &outage, policy, cancelled).await;
             drop(permit);
         });
     }
@@ -380,10 +382,33 @@ fn unit(seq: u64, n: u32) -> f64 {
 
 /// Sends one request until it is accepted, fails for good, runs out of
 /// retry time, or is cancelled.
+/// When the endpoint started failing: the first retryable failure since
+/// the last success. Requests give up once the endpoint has failed for
+/// the policy's `give_up_after`, whenever each of them was sent, so a dead
+/// endpoint ends a run after that long, not that long per request.
+#[derive(Default)]
+struct Outage(std::sync::Mutex<Option<Instant>>);
+
+impl Outage {
+    fn ok(&self) {
+        if let Ok(mut s) = self.0.lock() {
+            *s = None;
+        }
+    }
+    /// Since when it has been failing (from now, if it was not).
+    fn failing(&self) -> Instant {
+        match self.0.lock() {
+            Ok(mut s) => *s.get_or_insert_with(Instant::now),
+            Err(_) => Instant::now(),
+        }
+    }
+}
+
 async fn deliver(
     job: Job,
     client: &Client,
     stats: &Stats,
+    outage: &Outage,
     policy: Policy,
     mut cancelled: watch::Receiver<bool>,
 ) {
@@ -403,6 +428,7 @@ async fn deliver(
         };
         let (after, reason) = match attempt {
             Attempt::Accepted { rejected, message } => {
+                outage.ok();
                 stats.accepted(signal, items, rejected, &message, began.elapsed());
                 return;
             }
@@ -413,7 +439,7 @@ async fn deliver(
             Attempt::Retry { after, reason } => (after, reason),
         };
         let delay = policy.delay(n, after, unit(job.seq, n));
-        if began.elapsed() + delay > policy.give_up_after {
+        if outage.failing().elapsed() + delay > policy.give_up_after {
             stats.failed_started(signal, items, &format!("gave up retrying: {reason}"));
             return;
         }

@@ -54,6 +54,35 @@ pub fn retry_after(v: &str) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
+/// An error with its chain of sources, `a: b: c` (hyper's and tonic's
+/// own messages alone, such as "client error (Connect)", say little).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = s.source();
+    }
+    out
+}
+
+/// A failure to connect, as an attempt outcome: retried, except a
+/// certificate the client refuses (retrying cannot change it).
+pub fn connect_failure(reason: String) -> Attempt {
+    if reason.contains("invalid peer certificate") {
+        Attempt::Fail { reason }
+    } else {
+        Attempt::Retry {
+            after: None,
+            reason,
+        }
+    }
+}
+
 /// Backoff settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Policy {
@@ -108,6 +137,20 @@ mod tests {
         assert_eq!(p.delay(2, None, 0.0), Duration::ZERO);
         let asked = Some(Duration::from_secs(7));
         assert_eq!(p.delay(0, asked, 0.9), Duration::from_secs(7));
+    }
+
+    #[test]
+    fn a_refused_certificate_is_permanent_and_errors_keep_their_sources() {
+        let e = std::io::Error::other(std::io::Error::other(
+            "invalid peer certificate: UnknownIssuer",
+        ));
+        let reason = format!("cannot connect: {}", chain(&e));
+        assert!(reason.contains("UnknownIssuer"), "{reason}");
+        assert!(matches!(connect_failure(reason), Attempt::Fail { .. }));
+        assert!(matches!(
+            connect_failure("cannot connect: Connection refused".into()),
+            Attempt::Retry { .. }
+        ));
     }
 
     #[test]
