@@ -339,7 +339,8 @@ fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
     }
 }
 
-/// Expands directories into the `.tsim` files under them, sorted.
+/// Expands directories into the `.tsim` files under them, sorted (symlinks
+/// inside them are not followed).
 fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
@@ -355,9 +356,14 @@ fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
             };
             for e in entries.flatten() {
                 let path = e.path();
-                if path.is_dir() {
+                // Symlinks are not followed: two links back to `.` would
+                // make the walk exponential.
+                let Ok(kind) = e.file_type() else {
+                    continue;
+                };
+                if kind.is_dir() {
                     stack.push(path);
-                } else if path.extension().is_some_and(|x| x == "tsim") {
+                } else if !kind.is_symlink() && path.extension().is_some_and(|x| x == "tsim") {
                     found.push(path);
                 }
             }

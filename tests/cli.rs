@@ -359,3 +359,52 @@ fn live_flags_without_a_live_run_and_duration_zero_are_usage_errors() {
     ]);
     assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
 }
+
+#[test]
+fn devices_fifos_other_encodings_and_symlink_loops_end_with_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("tsim-unreadable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creates");
+    // A device and a FIFO would read forever or block: refused at once.
+    for cmd in [&["check", "/dev/zero"][..], &["inspect", "/dev/zero"][..]] {
+        let out = tsim(cmd);
+        assert_eq!(code(&out), 1, "{cmd:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    }
+    let fifo = dir.join("pipe.tsim");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let importer = dir.join("a.tsim");
+    std::fs::write(
+        &importer,
+        "import \"pipe.tsim\"\nscenario \"a\" { duration 1m }\n",
+    )
+    .expect("writes");
+    let out = tsim(&["check", importer.to_str().expect("utf-8")]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("tsim::unreadable_file") && err.contains("FIFO"),
+        "{err}"
+    );
+    std::fs::remove_file(&fifo).expect("removes the fifo");
+    std::fs::remove_file(&importer).expect("removes");
+    // UTF-16 is named; a UTF-8 byte order mark is skipped.
+    let utf16 = dir.join("u16.tsim");
+    std::fs::write(&utf16, b"\xFF\xFEs\x00c\x00").expect("writes");
+    let out = tsim(&["check", utf16.to_str().expect("utf-8")]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UTF-16"));
+    std::fs::remove_file(&utf16).expect("removes");
+    let bom = dir.join("bom.tsim");
+    let clean = std::fs::read("examples/hello.tsim").expect("reads hello");
+    std::fs::write(&bom, [&b"\xEF\xBB\xBF"[..], &clean].concat()).expect("writes");
+    assert_eq!(code(&tsim(&["check", bom.to_str().expect("utf-8")])), 0);
+    // Two symlinks back to the directory: the walk does not follow them.
+    std::os::unix::fs::symlink(&dir, dir.join("loop1")).expect("links");
+    std::os::unix::fs::symlink(&dir, dir.join("loop2")).expect("links");
+    let began = std::time::Instant::now();
+    let out = tsim(&["check", dir.to_str().expect("utf-8")]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(began.elapsed() < std::time::Duration::from_secs(10));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -178,6 +178,8 @@ kinds! {
     ImportCycle { chain: String } => "import_cycle",
     /// `import "nope.tsim"`.
     MissingFile { path: String, reason: String } => "missing_file",
+    /// A FIFO, a device, a 20 MB file, or a file that is not UTF-8.
+    UnreadableFile { path: String, reason: String } => "unreadable_file",
     /// `service "idle" { }`: declared but can never emit anything.
     EmptyService { name: String } => "empty_service",
 }

@@ -21,6 +21,7 @@ pub mod diagnostic;
 pub mod lower;
 mod message;
 pub mod model;
+pub mod read;
 pub mod render;
 pub mod resolve;
 mod semconv;
@@ -95,7 +96,7 @@ pub fn compile(model: &Model) -> Result<Vec<u8>, lower::LowerError> {
 /// Checks the scenario in file `path` and everything it imports.
 pub fn check_file(path: &Path, options: &Options) -> Outcome {
     let mut sources = SourceMap::new();
-    let (program, diags) = resolve::load(path, &|p| std::fs::read_to_string(p), &mut sources);
+    let (program, diags) = resolve::load(path, &read::read_source, &mut sources);
     finish(program, diags, sources, options)
 }
 

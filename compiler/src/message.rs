@@ -103,6 +103,7 @@ impl Kind {
             BadTimezone { name, .. } => format!("unknown time zone `{name}`"),
             ImportCycle { chain } => format!("imports form a cycle: {chain}"),
             MissingFile { path, reason } => format!("cannot read `{path}`: {reason}"),
+            UnreadableFile { path, reason } => format!("cannot use `{path}`: {reason}"),
             EmptyService { name } => format!("service `{name}` has no endpoints"),
         }
     }
@@ -234,6 +235,9 @@ impl Kind {
             ),
             ImportCycle { .. } => Some("try moving the shared items into a third file".into()),
             MissingFile { .. } => Some("import paths are relative to the importing file".into()),
+            UnreadableFile { .. } => Some(
+                "scenario files are regular UTF-8 text files of at most 16 MiB".into(),
+            ),
             EmptyService { .. } => {
                 Some("try adding `endpoint \"GET /\" { latency 10ms }`, or remove the service".into())
             }

@@ -105,18 +105,25 @@ impl Loader<'_> {
                         end: 0,
                     },
                 };
-                let reason = match e.kind() {
-                    std::io::ErrorKind::NotFound => "no such file".to_string(),
-                    std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                    _ => e.to_string(),
-                };
-                self.diags.push(Diagnostic::error(
-                    Kind::MissingFile {
+                let kind = match e.kind() {
+                    std::io::ErrorKind::NotFound => Kind::MissingFile {
                         path: display,
-                        reason,
+                        reason: "no such file".to_string(),
                     },
-                    span,
-                ));
+                    std::io::ErrorKind::PermissionDenied => Kind::MissingFile {
+                        path: display,
+                        reason: "permission denied".to_string(),
+                    },
+                    std::io::ErrorKind::InvalidData => Kind::UnreadableFile {
+                        path: display,
+                        reason: e.to_string(),
+                    },
+                    _ => Kind::MissingFile {
+                        path: display,
+                        reason: e.to_string(),
+                    },
+                };
+                self.diags.push(Diagnostic::error(kind, span));
                 return;
             }
         };

@@ -60,14 +60,34 @@ pub fn load(path: &Path) -> Result<(Pack, Vec<u8>), LoadError> {
         path: path.to_path_buf(),
         error,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        // A device such as /dev/zero has no size and never ends; a FIFO
+        // blocks: neither is read.
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a pack is a file written by `tsim compile`)",
+        )));
+    }
+    let size = meta.len();
     if size > MAX_PACK_BYTES {
         return Err(LoadError::TooLarge {
             path: path.to_path_buf(),
             size,
         });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(io)?, MAX_PACK_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(io)?;
+    if bytes.len() as u64 > MAX_PACK_BYTES {
+        return Err(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+        });
+    }
     let pack = decode(&bytes).map_err(|error| LoadError::Pack {
         path: path.to_path_buf(),
         error,
