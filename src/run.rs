@@ -30,6 +30,13 @@ pub fn input(path: &Path, overrides: Vec<(String, String)>) -> Option<Pack> {
             .is_ok()
             && magic == tsim_pack::MAGIC
     };
+    if !is_pack && path.extension().is_some_and(|x| x == "pack") {
+        eprintln!(
+            "error: {}: not a tsim pack (it does not start with the TSIMPACK magic; it may be empty or truncated); write one with `tsim compile FILE -o PACK`",
+            path.display()
+        );
+        return None;
+    }
     if is_pack {
         if let Some((name, _)) = overrides.first() {
             eprintln!(

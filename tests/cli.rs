@@ -389,6 +389,12 @@ fn devices_fifos_other_encodings_and_symlink_loops_end_with_a_clear_error() {
     );
     std::fs::remove_file(&fifo).expect("removes the fifo");
     std::fs::remove_file(&importer).expect("removes");
+    // An empty `.pack` is not run as an empty scenario.
+    let empty = dir.join("empty.pack");
+    std::fs::write(&empty, b"").expect("writes");
+    let out = tsim(&["run", empty.to_str().expect("utf-8"), "--to", "null"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a tsim pack"));
     // UTF-16 is named; a UTF-8 byte order mark is skipped.
     let utf16 = dir.join("u16.tsim");
     std::fs::write(&utf16, b"\xFF\xFEs\x00c\x00").expect("writes");

@@ -174,6 +174,8 @@ kinds! {
     BadPattern { reason: String } => "bad_pattern",
     /// `timezone "Mars/Olympus"`.
     BadTimezone { name: String, suggestion: Option<String> } => "bad_timezone",
+    /// `param a = $b` and `param b = $a`.
+    ParamCycle { chain: String } => "param_cycle",
     /// `a.tsim` imports `b.tsim` imports `a.tsim`.
     ImportCycle { chain: String } => "import_cycle",
     /// `import "nope.tsim"`.

@@ -102,6 +102,7 @@ impl Kind {
             BadPattern { reason } => format!("invalid pattern: {reason}"),
             BadTimezone { name, .. } => format!("unknown time zone `{name}`"),
             ImportCycle { chain } => format!("imports form a cycle: {chain}"),
+            ParamCycle { chain } => format!("params are defined by each other in a cycle: {chain}"),
             MissingFile { path, reason } => format!("cannot read `{path}`: {reason}"),
             UnreadableFile { path, reason } => format!("cannot use `{path}`: {reason}"),
             EmptyService { name } => format!("service `{name}` has no endpoints"),
@@ -234,6 +235,7 @@ impl Kind {
                     .into(),
             ),
             ImportCycle { .. } => Some("try moving the shared items into a third file".into()),
+            ParamCycle { .. } => Some("give one of them a value, e.g. `param a = 10m`".into()),
             MissingFile { .. } => Some("import paths are relative to the importing file".into()),
             UnreadableFile { .. } => Some(
                 "scenario files are regular UTF-8 text files of at most 16 MiB".into(),

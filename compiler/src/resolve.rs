@@ -161,6 +161,42 @@ fn same_shape(a: &ValueKind, b: &ValueKind) -> bool {
     }
 }
 
+/// Reports each cycle of params defined by one another (`param a = $b`,
+/// `param b = $a`) once, shown like a call cycle, at the param that starts
+/// it in name order.
+fn param_cycles(params: &BTreeMap<String, Value>, diags: &mut Vec<Diagnostic>) {
+    let mut reported: Vec<&str> = Vec::new();
+    for start in params.keys() {
+        if reported.contains(&start.as_str()) {
+            continue;
+        }
+        let mut chain: Vec<&str> = vec![start];
+        let mut cur = start.as_str();
+        while let Some(ValueKind::Param(next)) = params.get(cur).map(|v| &v.node) {
+            if let Some(pos) = chain.iter().position(|c| *c == next) {
+                let cycle = &chain[pos..];
+                if cycle.iter().any(|c| reported.contains(c)) {
+                    break;
+                }
+                reported.extend(cycle.iter().copied());
+                let mut names: Vec<&str> = cycle.to_vec();
+                names.push(next);
+                let first = cycle[0];
+                let span = params.get(first).map(|v| v.span).unwrap_or_default();
+                diags.push(Diagnostic::error(
+                    Kind::ParamCycle {
+                        chain: names.join(" -> "),
+                    },
+                    span,
+                ));
+                break;
+            }
+            chain.push(next);
+            cur = next;
+        }
+    }
+}
+
 /// Collects params (reporting duplicates) and applies `--set name=value`
 /// overrides; each override's text becomes a source of its own.
 pub fn params(
@@ -200,6 +236,7 @@ pub fn params(
             }
         }
     }
+    param_cycles(&params, &mut diags);
     for (name, text) in overrides {
         let shown = format!("{name}={text}");
         let id = sources.add(format!("--set {name}"), text.as_str());

@@ -145,9 +145,19 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
         return (format!("`{}`", &rest[..len]), len);
     }
     if first == '"' {
-        let len = rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2);
-        let len = len.min(rest.len());
-        return ("a quoted string".into(), len);
+        return match rest[1..].find(['"', '\n']) {
+            Some(i) if rest.as_bytes().get(1 + i) == Some(&b'"') => {
+                ("a quoted string".into(), i + 2)
+            }
+            Some(i) => (
+                "a string that is never closed (no `\"` before the end of its line)".into(),
+                i + 1,
+            ),
+            None => (
+                "a string that is never closed (no `\"` before the end of the file)".into(),
+                rest.len(),
+            ),
+        };
     }
     (format!("`{first}`"), first.len_utf8())
 }
