@@ -265,10 +265,7 @@ impl<'a, 'p> Engine<'a, 'p> {
         stop: &AtomicBool,
         sink: &mut dyn Sink,
     ) -> io::Result<()> {
-        let dt = (t1 - t0) as f64 / 1e9;
-        let level = self
-            .shape
-            .level((self.start_ns as f64 + (t0 + (t1 - t0) / 2) as f64) / 1e9);
+        let (dt, level) = self.span_of(t0, t1);
         if self.live.is_none() {
             self.events_until(t1, duration, sink)?;
         }
@@ -319,6 +316,13 @@ impl<'a, 'p> Engine<'a, 'p> {
             self.calendar.next_deploy += 1;
         }
         end
+    }
+
+    /// A tick's length in seconds and the traffic level at its middle.
+    fn span_of(&self, t0: u64, t1: u64) -> (f64, f64) {
+        let dt = (t1 - t0) as f64 / 1e9;
+        let mid = (self.start_ns as f64 + (t0 + (t1 - t0) / 2) as f64) / 1e9;
+        (dt, self.shape.level(mid))
     }
 
     /// The tick's log streams, health checks and metric points.

@@ -74,10 +74,7 @@ impl Engine<'_, '_> {
         duration: u64,
         sink: &mut dyn Sink,
     ) -> io::Result<()> {
-        let dt = (t1 - t0) as f64 / 1e9;
-        let level = self
-            .shape
-            .level((self.start_ns as f64 + (t0 + (t1 - t0) / 2) as f64) / 1e9);
+        let (dt, level) = self.span_of(t0, t1);
         self.events_until(t1, duration, sink)?;
         self.tick_rest(t0, t1, dt, level, sink)?;
         self.sum.simulated_ns = t1;

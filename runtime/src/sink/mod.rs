@@ -217,6 +217,23 @@ pub enum Point<'a> {
     Histogram(HistogramPoint<'a>),
 }
 
+impl Point<'_> {
+    /// Which OTLP data a point belongs to: gauge 0, up-down sum 1,
+    /// monotonic sum 2, histogram 3 (one OTLP `Metric` per metric and kind).
+    pub fn otlp_kind(&self) -> u8 {
+        match self {
+            Point::Gauge(_) => 0,
+            Point::Sum {
+                monotonic: false, ..
+            } => 1,
+            Point::Sum {
+                monotonic: true, ..
+            } => 2,
+            Point::Histogram(_) => 3,
+        }
+    }
+}
+
 /// A metric data point as emitted.
 #[derive(Clone, Copy, Debug)]
 pub struct MetricRecord<'a> {

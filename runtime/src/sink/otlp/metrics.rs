@@ -45,23 +45,10 @@ impl Entry {
     }
 }
 
-fn point_kind(p: &Point<'_>) -> u8 {
-    match p {
-        Point::Gauge(_) => 0,
-        Point::Sum {
-            monotonic: false, ..
-        } => 1,
-        Point::Sum {
-            monotonic: true, ..
-        } => 2,
-        Point::Histogram(_) => 3,
-    }
-}
-
 impl Metrics {
     /// Appends the data point of `m` to its metric.
     pub fn add(&mut self, m: &MetricRecord<'_>) {
-        let key = (m.metric, point_kind(&m.point));
+        let key = (m.metric, m.point.otlp_kind());
         let i = match self.index.get(&key) {
             Some(&i) => i,
             None => {
