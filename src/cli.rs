@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tsim_compiler::{check_file, Options, Outcome, Record, Report, Severity};
+use tsim_compiler::{check_file_with, Options, Outcome, Record, Report, Severity};
 
 /// tsim: a declarative scenario language for synthetic telemetry.
 ///
@@ -94,7 +94,8 @@ enum Command {
     /// DIR is refused, or anything sent was rejected or failed, 2 on usage
     /// errors, 130 for an interrupted file run.
     Run {
-        /// A `.tsim` file or a pack.
+        /// A `.tsim` file, a pack, or a stock scenario (`stock:checkout`; see
+        /// `tsim list`).
         #[arg(value_name = "INPUT")]
         input: PathBuf,
         /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`,
@@ -124,7 +125,8 @@ enum Command {
         #[command(flatten)]
         send: Box<crate::send::SendFlags>,
     },
-    /// Build the incident-fixture tree: one folder per scenario
+    /// Build the incident-fixture tree (from the built-in stock library by
+    /// default, so it works from any directory): one folder per scenario
     /// of `--from`, under `normal/`, `incidents/<name>/` or `noise/<name>/`,
     /// each with the four NDJSON files and an answer key; prints what it made.
     ///
@@ -136,8 +138,10 @@ enum Command {
         /// Where to write the tree.
         #[arg(long, value_name = "DIR", default_value = "fixtures")]
         out: PathBuf,
-        /// The scenarios to build from.
-        #[arg(long, value_name = "DIR", default_value = "scenarios/triage")]
+        /// The scenarios to build from: a directory of `.tsim` files, or
+        /// `stock:triage` (the built-in incident and noise scenarios, the
+        /// same as `scenarios/triage` in the source tree).
+        #[arg(long, value_name = "DIR", default_value = "stock:triage")]
         from: PathBuf,
         /// Start instant for every fixture (default: each scenario's `start`).
         #[arg(long, value_name = "TIME")]
@@ -162,6 +166,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
     },
+    /// List the stock scenarios built into tsim, one line each; run one with
+    /// `tsim run stock:NAME`, check or compile it the same way.
+    List,
     /// Receive OTLP over gRPC and HTTP (protobuf or JSON, gzip or not),
     /// validate and count what arrives: ids, parent links, times,
     /// data points, required attributes. Listens on loopback by default and
@@ -237,6 +244,10 @@ pub fn run() -> ExitCode {
             send: &send,
         }),
         Command::Receive(args) => crate::receive::run(args),
+        Command::List => {
+            crate::stdout(format_args!("{}", crate::stock::list()));
+            ExitCode::SUCCESS
+        }
         Command::Bench(args) => crate::bench::run(args),
         Command::Fixtures {
             out,
@@ -258,8 +269,11 @@ pub fn print_human(out: &Outcome) {
 
 fn compile(file: &std::path::Path, output: &std::path::Path, flags: CompileFlags) -> ExitCode {
     let started = std::time::Instant::now();
-    let out = check_file(
+    let stock = crate::stock::path(file);
+    let file = stock.as_deref().unwrap_or(file);
+    let out = check_file_with(
         file,
+        &crate::stock::read,
         &Options {
             overrides: flags.set,
             seed: flags.seed,
@@ -344,6 +358,10 @@ fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
 fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
+        if let Some(stock) = crate::stock::path(p) {
+            out.push(stock);
+            continue;
+        }
         if !p.is_dir() {
             out.push(p.clone());
             continue;
@@ -388,7 +406,7 @@ fn check(paths: &[PathBuf], overrides: Vec<(String, String)>, format: Format) ->
     let mut records = Vec::new();
     let mut stderr = std::io::stderr().lock();
     for file in &files {
-        let out = check_file(file, &options);
+        let out = check_file_with(file, &crate::stock::read, &options);
         failed |= out.has_errors();
         match format {
             Format::Json => {

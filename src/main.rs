@@ -10,6 +10,7 @@ mod progress;
 mod receive;
 mod run;
 mod send;
+mod stock;
 
 /// Writes a line to stdout, like `println!`, but a closed pipe (`tsim ... |
 /// head`) ends the process quietly with status 0 instead of a panic; any

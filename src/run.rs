@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tsim_compiler::{check_file, Options};
+use tsim_compiler::{check_file_with, Options};
 use tsim_pack::Pack;
 use tsim_runtime::sim;
 use tsim_runtime::sink::ndjson::{ANSWER_KEY, FILES};
@@ -22,7 +22,13 @@ use crate::send::SendFlags;
 /// own seed: `--seed` is applied by the runtime, the same way for both).
 /// Errors are printed.
 pub fn input(path: &Path, overrides: Vec<(String, String)>) -> Option<Pack> {
-    let is_pack = {
+    if let Some(e) = crate::stock::unknown(path) {
+        eprintln!("error: {e}");
+        return None;
+    }
+    let stock = crate::stock::path(path);
+    let path = stock.as_deref().unwrap_or(path);
+    let is_pack = !crate::stock::is_stock(path) && {
         use std::io::Read;
         let mut magic = [0u8; 8];
         std::fs::File::open(path)
@@ -53,8 +59,9 @@ pub fn input(path: &Path, overrides: Vec<(String, String)>) -> Option<Pack> {
             }
         };
     }
-    let out = check_file(
+    let out = check_file_with(
         path,
+        &crate::stock::read,
         &Options {
             overrides,
             seed: None,
@@ -238,14 +245,17 @@ fn report(done: &Done, send: &SendFlags) -> ExitCode {
 /// An `out` holding only an earlier fixture tree is replaced; anything else
 /// in it needs `force` (and is left alone).
 pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) -> ExitCode {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(from)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "tsim"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut files: Vec<PathBuf> = match from.to_str().and_then(|f| f.strip_prefix("stock:")) {
+        Some(dir) => crate::stock::scenarios(dir),
+        None => std::fs::read_dir(from)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "tsim"))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
     files.sort();
     if files.is_empty() {
         eprintln!("error: no .tsim files in {}", from.display());

@@ -414,3 +414,34 @@ fn devices_fifos_other_encodings_and_symlink_loops_end_with_a_clear_error() {
     assert!(began.elapsed() < std::time::Duration::from_secs(10));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_stock_library_works_from_any_directory() {
+    let dir = std::env::temp_dir().join(format!("tsim-stock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creates");
+    let in_dir = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tsim"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("runs")
+    };
+    let list = in_dir(&["list"]);
+    assert_eq!(code(&list), 0);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.contains("stock:checkout") && text.contains("stock:triage/outage"));
+    assert_eq!(text.lines().count(), 17, "{text}");
+    let run = in_dir(&["run", "stock:checkout", "--to", "null", "--duration", "1m"]);
+    assert_eq!(code(&run), 0, "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(code(&in_dir(&["check", "stock:triage/outage"])), 0);
+    // The README's first command, from a directory with no checkout.
+    let fx = in_dir(&["fixtures", "--out", "fixtures"]);
+    assert_eq!(code(&fx), 0, "{}", String::from_utf8_lossy(&fx.stderr));
+    assert!(dir
+        .join("fixtures/incidents/outage/answer_key.json")
+        .is_file());
+    let unknown = in_dir(&["run", "stock:nope", "--to", "null"]);
+    assert_ne!(code(&unknown), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -95,8 +95,14 @@ pub fn compile(model: &Model) -> Result<Vec<u8>, lower::LowerError> {
 
 /// Checks the scenario in file `path` and everything it imports.
 pub fn check_file(path: &Path, options: &Options) -> Outcome {
+    check_file_with(path, &read::read_source, options)
+}
+
+/// Checks the scenario at `path` and its imports, reading every file with
+/// `read` (the CLI serves its built-in stock library this way).
+pub fn check_file_with(path: &Path, read: resolve::Reader<'_>, options: &Options) -> Outcome {
     let mut sources = SourceMap::new();
-    let (program, diags) = resolve::load(path, &read::read_source, &mut sources);
+    let (program, diags) = resolve::load(path, read, &mut sources);
     finish(program, diags, sources, options)
 }
 
