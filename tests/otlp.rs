@@ -465,3 +465,44 @@ fn headers_carry_environment_values_and_an_unset_one_is_refused() {
     assert!(c.stdout.is_empty(), "{}", c.stdout);
     assert_eq!(server.requests(), before, "nothing was sent");
 }
+
+/// Three senders of one scenario and seed at once, as an Indexed Job would
+/// start them. (That shards with the very same start instant never share
+/// an id is `runtime/tests/live.rs`'s test; here the whole path is.)
+#[test]
+fn shards_sending_at_once_never_collide_and_add_up() {
+    let dir = TempDir::new("shards");
+    let input = dir.scenario();
+    let r = receive(&dir, &[]);
+    let to = format!("otlp-grpc://{}", r.grpc);
+    let sums: Vec<PathBuf> = (0..3)
+        .map(|i| dir.path(&format!("shard{i}.json")))
+        .collect();
+    let procs: Vec<Proc> = (0..3)
+        .map(|i| {
+            let mut cmd = tsim();
+            cmd.args(["run", &input, "--to", &to, "--rate", "4000/s"])
+                .args(["--duration", "1s", "--seed", "1", "--stats-every", "0"])
+                .args(["--shard", &format!("{i}/3"), "--summary"])
+                .arg(&sums[i]);
+            Proc::spawn(cmd)
+        })
+        .collect();
+    for p in procs {
+        let done = p.wait();
+        assert_eq!(done.code, 0, "{}", done.stderr);
+    }
+    // No duplicate trace or span ids (the receiver's stop asserts zero
+    // violations), and every shard's spans arrived.
+    let report = r.stop();
+    let sent: u64 = sums
+        .iter()
+        .map(|s| {
+            let sum = read_json(s);
+            assert_all_sent(&sum);
+            generated(&sum)[0]
+        })
+        .sum();
+    assert!(sent > 3 * 2000, "{sent}");
+    assert_eq!(got(&report, "traces", None, "items"), sent);
+}
