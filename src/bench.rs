@@ -4,18 +4,17 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tsim_compiler::{check_source, Options};
 use tsim_runtime::sink::otlp::BatchSizes;
 
 /// The scenario benchmarked when none is given: the stock checkout
 /// service graph (HTTP and database spans, retries, logs).
-const DEFAULT: &str = include_str!("../scenarios/checkout.tsim");
+const DEFAULT: &str = "stock:checkout";
 
 /// `tsim bench`'s flags.
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
-    /// A `.tsim` file or a pack (default: the stock checkout scenario,
-    /// built in).
+    /// A `.tsim` file, a pack or a stock scenario (default:
+    /// `stock:checkout`).
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
     /// Wall time of each row, in seconds.
@@ -43,26 +42,9 @@ pub fn run(args: BenchArgs) -> ExitCode {
         eprintln!("error: --seconds must be more than 0 and at most 3600");
         return ExitCode::from(2);
     }
-    let pack = match &args.input {
-        Some(p) => match crate::run::input(p, Vec::new()) {
-            Some(pack) => pack,
-            None => return ExitCode::from(1),
-        },
-        None => {
-            let out = check_source("checkout.tsim", DEFAULT, &Options::default());
-            let built = out
-                .model
-                .ok_or_else(|| "the built-in scenario does not check".to_string())
-                .and_then(|m| tsim_compiler::compile(&m).map_err(|e| e.to_string()))
-                .and_then(|b| tsim_pack::decode(&b).map_err(|e| e.to_string()));
-            match built {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("internal error: {e}");
-                    return ExitCode::from(1);
-                }
-            }
-        }
+    let input = args.input.clone().unwrap_or_else(|| PathBuf::from(DEFAULT));
+    let Some(pack) = crate::run::input(&input, Vec::new()) else {
+        return ExitCode::from(1);
     };
     let sizes = BatchSizes {
         spans: args.batch_spans as usize,

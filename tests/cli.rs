@@ -445,3 +445,17 @@ fn the_stock_library_works_from_any_directory() {
     assert_ne!(code(&unknown), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bench_measures_every_row_and_delivers_everything_it_draws() {
+    let out = tsim(&["bench", "--seconds", "0.2", "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON rows");
+    let rows = rows.as_array().expect("an array");
+    assert_eq!(rows.len(), 6);
+    for r in rows {
+        assert!(r["spans"].as_u64().is_some_and(|n| n > 0), "{r}");
+        assert!(r["spans_per_s"].as_f64().is_some_and(|v| v > 0.0), "{r}");
+    }
+    assert_eq!(code(&tsim(&["bench", "--seconds", "0"])), 2);
+}
