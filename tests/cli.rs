@@ -459,3 +459,29 @@ fn bench_measures_every_row_and_delivers_everything_it_draws() {
     }
     assert_eq!(code(&tsim(&["bench", "--seconds", "0"])), 2);
 }
+
+#[test]
+fn deeply_nested_values_are_checked_in_linear_time() {
+    let dir = std::env::temp_dir().join(format!("tsim-nest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("creates");
+    for (n, says) in [
+        (16, "expected"),
+        (1000, "expected"),
+        (100_000, "depth limit"),
+    ] {
+        let file = dir.join(format!("nest{n}.tsim"));
+        let text = format!(
+            "scenario \"a\" {{ duration 1m }}\nattributes {{ x = {} }}\n",
+            "[".repeat(n)
+        );
+        std::fs::write(&file, text).expect("writes");
+        let began = std::time::Instant::now();
+        let out = tsim(&["check", file.to_str().expect("utf-8")]);
+        // Each level used to be parsed three times: 16 levels took minutes.
+        assert!(began.elapsed() < std::time::Duration::from_secs(10), "{n}");
+        assert_eq!(code(&out), 1, "{n}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{n}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -64,8 +64,16 @@ struct Builder {
 }
 
 impl Builder {
+    /// The pair's span without trailing whitespace (a rule that ends in an
+    /// optional part, like `value`, takes the whitespace before it when the
+    /// part is absent).
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        Span::from_pest(self.file, pair.as_span())
+        let mut span = Span::from_pest(self.file, pair.as_span());
+        let text = pair.as_str();
+        let trimmed = text.trim_end().len();
+        let cut = u32::try_from(text.len() - trimmed).unwrap_or(0);
+        span.end = span.end.saturating_sub(cut).max(span.start);
+        span
     }
 
     fn item(&mut self, pair: Pair<'_, Rule>) -> Item {
@@ -646,16 +654,21 @@ impl Builder {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         let node = match rule {
-            Rule::value => match pair.into_inner().next() {
-                Some(inner) => return self.value(inner),
-                None => ValueKind::List(Vec::new()),
-            },
-            Rule::ramp_value | Rule::range_value => {
-                let parts: Vec<Value> = pair.into_inner().map(|p| self.value(p)).collect();
-                let mut parts = parts.into_iter();
-                let a = parts.next().unwrap_or_else(|| self.empty(span));
-                let b = parts.next().unwrap_or_else(|| self.empty(span));
-                if rule == Rule::ramp_value {
+            Rule::value => {
+                let mut inner = pair.into_inner();
+                let Some(first) = inner.next() else {
+                    return Spanned::new(ValueKind::List(Vec::new()), span);
+                };
+                let a = self.value(first);
+                let Some(tail) = inner.next() else {
+                    return a;
+                };
+                let ramp = tail.as_rule() == Rule::ramp_tail;
+                let b = match tail.into_inner().next() {
+                    Some(p) => self.value(p),
+                    None => self.empty(span),
+                };
+                if ramp {
                     ValueKind::Ramp(Box::new(a), Box::new(b))
                 } else {
                     ValueKind::Range(Box::new(a), Box::new(b))

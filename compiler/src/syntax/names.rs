@@ -96,8 +96,15 @@ pub fn syntax_error(file: FileId, text: &str, err: pest::error::Error<Rule>) -> 
         InputLocation::Span((s, _)) => s,
     };
     let mut expected: Vec<String> = match &err.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().map(|r| describe(*r)).collect()
+        // After a value, `->` and `..` could always follow; listing them
+        // in every "expected" would only add noise.
+        ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .filter(|r| !matches!(r, Rule::ramp_tail | Rule::range_tail))
+            .map(|r| describe(*r))
+            .collect(),
+        ErrorVariant::CustomError { message } if message.contains("stack limit") => {
+            vec!["less deeply nested values (the parser's depth limit was reached)".into()]
         }
         ErrorVariant::CustomError { message } => vec![message.clone()],
     };
