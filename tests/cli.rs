@@ -485,3 +485,47 @@ fn deeply_nested_values_are_checked_in_linear_time() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn values_too_large_to_mean_anything_are_refused_not_cut_to_zero() {
+    let dir = std::env::temp_dir().join(format!("tsim-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("creates");
+    let svc = "service \"s\" { endpoint \"e\" { latency 1ms } }\n";
+    for (name, text, says) in [
+        (
+            "duration",
+            format!("scenario \"a\" {{ duration 1e308s }}\n{svc}"),
+            "the duration 1e308s is out of range",
+        ),
+        (
+            "tick",
+            format!("scenario \"a\" {{ duration 1m tick 1e300s }}\n{svc}"),
+            "the tick 1e300s is out of range",
+        ),
+        (
+            "latency",
+            "scenario \"a\" { duration 1m }\nservice \"s\" { endpoint \"e\" { latency 1e308s } }\n"
+                .to_string(),
+            "up to 1d",
+        ),
+    ] {
+        let file = dir.join(format!("{name}.tsim"));
+        std::fs::write(&file, text).expect("writes");
+        let out = tsim(&["check", file.to_str().expect("utf-8")]);
+        assert_eq!(code(&out), 1, "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{name}: {err}");
+    }
+    // A repeat range as wide as floats go is expected to be unbounded, not
+    // empty: compiling it is refused instead of running for minutes.
+    let file = dir.join("repeat.tsim");
+    std::fs::write(
+        &file,
+        "scenario \"a\" { duration 1m }\nservice \"s\" { endpoint \"e\" { latency 1ms call \"t\" \"f\" repeat -1e308..1e308 } }\nservice \"t\" { endpoint \"f\" { latency 1ms } }\n",
+    )
+    .expect("writes");
+    let out = tsim(&["run", file.to_str().expect("utf-8"), "--to", "null"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unbounded number of spans"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -421,15 +421,36 @@ impl Checker<'_> {
 
     /// A latency distribution (seconds).
     pub fn latency(&mut self, v: Option<&Value>, default: f64) -> crate::model::Dist {
-        match v {
-            Some(v) => self
-                .v
-                .dist(v, Unit::Duration, "the latency")
-                .unwrap_or(crate::model::Dist::Constant(default)),
-            None => crate::model::Dist::Constant(default),
+        use crate::model::Dist;
+        let Some(v) = v else {
+            return Dist::Constant(default);
+        };
+        let Some(d) = self.v.dist(v, Unit::Duration, "the latency") else {
+            return Dist::Constant(default);
+        };
+        // A span lasts at most a day (the runtime holds longer draws there
+        // and counts them); a distribution whose typical value is longer
+        // would be held nearly always, so it is refused here.
+        let typical = match &d {
+            Dist::Constant(x) => *x,
+            Dist::Uniform { max, .. } => *max,
+            Dist::Normal { mean, .. } => *mean,
+            Dist::LogNormal { mu, .. } => mu.exp(),
+            Dist::Exponential { mean } => *mean,
+            Dist::Pareto { scale, .. } => *scale,
+            Dist::Pick(entries) => entries.iter().map(|(x, _)| *x).fold(0.0, f64::max),
+        };
+        if typical.is_nan() || typical > MAX_LATENCY_S {
+            self.v
+                .out_of_range(v, "the latency", "up to 1d (a span lasts at most a day)");
+            return Dist::Constant(default);
         }
+        d
     }
 }
+
+/// The longest typical latency: a day, the runtime's limit on one span.
+const MAX_LATENCY_S: f64 = 86_400.0;
 
 /// Accepts `UTC`/`GMT`, fixed offsets such as `+02:00`, and names in the
 /// IANA time-zone database bundled with jiff (the one the runtime uses).

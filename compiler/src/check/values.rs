@@ -11,6 +11,11 @@ use crate::source::{SourceMap, Span};
 use crate::suggest;
 
 /// Reads values for the checker; collects diagnostics.
+/// The longest duration anywhere in a scenario: 100 years (the runtime
+/// counts time in nanoseconds in 64 bits, about 292 years; a longer value
+/// was silently cut to 0).
+pub const MAX_DURATION_S: f64 = 36_500.0 * 86_400.0;
+
 pub struct Values<'a> {
     /// Where diagnostics go.
     pub diags: Vec<Diagnostic>,
@@ -164,19 +169,24 @@ impl<'a> Values<'a> {
         None
     }
 
-    /// A non-negative duration in seconds.
+    /// A non-negative duration in seconds, at most [`MAX_DURATION_S`].
     pub fn duration(&mut self, v: &Value, what: &str) -> Option<f64> {
         let q = self.quantity(v, &[Unit::Duration])?;
-        self.at_least(v, what, q.value, 0.0, "0s and up")
-    }
-
-    /// A positive duration in seconds.
-    pub fn positive_duration(&mut self, v: &Value, what: &str) -> Option<f64> {
-        let q = self.quantity(v, &[Unit::Duration])?;
-        if q.value > 0.0 {
+        if (0.0..=MAX_DURATION_S).contains(&q.value) {
             Some(q.value)
         } else {
-            self.out_of_range(v, what, "more than 0s");
+            self.out_of_range(v, what, "0s to 36500d (100 years)");
+            None
+        }
+    }
+
+    /// A positive duration in seconds, at most [`MAX_DURATION_S`].
+    pub fn positive_duration(&mut self, v: &Value, what: &str) -> Option<f64> {
+        let q = self.quantity(v, &[Unit::Duration])?;
+        if q.value > 0.0 && q.value <= MAX_DURATION_S {
+            Some(q.value)
+        } else {
+            self.out_of_range(v, what, "more than 0s, up to 36500d (100 years)");
             None
         }
     }

@@ -125,18 +125,24 @@ pub fn expected_count(d: &Dist) -> f64 {
                 0.0
             }
         }
-        Dist::Uniform { min, max } if max > min => survival_sum(
-            |t| ((max - t) / (max - min)).clamp(0.0, 1.0),
-            |c| {
-                if c >= max {
-                    0.0
-                } else if c <= min {
-                    (min + max) / 2.0 - c
-                } else {
-                    (max - c) * (max - c) / (2.0 * (max - min))
-                }
-            },
-        ),
+        // In halves: `max - min` of a range such as -1e308..1e308 would
+        // overflow to infinity and make every probability 0.
+        Dist::Uniform { min, max } if max > min => {
+            let (lo, hi) = (min / 2.0, max / 2.0);
+            let half_width = hi - lo;
+            survival_sum(
+                |t| ((hi - t / 2.0) / half_width).clamp(0.0, 1.0),
+                |c| {
+                    if c >= max {
+                        0.0
+                    } else if c <= min {
+                        (lo + hi) - c
+                    } else {
+                        (hi - c / 2.0) * (hi - c / 2.0) / half_width
+                    }
+                },
+            )
+        }
         Dist::Uniform { min, .. } => count(min),
         Dist::Normal { mean, sd } if sd != 0.0 && sd.is_finite() => {
             let sd = sd.abs();
@@ -248,6 +254,18 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn a_range_as_wide_as_floats_go_is_not_expected_to_be_empty() {
+        let d = Dist::Uniform {
+            min: -1e308,
+            max: 1e308,
+        };
+        assert!(expected_count(&d) > 1e300);
+        let small = Dist::Uniform { min: 0.0, max: 4.0 };
+        // E[max(0, round(X))] for X uniform on 0..4 is 2.
+        assert!((expected_count(&small) - 2.0).abs() < 1e-9);
     }
 
     #[test]
