@@ -64,10 +64,6 @@ pub struct SendFlags {
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, String> {
-    // A bare `0` needs no unit (`--stats-every 0` is documented as never).
-    if text.trim() == "0" {
-        return Ok(Duration::ZERO);
-    }
     parse_duration(text)
         .map(Duration::from_nanos)
         .map_err(|e| format!("--{flag} {e}"))

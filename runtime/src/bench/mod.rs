@@ -71,29 +71,47 @@ fn options(seconds: f64) -> sim::Options {
     }
 }
 
+/// Wall and thread CPU time from a start, turned into a row.
+struct Stopwatch {
+    cpu: Option<Duration>,
+    wall: Instant,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            cpu: cpu(),
+            wall: Instant::now(),
+        }
+    }
+
+    /// The row of `spans` (and `items` of every signal, `bytes` on the
+    /// wire) made since the start.
+    fn row(&self, name: &'static str, spans: u64, items: u64, bytes: Option<u64>) -> Row {
+        let wall = self.wall.elapsed().as_secs_f64();
+        let busy = cpu().zip(self.cpu).map(|(b, a)| b.saturating_sub(a));
+        Row {
+            name,
+            spans_per_s: spans as f64 / wall,
+            items_per_s: items as f64 / wall,
+            spans_per_cpu_s: busy.map(|b| spans as f64 / b.as_secs_f64().max(1e-9)),
+            bytes_per_span: bytes.and_then(|b| per_span(b, spans)),
+            spans,
+        }
+    }
+}
+
 /// Runs `pack` into `sink` as fast as it goes for `seconds`.
 fn timed(
     name: &'static str,
     pack: &Pack,
     seconds: f64,
     sink: &mut dyn Sink,
-) -> Result<(Row, Duration), String> {
-    let (c0, t0) = (cpu(), Instant::now());
+) -> Result<Row, String> {
+    let watch = Stopwatch::start();
     let sum =
         sim::run(pack, &options(seconds), sink, &mut |_, _, _| {}).map_err(|e| e.to_string())?;
-    let wall = t0.elapsed();
-    let busy = cpu().zip(c0).map(|(b, a)| b.saturating_sub(a));
-    Ok((
-        Row {
-            name,
-            spans_per_s: sum.spans as f64 / wall.as_secs_f64(),
-            items_per_s: (sum.spans + sum.logs + sum.metrics) as f64 / wall.as_secs_f64(),
-            spans_per_cpu_s: busy.map(|b| sum.spans as f64 / b.as_secs_f64().max(1e-9)),
-            bytes_per_span: None,
-            spans: sum.spans,
-        },
-        wall,
-    ))
+    Ok(watch.row(name, sum.spans, sum.spans + sum.logs + sum.metrics, None))
 }
 
 /// Counts JSON bytes per signal.
@@ -113,14 +131,19 @@ fn per_span(bytes: u64, spans: u64) -> Option<f64> {
 /// Every row, `seconds` each.
 pub fn run(pack: &Pack, seconds: f64, sizes: BatchSizes) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
-    rows.push(timed("draw only (null sink)", pack, seconds, &mut NullSink)?.0);
+    rows.push(timed(
+        "draw only (null sink)",
+        pack,
+        seconds,
+        &mut NullSink,
+    )?);
     let mut proto = OtlpSink::new(Counted::default(), sizes);
-    let (mut row, _) = timed("draw + encode OTLP protobuf", pack, seconds, &mut proto)?;
+    let mut row = timed("draw + encode OTLP protobuf", pack, seconds, &mut proto)?;
     let c = *proto.requests();
     row.bytes_per_span = per_span(c.bytes[0], c.items[0]);
     rows.push(row);
     let mut json = OtlpJsonSink::with_sizes(CountedJson::default(), sizes);
-    let (mut row, _) = timed("draw + encode OTLP/JSON", pack, seconds, &mut json)?;
+    let mut row = timed("draw + encode OTLP/JSON", pack, seconds, &mut json)?;
     let c = json.into_requests().0;
     row.bytes_per_span = per_span(c.bytes[0], c.items[0]);
     rows.push(row);
@@ -129,12 +152,10 @@ pub fn run(pack: &Pack, seconds: f64, sizes: BatchSizes) -> Result<Vec<Row>, Str
     let server = counting::CountingServer::start(1).map_err(|e| format!("cannot listen: {e}"))?;
     let url = format!("http://{}", server.addr);
     let mut sink = OtlpSink::new(exporter(&url)?, sizes);
-    let (c0, t0) = (cpu(), Instant::now());
+    let watch = Stopwatch::start();
     let sum = sim::run(pack, &options(seconds), &mut sink, &mut |_, _, _| {})
         .map_err(|e| e.to_string())?;
     let report = sink.into_requests();
-    let wall = t0.elapsed();
-    let busy = cpu().zip(c0).map(|(b, a)| b.saturating_sub(a));
     let delivery = report.stats().report();
     drop(report);
     let sent = delivery.signal(Signal::Traces);
@@ -145,14 +166,12 @@ pub fn run(pack: &Pack, seconds: f64, sizes: BatchSizes) -> Result<Vec<Row>, Str
             sum.spans + sum.logs + sum.metrics
         ));
     }
-    rows.push(Row {
-        name: "end to end, loopback OTLP/gRPC",
-        spans_per_s: sent.sent as f64 / wall.as_secs_f64(),
-        items_per_s: items as f64 / wall.as_secs_f64(),
-        spans_per_cpu_s: busy.map(|b| sent.sent as f64 / b.as_secs_f64().max(1e-9)),
-        bytes_per_span: per_span(sent.bytes, sent.sent),
-        spans: sent.sent,
-    });
+    rows.push(watch.row(
+        "end to end, loopback OTLP/gRPC",
+        sent.sent,
+        items,
+        Some(sent.bytes),
+    ));
     rows.push(blaster(&url, &sample, seconds)?);
     Ok(rows)
 }
@@ -183,7 +202,7 @@ type Sample = Vec<(Signal, Vec<u8>, u64)>;
 
 /// Gzip level 1 of the sample, for `seconds`.
 fn gzip(sample: &Sample, seconds: f64) -> Row {
-    let (c0, t0) = (cpu(), Instant::now());
+    let watch = Stopwatch::start();
     let (mut spans, mut zipped) = (0u64, 0u64);
     'outer: loop {
         for (_, body, n) in sample.iter().filter(|r| r.0 == Signal::Traces) {
@@ -194,49 +213,44 @@ fn gzip(sample: &Sample, seconds: f64) -> Row {
             let done = enc.write_all(body).and_then(|()| enc.finish());
             zipped += done.map_or(0, |v| v.len() as u64);
             spans += n;
-            if t0.elapsed().as_secs_f64() >= seconds {
+            if watch.wall.elapsed().as_secs_f64() >= seconds {
                 break 'outer;
             }
         }
     }
-    let wall = t0.elapsed();
-    let busy = cpu().zip(c0).map(|(b, a)| b.saturating_sub(a));
-    Row {
-        name: "gzip level 1 of the protobuf",
-        spans_per_s: spans as f64 / wall.as_secs_f64(),
-        items_per_s: spans as f64 / wall.as_secs_f64(),
-        spans_per_cpu_s: busy.map(|b| spans as f64 / b.as_secs_f64().max(1e-9)),
-        bytes_per_span: per_span(zipped, spans),
-        spans,
-    }
+    watch.row("gzip level 1 of the protobuf", spans, spans, Some(zipped))
 }
 
 /// The sample sent again and again through the same exporter and server.
 fn blaster(url: &str, sample: &Sample, seconds: f64) -> Result<Row, String> {
     let mut ex = exporter(url)?;
     let stats = ex.stats();
-    let (c0, t0) = (cpu(), Instant::now());
+    let watch = Stopwatch::start();
     'outer: loop {
         for (signal, body, n) in sample {
             ex.request(*signal, body.clone(), *n)
                 .map_err(|e| e.to_string())?;
-            if t0.elapsed().as_secs_f64() >= seconds {
+            if watch.wall.elapsed().as_secs_f64() >= seconds {
                 break 'outer;
             }
         }
     }
     ex.finish().map_err(|e| e.to_string())?;
-    let wall = t0.elapsed();
-    let busy = cpu().zip(c0).map(|(b, a)| b.saturating_sub(a));
     let delivery = stats.report();
     let t = delivery.signal(Signal::Traces);
     let items: u64 = delivery.signals.iter().map(|s| s.sent).sum();
-    Ok(Row {
-        name: "pre-encoded blaster, same transport",
-        spans_per_s: t.sent as f64 / wall.as_secs_f64(),
-        items_per_s: items as f64 / wall.as_secs_f64(),
-        spans_per_cpu_s: busy.map(|b| t.sent as f64 / b.as_secs_f64().max(1e-9)),
-        bytes_per_span: per_span(t.bytes, t.sent),
-        spans: t.sent,
-    })
+    // A blaster that lost requests would flatter the ratio it anchors.
+    if delivery.lost() > 0 {
+        return Err(format!(
+            "the blaster lost {} items: {:?}",
+            delivery.lost(),
+            delivery.signals
+        ));
+    }
+    Ok(watch.row(
+        "pre-encoded blaster, same transport",
+        t.sent,
+        items,
+        Some(t.bytes),
+    ))
 }

@@ -91,21 +91,19 @@ impl Spans {
         let site = self.sites.get(s.site as usize);
         let http = site.map_or_else(|| is_http(&s.attributes), |site| site.http);
         match site {
-            Some(site) if !site.shadowable => out.extend_from_slice(&site.bytes),
-            site => {
-                // No linked site, or one whose constants need the check:
-                // the same fields, encoded here.
-                match site {
-                    Some(site) => out.extend_from_slice(&site.bytes),
-                    None => {
-                        wire::str_field(out, 5, s.name);
-                        wire::uint_field(out, 6, s.kind as u64);
-                    }
-                }
-                for (k, v) in s.attributes.constants() {
-                    if !shadowed(s, k) {
-                        key_value(out, 9, k, v);
-                    }
+            Some(site) => out.extend_from_slice(&site.bytes),
+            None => {
+                wire::str_field(out, 5, s.name);
+                wire::uint_field(out, 6, s.kind as u64);
+            }
+        }
+        // The site's bytes hold its constant attributes unless one of them
+        // could be shadowed by the record's own fields (or there is no
+        // site): then they are encoded here, each checked.
+        if site.is_none_or(|site| site.shadowable) {
+            for (k, v) in s.attributes.constants() {
+                if !shadowed(s, k) {
+                    key_value(out, 9, k, v);
                 }
             }
         }
