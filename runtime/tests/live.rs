@@ -117,3 +117,84 @@ fn a_scenario_played_at_a_speed_covers_its_time_in_real_time() {
         .iter()
         .all(|s| s.start_ns + s.duration_ns as i64 <= last));
 }
+
+/// Two services, each with a weighted pair of root endpoints.
+const MIX: &str = r#"
+scenario "mix" { seed 9 duration 1h tick 1s traffic { rate 50/s } }
+service "web" {
+  endpoint "GET /a" { weight 75%  latency 1ms }
+  endpoint "GET /b" { weight 25%  latency 1ms }
+}
+service "batch" {
+  endpoint "job" { latency 1ms }
+}
+"#;
+
+fn roots_of(sink: &MemorySink) -> std::collections::BTreeMap<(String, String), f64> {
+    let mut n = std::collections::BTreeMap::new();
+    for s in sink.spans.iter().filter(|s| s.parent.is_none()) {
+        *n.entry((s.service.clone(), s.operation.clone()))
+            .or_insert(0.0) += 1.0;
+    }
+    n
+}
+
+/// Within 4 sigma of a binomial share `p` of `n`.
+fn near(count: f64, n: f64, p: f64) -> bool {
+    (count - n * p).abs() <= 4.0 * (n * p * (1.0 - p)).sqrt()
+}
+
+#[test]
+fn a_paced_run_keeps_the_declared_mix_of_roots() {
+    let p = pack(MIX);
+    let mut sink = MemorySink::default();
+    let opts = sim::Options {
+        start_ns: now_ns(),
+        duration_ns: Some(300_000_000),
+        live: Some(live(Pace::Max, Shard::default())),
+        ..Default::default()
+    };
+    sim::run(&p, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
+    // The plan's group shares are the split between the services the
+    // pack declares; the endpoints' weights are the scenario's.
+    let plan = tsim_runtime::plan::Plan::new(&p);
+    let shares: Vec<f64> = plan.groups.iter().map(|g| g.share).collect();
+    let web_group = plan
+        .groups
+        .iter()
+        .position(|g| {
+            plan.resource(g.resource)
+                .is_some_and(|r| plan.str(r.name) == "web")
+        })
+        .expect("a web group");
+    let web_share = shares[web_group] / shares.iter().sum::<f64>();
+    let live_roots = roots_of(&sink);
+    let total: f64 = live_roots.values().sum();
+    assert!(total > 2_000.0, "{total}");
+    let key = |s: &str, o: &str| (s.to_string(), o.to_string());
+    let web = live_roots[&key("web", "GET /a")] + live_roots[&key("web", "GET /b")];
+    assert!(
+        near(web, total, web_share),
+        "{web} of {total}, want {web_share}"
+    );
+    let a = live_roots[&key("web", "GET /a")];
+    assert!(near(a, web, 0.75), "{a} of {web}");
+}
+
+#[test]
+fn a_multiplier_scales_the_scenarios_traffic() {
+    let p = pack(SCENARIO);
+    let mut sink = MemorySink::default();
+    let mut l = live(Pace::Speed(60.0), Shard::default());
+    l.multiplier = 2.0;
+    let opts = sim::Options {
+        start_ns: now_ns(),
+        duration_ns: Some(30_000_000_000),
+        live: Some(l),
+        ..Default::default()
+    };
+    sim::run(&p, &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
+    // 50/s x 2 over 30 s: 3,000 requests, Poisson; 4 sigma is about 219.
+    let roots = sink.spans.iter().filter(|s| s.parent.is_none()).count() as f64;
+    assert!((roots - 3000.0).abs() < 4.0 * 3000f64.sqrt(), "{roots}");
+}
