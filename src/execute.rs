@@ -45,7 +45,11 @@ pub fn execute(
     target: &Target,
     send: Option<&SendFlags>,
 ) -> Result<Done, String> {
-    let mut bar = Bar::new();
+    let mut bar = if opts.follow && opts.live.is_none() {
+        Bar::following(opts.start_ns, pack.meta.tick_ns)
+    } else {
+        Bar::new()
+    };
     let mut tick = |done: u64, total: u64, sum: &Summary| bar.update(done, total, sum);
     let stop = stopped(opts);
     let files = |summary: Summary, lines| Done {

@@ -33,6 +33,12 @@ pub struct LiveFlags {
     /// with the other shards' and its random streams are its own.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// After the simulated run reaches the present, continue in real time:
+    /// a backfill (`--start now-35d`) goes as fast as the sink takes it,
+    /// then every record is sent when its instant comes, with no gap and
+    /// no overlap, until stopped (or until `--duration` from the start).
+    #[arg(long)]
+    pub then_live: bool,
 }
 
 /// Parses `1M/s`, `250k/s`, `5000/s` or `max`.
@@ -101,6 +107,9 @@ impl LiveFlags {
     /// live flags are refused).
     pub fn live(&self) -> Result<Option<Live>, String> {
         let pace = match (&self.rate, &self.speed) {
+            _ if self.then_live && (self.rate.is_some() || self.speed.is_some()) => {
+                return Err("--then-live continues a simulated run (--start in the past) in real time; it does not combine with --rate or --speed".into())
+            }
             (Some(r), _) => rate(r)?,
             (None, Some(s)) => Pace::Speed(factor("speed", s)?),
             (None, None) => {

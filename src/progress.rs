@@ -13,6 +13,12 @@ pub struct Bar {
     started: Instant,
     last: Option<Instant>,
     enabled: bool,
+    /// A following run's (`--then-live`) start, Unix ns: its bar runs to
+    /// "now", then says it is live.
+    follow_start: Option<i64>,
+    /// How far behind now a live run may be (two ticks: a tick's records
+    /// go out when it ends).
+    slack: u64,
 }
 
 /// How often a plain progress line is printed.
@@ -25,7 +31,34 @@ impl Bar {
             started: Instant::now(),
             last: None,
             enabled: std::io::stderr().is_terminal(),
+            follow_start: None,
+            slack: 0,
         }
+    }
+
+    /// The bar of a run that follows the wall clock from `start_ns` in
+    /// ticks of `tick_ns`: it shows the way to the present, then that the
+    /// run is live.
+    pub fn following(start_ns: i64, tick_ns: u64) -> Bar {
+        Bar {
+            follow_start: Some(start_ns),
+            slack: tick_ns.max(1_000_000_000).saturating_mul(2),
+            ..Bar::new()
+        }
+    }
+
+    /// For a following run: the simulated time from its start to now
+    /// (the history to catch up with) less the slack, 0 before the start.
+    fn history(&self) -> Option<u64> {
+        let start = self.follow_start?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        Some(
+            u64::try_from(now.saturating_sub(start))
+                .unwrap_or(0)
+                .saturating_sub(self.slack),
+        )
     }
 
     /// Redraws for `done` of `total` simulated nanoseconds.
@@ -41,19 +74,33 @@ impl Bar {
             return;
         }
         self.last = Some(Instant::now());
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let rate = sum.total() as f64 / elapsed.max(1e-9);
+        let total = match self.history() {
+            Some(h) if done >= h => {
+                let _ = write!(
+                    std::io::stderr().lock(),
+                    "\rlive: {} simulated, {} records, {:>10.0} events/s ",
+                    tsim_runtime::time::format_duration(done),
+                    sum.total(),
+                    rate
+                );
+                return;
+            }
+            Some(h) => h.min(total),
+            None => total,
+        };
         let frac = if total == 0 {
             1.0
         } else {
             done as f64 / total as f64
         };
-        let elapsed = self.started.elapsed().as_secs_f64();
         let eta = if frac > 0.0 {
             elapsed / frac - elapsed
         } else {
             0.0
         };
-        let filled = (frac * 30.0) as usize;
-        let rate = sum.total() as f64 / elapsed.max(1e-9);
+        let filled = ((frac * 30.0) as usize).min(30);
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
@@ -74,14 +121,18 @@ impl Bar {
         }
         self.last = Some(Instant::now());
         let elapsed = self.started.elapsed().as_secs_f64();
-        let of = if total == u64::MAX {
-            String::new()
-        } else {
+        let of = |to: u64, what: &str| {
             format!(
-                " of {} ({:.1}%)",
-                tsim_runtime::time::format_duration(total),
-                done as f64 * 100.0 / total.max(1) as f64
+                " of {}{what} ({:.1}%)",
+                tsim_runtime::time::format_duration(to),
+                done as f64 * 100.0 / to.max(1) as f64
             )
+        };
+        let of = match self.history() {
+            Some(h) if done >= h => ", live".to_string(),
+            Some(h) => of(h.min(total), " to now"),
+            None if total == u64::MAX => String::new(),
+            None => of(total, ""),
         };
         eprintln!(
             "tsim: {}{of} after {:.0}s: {} records, {:.0} events/s",

@@ -138,6 +138,7 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         live,
         send,
     } = req;
+    let follow = live.then_live;
     let live = match live.live() {
         Ok(l) => l.map(|l| (l, live.backdate_ns())),
         Err(e) => {
@@ -177,10 +178,16 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
             }
         },
     };
+    let files = matches!(target, Target::Ndjson(_) | Target::OtlpJson(_));
     let duration_ns = match duration.map(tsim_runtime::time::parse_duration).transpose() {
+        Ok(Some(0) | None) if follow && files => {
+            eprintln!("error: --then-live into files runs until stopped, and a stopped file run keeps nothing: give --duration (from the start) so it ends");
+            return ExitCode::from(2);
+        }
+        Ok(Some(0) | None) if follow => Some(u64::MAX),
         Ok(Some(0)) if live.is_some() => Some(u64::MAX),
         Ok(Some(0)) => {
-            eprintln!("error: --duration 0 (until stopped) needs a live run: add --rate RATE or --speed 1x");
+            eprintln!("error: --duration 0 (until stopped) needs a live run: add --rate RATE, --speed 1x or --then-live");
             return ExitCode::from(2);
         }
         Ok(d) => d,
@@ -196,6 +203,7 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         duration_ns,
         stop: Some(stop.clone()),
         live: live.map(|(l, _)| l),
+        follow,
     };
     match execute(&pack, &opts, target, Some(send)) {
         Ok(done) => report(&done, send),

@@ -11,6 +11,7 @@
 
 mod emit;
 mod events;
+mod follow;
 mod live;
 mod logs;
 mod metrics;
@@ -56,6 +57,10 @@ pub struct Options {
     /// Wall-clock replay (see [`live`]); `None` runs simulated time as
     /// fast as possible.
     pub live: Option<Live>,
+    /// Follow the wall clock (`--then-live`, see [`follow`]): a simulated
+    /// run that never hands over a record before its instant has come, so
+    /// a backfill continues in real time. Ignored in a live run.
+    pub follow: bool,
 }
 
 /// What a run produced.
@@ -203,6 +208,8 @@ struct Engine<'a, 'p> {
     live: Option<live::LiveClock>,
     /// Traffic times this.
     multiplier: f64,
+    /// The wall clock a following run waits for.
+    follow: Option<follow::Follow>,
 }
 
 impl<'a, 'p> Engine<'a, 'p> {
@@ -242,6 +249,7 @@ impl<'a, 'p> Engine<'a, 'p> {
                 live::LiveClock::new(l, jitter)
             }),
             multiplier: opts.live.map_or(1.0, |l| l.multiplier).max(0.0),
+            follow: (opts.follow && opts.live.is_none()).then(follow::Follow::default),
         }
     }
 
@@ -266,14 +274,21 @@ impl<'a, 'p> Engine<'a, 'p> {
         sink: &mut dyn Sink,
     ) -> io::Result<()> {
         let (dt, level) = self.span_of(t0, t1);
-        if self.live.is_none() {
+        let waits = self.live.is_some() || self.follow.is_some();
+        if !waits {
             self.events_until(t1, duration, sink)?;
         }
         self.tick_requests(t0, t1, level, stop, sink)?;
+        // Live or following: what is stamped up to the tick's end goes out
+        // when it has come.
         if let Some(l) = &self.live {
-            // Live: what is stamped up to the tick's end goes out when it
-            // has come.
             l.wait_for_offset(t1, stop);
+        }
+        let end = self.abs(t1);
+        if let Some(f) = &mut self.follow {
+            f.wait_for(end, stop);
+        }
+        if waits {
             self.events_until(t1, duration, sink)?;
         }
         self.tick_rest(t0, t1, dt, level, sink)
@@ -376,12 +391,18 @@ impl<'a, 'p> Engine<'a, 'p> {
                 }
                 l.wait_for_offset(at, stop);
             }
-            self.request(at, gi, sink)?;
+            self.request(at, gi, stop, sink)?;
         }
         Ok(())
     }
 
-    fn request(&mut self, at: u64, gi: usize, sink: &mut dyn Sink) -> io::Result<()> {
+    fn request(
+        &mut self,
+        at: u64,
+        gi: usize,
+        stop: &AtomicBool,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
         let Some(g) = self.plan.groups.get(gi) else {
             return Ok(());
         };
@@ -412,9 +433,14 @@ impl<'a, 'p> Engine<'a, 'p> {
         self.sum.truncated_traces += u64::from(self.trace.truncated);
         self.sum.capped_spans += u64::from(self.trace.capped);
         let mut at_ns = self.abs(at);
+        let root = self.trace.spans.first().map_or(0, |s| s.end_ns);
         if let Some(l) = &mut self.live {
-            let root = self.trace.spans.first().map_or(0, |s| s.end_ns);
             at_ns = at_ns.saturating_sub(i64::try_from(l.back(root)).unwrap_or(i64::MAX));
+        }
+        if let Some(f) = &mut self.follow {
+            // Handed over when its root has ended (nothing in the future).
+            let ends = at_ns.saturating_add(i64::try_from(root).unwrap_or(i64::MAX));
+            f.wait_for(ends, stop);
         }
         let counts = self.emitter.trace(
             self.plan,

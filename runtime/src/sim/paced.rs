@@ -57,7 +57,7 @@ impl Engine<'_, '_> {
                 continue;
             };
             let before = self.sum.spans;
-            self.request(off, gi, sink)?;
+            self.request(off, gi, stop, sink)?;
             let n = self.sum.spans - before;
             if let Some(l) = &mut self.live {
                 l.emitted(n, stop);
