@@ -1,14 +1,73 @@
-//! Default span attributes from the stable OpenTelemetry semantic
-//! conventions (HTTP, database, messaging). User attributes with the same
-//! key replace these.
+//! Default span attributes from the OpenTelemetry semantic conventions
+//! (the release `tsim_pack::SEMCONV_VERSION` names): HTTP server and client, RPC, database and messaging.
+//! User attributes with the same key replace these.
 
-use crate::model::{Attr, Generator, Scalar};
+use crate::model::{Attr, Generator, PatternPart, Scalar};
+
+/// The port every simulated HTTP and RPC server listens on.
+pub const SERVER_PORT: i64 = 443;
+
+/// How many distinct values a route parameter takes in `url.path`.
+pub const PATH_IDS: u64 = 100_000;
 
 fn text(key: &str, value: &str) -> Attr {
     Attr {
         key: key.into(),
         value: Generator::Const(Scalar::Str(value.into())),
     }
+}
+
+fn int(key: &str, value: i64) -> Attr {
+    Attr {
+        key: key.into(),
+        value: Generator::Const(Scalar::Int(value)),
+    }
+}
+
+/// A concrete path for a route template, drawn per request: every
+/// `{param}` becomes one of [`PATH_IDS`] numbers (`/users/{id}` ->
+/// `/users/48213`); a route without parameters is constant.
+pub fn url_path(route: &str) -> Generator {
+    let mut parts = Vec::new();
+    let mut rest = route;
+    let mut params = 0;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        parts.push(PatternPart::Lit(rest[..open].to_string()));
+        parts.push(PatternPart::Counter(0));
+        params += 1;
+        rest = &rest[open + close + 1..];
+    }
+    if params == 0 {
+        return Generator::Const(Scalar::Str(route.into()));
+    }
+    if !rest.is_empty() {
+        parts.push(PatternPart::Lit(rest.to_string()));
+    }
+    Generator::Pool {
+        size: PATH_IDS,
+        pattern: parts,
+    }
+}
+
+/// The well-known port of a database or messaging system, if any.
+fn system_port(system: &str) -> Option<i64> {
+    Some(match system {
+        "postgresql" => 5432,
+        "mysql" | "mariadb" => 3306,
+        "mssql" | "microsoft.sql_server" => 1433,
+        "oracle.db" | "oracle" => 1521,
+        "mongodb" => 27017,
+        "redis" => 6379,
+        "cassandra" => 9042,
+        "elasticsearch" | "opensearch" => 9200,
+        "kafka" => 9092,
+        "rabbitmq" => 5672,
+        "nats" => 4222,
+        _ => return None,
+    })
 }
 
 /// Splits `GET /users/{id}` into method and route, if it is an HTTP name.
@@ -21,14 +80,31 @@ pub fn http_name(name: &str) -> Option<(String, String)> {
         .then(|| (method.to_string(), route.to_string()))
 }
 
-/// Attributes of an HTTP server span.
+/// Attributes of an HTTP server span (`http.response.status_code` and
+/// `error.type` are drawn per request).
 pub fn http_server(method: &str, route: &str, service: &str) -> Vec<Attr> {
     vec![
         text("http.request.method", method),
         text("http.route", route),
+        Attr {
+            key: "url.path".into(),
+            value: url_path(route),
+        },
         text("url.scheme", "https"),
         text("server.address", service),
+        int("server.port", SERVER_PORT),
         text("network.protocol.version", "1.1"),
+    ]
+}
+
+/// Attributes of an RPC server span: gRPC, the endpoint's name as the
+/// method (the span's name, as the conventions want).
+pub fn rpc_server(method: &str, service: &str) -> Vec<Attr> {
+    vec![
+        text("rpc.system.name", "grpc"),
+        text("rpc.method", method),
+        text("server.address", service),
+        int("server.port", SERVER_PORT),
     ]
 }
 
@@ -56,30 +132,53 @@ pub fn db_collection(statement: &str) -> Option<String> {
     })
 }
 
-/// Attributes of a database client span.
+/// A low-cardinality summary of a statement, `{operation} {table}`
+/// (`SELECT users`), as `db.query.summary` and the span name have it; the
+/// statement's first word when it names no table.
+pub fn db_summary(statement: &str) -> String {
+    match (db_operation(statement), db_collection(statement)) {
+        (Some(o), Some(c)) => format!("{o} {c}"),
+        (Some(o), None) => o,
+        _ => statement
+            .split_whitespace()
+            .next()
+            .unwrap_or(statement)
+            .to_string(),
+    }
+}
+
+/// Attributes of a database client span. `db.operation.name` and
+/// `db.collection.name` are not parsed out of the statement (the
+/// conventions say not to, for systems that run several operations in one
+/// statement); the summary carries them. The database's name is its
+/// `db.namespace` unless it declares one.
 pub fn db_client(system: &str, statement: &str, database: &str) -> Vec<Attr> {
     let mut attrs = vec![
         text("db.system.name", system),
+        text("db.namespace", database),
         text("db.query.text", statement),
+        text("db.query.summary", &db_summary(statement)),
+        text("server.address", database),
     ];
-    if let Some(op) = db_operation(statement) {
-        attrs.push(text("db.operation.name", &op));
+    if let Some(port) = system_port(system) {
+        attrs.push(int("server.port", port));
     }
-    if let Some(table) = db_collection(statement) {
-        attrs.push(text("db.collection.name", &table));
-    }
-    attrs.push(text("server.address", database));
     attrs
 }
 
 /// Attributes of a messaging producer span.
 pub fn messaging_send(system: &str, topic: &str, queue: &str) -> Vec<Attr> {
-    vec![
+    let mut attrs = vec![
         text("messaging.system", system),
         text("messaging.destination.name", topic),
         text("messaging.operation.type", "send"),
+        text("messaging.operation.name", "send"),
         text("server.address", queue),
-    ]
+    ];
+    if let Some(port) = system_port(system) {
+        attrs.push(int("server.port", port));
+    }
+    attrs
 }
 
 /// Attributes of a messaging consumer span.
@@ -88,6 +187,7 @@ pub fn messaging_process(system: &str, topic: &str) -> Vec<Attr> {
         text("messaging.system", system),
         text("messaging.destination.name", topic),
         text("messaging.operation.type", "process"),
+        text("messaging.operation.name", "process"),
     ]
 }
 
@@ -121,5 +221,30 @@ mod tests {
             Some(("GET".into(), "/users/{id}".into()))
         );
         assert_eq!(http_name("charge"), None);
+        assert_eq!(
+            db_summary("SELECT * FROM users WHERE id = $1"),
+            "SELECT users"
+        );
+        assert_eq!(db_summary("BEGIN"), "BEGIN");
+    }
+
+    #[test]
+    fn a_route_template_becomes_a_drawn_path() {
+        assert_eq!(
+            url_path("/users/{id}/orders/{order}"),
+            Generator::Pool {
+                size: PATH_IDS,
+                pattern: vec![
+                    PatternPart::Lit("/users/".into()),
+                    PatternPart::Counter(0),
+                    PatternPart::Lit("/orders/".into()),
+                    PatternPart::Counter(0),
+                ],
+            }
+        );
+        assert_eq!(
+            url_path("/checkout"),
+            Generator::Const(Scalar::Str("/checkout".into()))
+        );
     }
 }

@@ -152,9 +152,11 @@ fn checkout_calls_point_at_their_callees() {
     assert_eq!(
         attrs,
         [
-            ("peer.service", "user-service".to_string()),
+            ("service.peer.name", "user-service".to_string()),
             ("http.request.method", "GET".to_string()),
+            ("url.template", "/users/{id}".to_string()),
             ("server.address", "user-service".to_string()),
+            ("server.port", "Int(443)".to_string()),
         ]
     );
     let orders = endpoint(&p, "POST /orders");
@@ -195,10 +197,16 @@ fn span_attributes_split_into_constant_and_generated_once_each() {
         keys.first().map(String::as_str),
         Some("http.request.method")
     );
-    assert_eq!(users.gen_attrs.len(), 1);
-    assert_eq!(text(&p, users.gen_attrs[0].key), "user.id");
+    // `url.path` from the route template, then the declared `user.id`.
+    assert_eq!(users.gen_attrs.len(), 2);
+    assert_eq!(text(&p, users.gen_attrs[0].key), "url.path");
     assert!(matches!(
         &users.gen_attrs[0].gen,
+        Gen::Pool { size: 100_000, .. }
+    ));
+    assert_eq!(text(&p, users.gen_attrs[1].key), "user.id");
+    assert!(matches!(
+        &users.gen_attrs[1].gen,
         Gen::Pool { size: 5000, .. }
     ));
 }

@@ -168,7 +168,7 @@ fn span_rules_lower_their_level_and_message_to_generators() {
     );
     assert_eq!(
         texts(&p, &access.message),
-        [("{operation} {status} {duration_ms}ms", 1.0)]
+        [("{request} {status} {duration_ms}ms", 1.0)]
     );
     assert_eq!(texts(&p, &errors.level), [("ERROR", 1.0)]);
     assert_eq!(

@@ -117,6 +117,10 @@ mod types;
 mod validate;
 mod wire;
 
+/// The OpenTelemetry semantic-conventions release a pack's attributes
+/// follow (the compiler writes them, sinks name it as the schema URL).
+pub const SEMCONV_VERSION: &str = "1.44.0";
+
 pub use calls::*;
 pub use codec::{decode, encode, peek_version, FORMAT_VERSION, MAGIC, TAGS};
 pub use crc::crc32;

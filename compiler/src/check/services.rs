@@ -86,7 +86,7 @@ impl Checker<'_> {
         let errors = self.errors(props.get("errors"));
         let user = self.all_attrs(&e.blocks, AttrKind::Attributes);
         let mut consumes = Vec::new();
-        let mut defaults = Vec::new();
+        let defaults;
         for c in &e.consumes {
             if !self.names.queues.contains_key(&c.queue.node) {
                 let suggestion =
@@ -108,6 +108,7 @@ impl Checker<'_> {
             defaults = semconv::http_server(&method, &route, service);
             Protocol::Http { method, route }
         } else {
+            defaults = semconv::rpc_server(&e.name.node, service);
             Protocol::Rpc
         };
         let steps = self.steps(&e.steps, 0);

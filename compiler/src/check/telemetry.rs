@@ -296,7 +296,7 @@ impl Checker<'_> {
         for r in &l.rules {
             let opts = self.props(&r.options);
             let (level, message) = if r.kind.node == "access" {
-                ("INFO", "{operation} {status} {duration_ms}ms")
+                ("INFO", "{request} {status} {duration_ms}ms")
             } else {
                 ("ERROR", "{operation} failed: {error.type}")
             };

@@ -206,14 +206,29 @@ fn step(b: &mut Builder, ix: &Index<'_>, step: &model::Step) -> Result<Step, Low
     })
 }
 
-/// The client span's constant attributes: `peer.service`, and for HTTP
-/// callees `http.request.method` and `server.address`.
+/// The client span's constant attributes: `service.peer.name`,
+/// `server.address` and `server.port`, and for HTTP callees
+/// `http.request.method` and `url.template`, for RPC callees
+/// `rpc.system.name` and `rpc.method`.
 fn client_attrs(b: &mut Builder, service: &str, callee: &Endpoint) -> u32 {
-    let mut attrs = vec![("peer.service".to_string(), Sampled::Str(service.into()))];
-    if let model::Protocol::Http { method, .. } = &callee.protocol {
-        attrs.push(("http.request.method".into(), Sampled::Str(method.clone())));
-        attrs.push(("server.address".into(), Sampled::Str(service.into())));
+    let text = |k: &str, v: &str| (k.to_string(), Sampled::Str(v.into()));
+    let mut attrs = vec![text("service.peer.name", service)];
+    match &callee.protocol {
+        model::Protocol::Http { method, route } => {
+            attrs.push(text("http.request.method", method));
+            attrs.push(text("url.template", route));
+        }
+        model::Protocol::Rpc => {
+            attrs.push(text("rpc.system.name", "grpc"));
+            attrs.push(text("rpc.method", &callee.name));
+        }
+        model::Protocol::Consumer => {}
     }
+    attrs.push(text("server.address", service));
+    attrs.push((
+        "server.port".into(),
+        Sampled::Int(crate::semconv::SERVER_PORT),
+    ));
     b.set(&attrs)
 }
 
@@ -241,26 +256,20 @@ fn backend_call(
     })
 }
 
-/// Semantic-convention span names: `SELECT orders`, `send orders.created`
-/// (from the constant `db.operation.name` and `db.collection.name`, else
-/// the statement's first word).
+/// Semantic-convention span names: `send orders.created` for a producer,
+/// else the constant `db.query.summary` (`SELECT orders`), else the
+/// operation's own summary.
 fn span_name(kind: SpanKind, op: &str, attrs: &[&Attr]) -> String {
-    let get = |k: &str| {
-        attrs
-            .iter()
-            .find(|a| a.key == k)
-            .and_then(|a| match &a.value {
-                Generator::Const(s) => Some(sample::scalar(s).text()),
-                _ => None,
-            })
-    };
+    let summary = attrs
+        .iter()
+        .find(|a| a.key == "db.query.summary")
+        .and_then(|a| match &a.value {
+            Generator::Const(s) => Some(sample::scalar(s).text()),
+            _ => None,
+        });
     match kind {
         SpanKind::Producer => format!("send {op}"),
-        _ => match (get("db.operation.name"), get("db.collection.name")) {
-            (Some(o), Some(c)) => format!("{o} {c}"),
-            (Some(o), None) => o,
-            _ => op.split_whitespace().next().unwrap_or(op).to_string(),
-        },
+        _ => summary.unwrap_or_else(|| crate::semconv::db_summary(op)),
     }
 }
 

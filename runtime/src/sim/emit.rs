@@ -60,6 +60,9 @@ pub struct Emitter<'p> {
     pub versions: Vec<StrId>,
     drawn: Vec<crate::draw::values::Drawn>,
     text: String,
+    /// Per span of the trace being emitted: the resource its failure came
+    /// from (reused; NONE when it did not fail).
+    origins: Vec<u32>,
     /// The sender's shard, written into trace ids.
     pub shard: super::Shard,
 }
@@ -99,7 +102,36 @@ impl<'p> Emitter<'p> {
             versions: pack.resources.iter().map(|r| r.version).collect(),
             drawn: Vec::new(),
             text: String::new(),
+            origins: Vec::new(),
             shard: super::Shard::default(),
+        }
+    }
+
+    /// Where each failed span's failure came from: the deepest failed
+    /// descendant's own resource, or the backend of a failed call to a
+    /// database or queue, or the span's own service when it failed on its
+    /// own. Children follow their parents in a trace, so one backward pass
+    /// sees every child before its parent.
+    fn origins(&mut self, plan: &Plan<'p>, trace: &Trace) {
+        self.origins.clear();
+        self.origins.resize(trace.spans.len(), NONE);
+        for (i, sp) in trace.spans.iter().enumerate().rev() {
+            if !sp.failed {
+                continue;
+            }
+            if self.origins[i] == NONE {
+                self.origins[i] = plan.sites.get(sp.site as usize).map_or(NONE, |site| {
+                    if to_backend(plan.pack, site) {
+                        site.peer
+                    } else {
+                        site.resource
+                    }
+                });
+            }
+            let parent = sp.parent as usize;
+            if parent < i && self.origins[parent] == NONE {
+                self.origins[parent] = self.origins[i];
+            }
         }
     }
 
@@ -123,6 +155,9 @@ impl<'p> Emitter<'p> {
         let access = pack.logs.span_rules.iter().find(|r| !r.errors_only);
         let errors = pack.logs.span_rules.iter().find(|r| r.errors_only);
         let mut counts = Counts::default();
+        if errors.is_some() {
+            self.origins(plan, trace);
+        }
         for (i, sp) in trace.spans.iter().enumerate() {
             let Some(site) = plan.sites.get(sp.site as usize) else {
                 continue;
@@ -186,21 +221,36 @@ impl<'p> Emitter<'p> {
                 (access, server),
                 (errors, sp.failed && (server || to_backend(pack, site))),
             ];
+            let origin = self
+                .origins
+                .get(i)
+                .and_then(|&o| plan.resource(o))
+                .map(|r| plan.str(r.name));
             for (rule, applies) in rules {
                 let Some(rule) = rule.filter(|_| applies) else {
                     continue;
                 };
-                self.span_log(plan, &rec, rule, logs, sink)?;
+                self.span_log(
+                    plan,
+                    &rec,
+                    origin.filter(|_| rule.errors_only),
+                    rule,
+                    logs,
+                    sink,
+                )?;
                 counts.logs += 1;
             }
         }
         Ok(counts)
     }
 
+    /// One log of `rule` about `span`; `origin` is where its failure came
+    /// from (what `{peer}` names in an error log).
     fn span_log(
         &mut self,
         plan: &Plan<'p>,
         span: &SpanRecord<'_>,
+        origin: Option<&str>,
         rule: &tsim_pack::SpanLogRule,
         rng: &mut Pcg64,
         sink: &mut dyn Sink,
@@ -230,8 +280,20 @@ impl<'p> Emitter<'p> {
                     (span.duration_ns() as f64 / 1e6 * 1000.0).round() / 1000.0,
                 ),
                 "operation" => out.push_str(span.name),
+                // `GET /users/48213` for an HTTP request, else the name.
+                "request" => match (
+                    span.attributes.get("http.request.method"),
+                    span.attributes.get("url.path"),
+                ) {
+                    (Some(m), Some(p)) => {
+                        m.write(out);
+                        out.push(' ');
+                        p.write(out);
+                    }
+                    _ => out.push_str(span.name),
+                },
                 "service" => out.push_str(span.resource.name),
-                "peer" => out.push_str(span.peer.unwrap_or("unknown")),
+                "peer" => out.push_str(origin.or(span.peer).unwrap_or("unknown")),
                 "status" => match span.http_status_code {
                     Some(c) => Value::Int(i64::from(c)).write(out),
                     None if span.failed => out.push_str("ERROR"),

@@ -24,6 +24,10 @@ pub use value::{Attributes, Value};
 /// The instrumentation scope of everything tsim emits.
 pub const SCOPE_NAME: &str = "tsim";
 
+/// The schema URL of the semantic conventions tsim's telemetry follows
+/// (`schema_url` of every OTLP resource and scope).
+pub const SCHEMA_URL: &str = concat!("https://opentelemetry.io/schemas/", "1.44.0");
+
 /// The keys tsim sets on a resource itself (a declared resource attribute
 /// with one of these names is left out).
 pub const RESOURCE_KEYS: [&str; 6] = [
@@ -314,5 +318,13 @@ impl Sink for NullSink {
     }
     fn finish(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_url_names_the_conventions_the_pack_follows() {
+        assert!(super::SCHEMA_URL.ends_with(&format!("/{}", tsim_pack::SEMCONV_VERSION)));
     }
 }

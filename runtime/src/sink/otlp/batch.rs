@@ -97,6 +97,8 @@ pub struct Batch<T> {
     by_resource: FastMap<usize, usize>,
     resources: Resources,
     scope: Vec<u8>,
+    /// `schema_url` (field 3 of every `Resource*` and `Scope*` message).
+    schema: Vec<u8>,
     /// Records (or data points) added.
     len: usize,
     /// When it is full.
@@ -108,12 +110,15 @@ impl<T: Body> Batch<T> {
     pub fn new(cap: usize) -> Batch<T> {
         let mut scope = Vec::new();
         common::scope(&mut scope);
+        let mut schema = Vec::new();
+        wire::str_field(&mut schema, 3, crate::sink::SCHEMA_URL);
         Batch {
             groups: Vec::new(),
             used: 0,
             by_resource: FastMap::default(),
             resources: Resources::default(),
             scope,
+            schema,
             len: 0,
             cap: cap.max(1),
         }
@@ -170,8 +175,8 @@ impl<T: Body> Batch<T> {
     pub fn render(&mut self, out: &mut Vec<u8>) {
         for g in &self.groups[..self.used] {
             let resource = &self.resources.encoded[g.resource];
-            let scoped = field_len(self.scope.len()) + g.body.len();
-            let whole = field_len(resource.len()) + field_len(scoped);
+            let scoped = field_len(self.scope.len()) + g.body.len() + self.schema.len();
+            let whole = field_len(resource.len()) + field_len(scoped) + self.schema.len();
             field_head(out, 1, whole);
             field_head(out, 1, resource.len());
             out.extend_from_slice(resource);
@@ -179,6 +184,8 @@ impl<T: Body> Batch<T> {
             field_head(out, 1, self.scope.len());
             out.extend_from_slice(&self.scope);
             g.body.write(out);
+            out.extend_from_slice(&self.schema);
+            out.extend_from_slice(&self.schema);
         }
         self.used = 0;
         self.by_resource.clear();

@@ -140,7 +140,11 @@ impl<T: Default> Batch<T> {
             json::field(line, names.records);
             line.push('[');
             body(&g.body, line);
-            line.push_str("]}]}");
+            line.push_str("],\"schemaUrl\":\"");
+            line.push_str(crate::sink::SCHEMA_URL);
+            line.push_str("\"}],\"schemaUrl\":\"");
+            line.push_str(crate::sink::SCHEMA_URL);
+            line.push_str("\"}");
         }
         line.push_str("]}");
         self.groups.clear();
