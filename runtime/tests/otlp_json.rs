@@ -123,7 +123,7 @@ fn every_line_decodes_as_an_otlp_export_request_and_matches_the_summary() {
                 Some("rust")
             );
             assert_eq!(
-                string_attr(&res.attributes, "deployment.environment"),
+                string_attr(&res.attributes, "deployment.environment.name"),
                 Some("test")
             );
             if name == "api" {

@@ -7,7 +7,7 @@
 /// errors, span-derived logs, a log stream, a gauge and a histogram.
 const SCENARIO: &str = r#"
 scenario "cli-otlp" { seed 5 duration 10m tick 10s traffic { rate 20/s } }
-resource { deployment.environment = "test" }
+resource { deployment.environment.name = "test" }
 service "api" {
   version "1.0.0"  instances 2
   endpoint "GET /orders" {

@@ -79,6 +79,30 @@ pub fn family_metric_names(kind: &str) -> &'static [&'static str] {
 const DEFAULT_SECONDS_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+/// The semantic conventions' advisory buckets for request durations
+/// (HTTP server and client, RPC), in seconds.
+const REQUEST_DURATION_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+/// The semantic conventions' advisory buckets for database operation
+/// durations, in seconds.
+const DB_DURATION_BUCKETS: &[f64] = &[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0];
+
+/// The buckets of a histogram that declares none: the conventions'
+/// advisory ones for their duration metrics, Prometheus' defaults for
+/// other seconds, else OpenTelemetry's defaults.
+fn default_buckets(name: &str, unit: &str) -> &'static [f64] {
+    match name {
+        "http.server.request.duration"
+        | "http.client.request.duration"
+        | "rpc.server.call.duration"
+        | "rpc.client.call.duration" => REQUEST_DURATION_BUCKETS,
+        "db.client.operation.duration" => DB_DURATION_BUCKETS,
+        _ if unit == "s" => DEFAULT_SECONDS_BUCKETS,
+        _ => DEFAULT_BUCKETS,
+    }
+}
+
 /// OpenTelemetry's default explicit buckets.
 const DEFAULT_BUCKETS: &[f64] = &[
     0.0, 5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2500.0, 5000.0, 7500.0,
@@ -192,11 +216,7 @@ impl Checker<'_> {
                 .and_then(|v| self.buckets(v))
                 .unwrap_or_default();
         } else if m.kind.node == "histogram" {
-            buckets = if unit == "s" {
-                DEFAULT_SECONDS_BUCKETS.to_vec()
-            } else {
-                DEFAULT_BUCKETS.to_vec()
-            };
+            buckets = default_buckets(&m.name.node, &unit).to_vec();
         }
         Some(Metric {
             name: m.name.node.clone(),

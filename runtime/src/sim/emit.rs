@@ -207,14 +207,14 @@ impl<'p> Emitter<'p> {
             let duration = rec.duration_ns();
             self.red.observe(
                 pack,
-                site.kind,
-                site.resource,
-                site.peer,
-                site.name,
-                duration,
-                sp.failed,
-                red::status_key(sp.code.map(i64::from), sp.failed),
-                sp.instance,
+                &red::Observed {
+                    site: (site, sp.site),
+                    instance: sp.instance,
+                    duration_ns: duration,
+                    failed: sp.failed,
+                    code: sp.code,
+                    error_type: sp.error_type,
+                },
             );
             let server = matches!(site.kind, SpanKind::Server | SpanKind::Consumer);
             let rules = [

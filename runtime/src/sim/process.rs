@@ -162,10 +162,26 @@ impl<'p> Processes<'p> {
                 match m.kind {
                     MetricKind::Gauge | MetricKind::UpDown => {
                         let shown = match arrivals {
+                            // Counted events (restarts) add up in an
+                            // up-down counter; a gauge shows the tick's.
+                            Some(n) if m.kind == MetricKind::UpDown => {
+                                st.total += n;
+                                st.total
+                            }
                             Some(n) => n,
                             None => clamp(moved * factor * (1.0 + shift)),
                         };
-                        emit(d.metric, series, Point::Gauge(shown));
+                        // An up-down counter is a non-monotonic cumulative
+                        // sum of its current level.
+                        let point = if m.kind == MetricKind::UpDown {
+                            Point::Sum {
+                                value: shown,
+                                monotonic: false,
+                            }
+                        } else {
+                            Point::Gauge(shown)
+                        };
+                        emit(d.metric, series, point);
                     }
                     MetricKind::Counter => {
                         let inc = match arrivals {

@@ -24,7 +24,7 @@ pub fn pack(src: &str) -> Pack {
 #[allow(dead_code)]
 pub const OTLP_SCENARIO: &str = r#"
 scenario "otlp" { seed 7 duration 10m tick 10s traffic { rate 20/s } }
-resource { deployment.environment = "test" }
+resource { deployment.environment.name = "test" }
 service "api" {
   version "1.2.3"  instances 2
   endpoint "GET /orders" {

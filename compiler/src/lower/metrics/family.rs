@@ -221,9 +221,9 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
         b.pack.metrics.push(def);
     }
     let prefix = if f.kind == "host" {
-        "system.synthetic"
+        "tsim.synthetic.system"
     } else {
-        "k8s.synthetic"
+        "tsim.synthetic.k8s"
     };
     let level = if f.kind == "host" {
         Level::Host

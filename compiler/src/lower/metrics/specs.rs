@@ -61,6 +61,21 @@ fn cores() -> Process {
         noise: 0.0,
     }
 }
+/// A container's memory limit: 8 GiB, fixed (a limit does not wander).
+fn memory_limit() -> Process {
+    Process::Constant {
+        value: 8_589_934_592.0,
+        noise: 0.0,
+    }
+}
+/// CPU seconds per second of a host: its cores (2) times a utilisation
+/// near 35%.
+fn cpu_seconds() -> Process {
+    Process::Constant {
+        value: 0.7,
+        noise: 0.05,
+    }
+}
 fn rare() -> Process {
     Process::Poisson {
         rate: Box::new(Process::Constant {
@@ -91,13 +106,13 @@ pub(super) const HOST: &[Spec] = &[
         "system.cpu.time",
         MetricKind::Counter,
         "s",
-        ops,
+        cpu_seconds,
         None,
         Level::Host,
     ),
     (
         "system.memory.usage",
-        MetricKind::Gauge,
+        MetricKind::UpDown,
         "By",
         memory,
         Some((0.0, 6.4e10)),
@@ -129,7 +144,7 @@ pub(super) const HOST: &[Spec] = &[
     ),
     (
         "system.filesystem.usage",
-        MetricKind::Gauge,
+        MetricKind::UpDown,
         "By",
         memory,
         Some((0.0, 1e12)),
@@ -152,7 +167,7 @@ pub(super) const HOST: &[Spec] = &[
         Level::Host,
     ),
     (
-        "system.cpu.load_average.1m",
+        "tsim.system.cpu.load_average.1m",
         MetricKind::Gauge,
         "{thread}",
         util,
@@ -172,7 +187,7 @@ pub(super) const KUBERNETES: &[Spec] = &[
     ),
     (
         "k8s.node.memory.usage",
-        MetricKind::Gauge,
+        MetricKind::UpDown,
         "By",
         memory,
         Some((0.0, 2.6e11)),
@@ -196,7 +211,7 @@ pub(super) const KUBERNETES: &[Spec] = &[
     ),
     (
         "k8s.pod.memory.usage",
-        MetricKind::Gauge,
+        MetricKind::UpDown,
         "By",
         memory,
         Some((0.0, 6.4e10)),
@@ -211,32 +226,32 @@ pub(super) const KUBERNETES: &[Spec] = &[
         Level::Pod,
     ),
     (
-        "k8s.container.cpu.limit",
-        MetricKind::Gauge,
+        "k8s.container.cpu.limit.current",
+        MetricKind::UpDown,
         "{cpu}",
         cores,
         None,
         Level::Container,
     ),
     (
-        "k8s.container.memory.limit",
-        MetricKind::Gauge,
+        "k8s.container.memory.limit.current",
+        MetricKind::UpDown,
         "By",
-        memory,
+        memory_limit,
         None,
         Level::Container,
     ),
     (
-        "k8s.container.restarts",
-        MetricKind::Counter,
+        "k8s.container.restart.count",
+        MetricKind::UpDown,
         "{restart}",
         rare,
         None,
         Level::Container,
     ),
     (
-        "k8s.deployment.available",
-        MetricKind::Gauge,
+        "k8s.deployment.pod.available",
+        MetricKind::UpDown,
         "{pod}",
         cores,
         None,

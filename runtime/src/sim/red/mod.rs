@@ -10,8 +10,11 @@
 //!   durations in the metric's unit (`ms` or seconds), per row and `status`.
 //!
 //! `status` is the HTTP status code when the span has one, else `OK` or
-//! `ERROR`. Rows are found through indices built once, so counting a span
-//! allocates nothing.
+//! `ERROR`. A metric with a semantic-conventions name follows the
+//! conventions instead ([`convention`]). Rows are found through indices
+//! built once, so counting a span allocates nothing but a new series.
+
+mod convention;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,7 +26,26 @@ type RowKey = (u32, u32, u32);
 use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKind, NONE};
 
 use super::series::{row_labels, Emit, Series};
+use crate::draw::request::ErrorType;
+use crate::plan::Site;
 use crate::sink::{HistogramPoint, Label, Point, Value};
+use convention::Flavor;
+
+/// A span as a derived metric sees it.
+pub struct Observed<'s> {
+    /// Its site, and the site's index in the plan.
+    pub site: (&'s Site, u32),
+    /// Emitting instance.
+    pub instance: u32,
+    /// Duration.
+    pub duration_ns: u64,
+    /// Whether it failed.
+    pub failed: bool,
+    /// Its HTTP status code.
+    pub code: Option<u16>,
+    /// Its error type, when it failed.
+    pub error_type: Option<ErrorType>,
+}
 
 /// Accumulators of one series.
 #[derive(Clone, Default)]
@@ -36,6 +58,11 @@ struct Row {
     min: f64,
     max: f64,
     buckets: Vec<u64>,
+}
+
+/// The `status` key of an observed span.
+fn red_status(o: &Observed<'_>) -> u32 {
+    status_key(o.code.map(i64::from), o.failed)
 }
 
 /// A status code as a sortable key: HTTP codes as they are, `OK` 1, `ERROR` 2.
@@ -65,10 +92,15 @@ struct Derived<'p> {
     series: Vec<Series<'p>>,
     /// Per-row accumulators (gauges).
     rows: Vec<Row>,
-    /// Per (row, status) accumulators and their series (counters, histograms).
-    by_status: BTreeMap<(usize, u32), (Series<'p>, Row)>,
+    /// Per (row, site, status, error type) accumulators and their series
+    /// (counters, histograms); site and error type only for a metric that
+    /// follows the conventions.
+    by_status: BTreeMap<(usize, u32, u32, u32), (Series<'p>, Row)>,
     errors_only: bool,
     millis: bool,
+    flavor: Flavor,
+    /// Error types seen, by text (their key in `by_status`).
+    error_types: FastMap<&'p str, u32>,
 }
 
 /// All derived metrics of a pack.
@@ -153,6 +185,14 @@ impl<'p> Red<'p> {
                 .to_ascii_lowercase();
             let unit = pack.strings.get(m.unit as usize).map_or("", String::as_str);
             let buckets = m.buckets.len() + 1;
+            let flavor = Flavor::of(pack.strings.get(m.name as usize).map_or("", String::as_str));
+            let mut series = row_labels(pack, m, set, scenario);
+            if flavor != Flavor::Plain {
+                // The conventions' method and route replace `endpoint`.
+                for s in &mut series {
+                    s.labels.retain(|l| l.key != "endpoint");
+                }
+            }
             metrics.push(Derived {
                 metric: mi,
                 of,
@@ -172,54 +212,57 @@ impl<'p> Red<'p> {
                     };
                     set.rows.len()
                 ],
-                series: row_labels(pack, m, set, scenario),
+                series,
                 by_status: BTreeMap::new(),
                 errors_only: name.contains("error") || name.contains("fail"),
                 millis: unit == "ms",
+                flavor,
+                error_types: FastMap::default(),
             });
         }
         Red { metrics }
     }
 
     /// Counts one emitted span.
-    #[allow(clippy::too_many_arguments)]
-    pub fn observe(
-        &mut self,
-        pack: &Pack,
-        kind: SpanKind,
-        resource: u32,
-        peer: u32,
-        name: u32,
-        duration_ns: u64,
-        error: bool,
-        status: u32,
-        instance: u32,
-    ) {
-        let server = matches!(kind, SpanKind::Server | SpanKind::Consumer);
+    pub fn observe(&mut self, pack: &'p Pack, o: &Observed<'_>) {
+        let (site, site_id) = o.site;
+        let server = matches!(site.kind, SpanKind::Server | SpanKind::Consumer);
+        let error = red_status(o);
         for d in &mut self.metrics {
-            let (applies, owner) = if d.of_backend {
-                (!server && peer == d.of, peer)
+            let (applies, owner) = if d.flavor != Flavor::Plain {
+                let owner = if site.kind == SpanKind::Client && d.of_backend {
+                    site.peer
+                } else {
+                    site.resource
+                };
+                let of = d.of == NONE || d.of == owner;
+                (of && d.flavor.counts(pack, site), owner)
+            } else if d.of_backend {
+                (!server && site.peer == d.of, site.peer)
             } else {
-                (server && (d.of == NONE || d.of == resource), resource)
+                (
+                    server && (d.of == NONE || d.of == site.resource),
+                    site.resource,
+                )
             };
             if !applies {
                 continue;
             }
-            let instance = if d.keys.2 { instance } else { NONE };
+            let instance = if d.keys.2 { o.instance } else { NONE };
             let key = (
                 if d.keys.0 { owner } else { NONE },
-                if d.keys.1 { name } else { NONE },
+                if d.keys.1 { site.name } else { NONE },
                 instance,
             );
             let Some(&r) = d.index.get(&key) else {
                 continue;
             };
-            let v = duration_ns as f64 / if d.millis { 1e6 } else { 1e9 };
+            let v = o.duration_ns as f64 / if d.millis { 1e6 } else { 1e9 };
             let bounds = &pack.metrics[d.metric].buckets;
             let b = bounds.iter().position(|&x| v <= x).unwrap_or(bounds.len());
             let count_into = |row: &mut Row| {
                 row.count += 1;
-                row.errors += u64::from(error);
+                row.errors += u64::from(o.failed);
                 row.sum += v;
                 row.min = if row.min.is_nan() { v } else { row.min.min(v) };
                 row.max = if row.max.is_nan() { v } else { row.max.max(v) };
@@ -227,28 +270,56 @@ impl<'p> Red<'p> {
                     *c += 1;
                 }
             };
-            match pack.metrics[d.metric].kind {
-                MetricKind::Gauge | MetricKind::UpDown => count_into(&mut d.rows[r]),
-                _ => {
-                    let entry = d.by_status.entry((r, status)).or_insert_with(|| {
-                        let mut s = d.series[r].clone();
-                        s.labels.push(Label {
-                            key: "status",
-                            value: status_value(status),
-                        });
-                        (
-                            s,
-                            Row {
-                                buckets: vec![0; bounds.len() + 1],
-                                min: f64::NAN,
-                                max: f64::NAN,
-                                ..Row::default()
-                            },
-                        )
-                    });
-                    count_into(&mut entry.1);
-                }
+            if matches!(
+                pack.metrics[d.metric].kind,
+                MetricKind::Gauge | MetricKind::UpDown
+            ) {
+                count_into(&mut d.rows[r]);
+                continue;
             }
+            let slot = match d.flavor {
+                Flavor::Plain => (r, NONE, error, 0),
+                flavor => {
+                    let failed = o.error_type.filter(|_| o.failed);
+                    let err = failed.map_or(0, |e| {
+                        let text = convention::error_text(pack, e);
+                        let next = d.error_types.len() as u32 + 1;
+                        *d.error_types.entry(text).or_insert(next)
+                    });
+                    let code = if flavor == Flavor::HttpServer || flavor == Flavor::HttpClient {
+                        o.code.map_or(0, u32::from)
+                    } else {
+                        0
+                    };
+                    (r, site_id, code, err)
+                }
+            };
+            let entry = d.by_status.entry(slot).or_insert_with(|| {
+                let mut s = d.series[r].clone();
+                match d.flavor {
+                    Flavor::Plain => s.labels.push(Label {
+                        key: "status",
+                        value: status_value(error),
+                    }),
+                    flavor => flavor.labels(
+                        pack,
+                        site,
+                        o.code,
+                        o.error_type.filter(|_| o.failed),
+                        &mut s.labels,
+                    ),
+                }
+                (
+                    s,
+                    Row {
+                        buckets: vec![0; bounds.len() + 1],
+                        min: f64::NAN,
+                        max: f64::NAN,
+                        ..Row::default()
+                    },
+                )
+            });
+            count_into(&mut entry.1);
         }
     }
 
