@@ -172,6 +172,8 @@ kinds! {
     UnsupportedOverride { action: String, property: String, allowed: String } => "unsupported_override",
     /// `"user-{n:0x}"`: a pattern that cannot be expanded.
     BadPattern { reason: String } => "bad_pattern",
+    /// `message "failed: {error.type}"` on a stream without an always-present `error.type`.
+    UnfilledPlaceholder { name: String, message: String, maybe: bool } => "unfilled_placeholder",
     /// `timezone "Mars/Olympus"`.
     BadTimezone { name: String, suggestion: Option<String> } => "bad_timezone",
     /// `param a = $b` and `param b = $a`.

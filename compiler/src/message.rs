@@ -100,6 +100,12 @@ impl Kind {
                 format!("`{action}` does not take `{property}`")
             }
             BadPattern { reason } => format!("invalid pattern: {reason}"),
+            UnfilledPlaceholder { name, message, maybe: false } => {
+                format!("`{{{name}}}` in \"{message}\" names no attribute of this stream")
+            }
+            UnfilledPlaceholder { name, message, maybe: true } => format!(
+                "`{{{name}}}` in \"{message}\" is a `maybe` attribute: records without it would show `{{{name}}}`"
+            ),
             BadTimezone { name, .. } => format!("unknown time zone `{name}`"),
             ImportCycle { chain } => format!("imports form a cycle: {chain}"),
             ParamCycle { chain } => format!("params are defined by each other in a cycle: {chain}"),
@@ -229,6 +235,12 @@ impl Kind {
             BadPattern { .. } => {
                 Some("placeholders are `{n}`, `{n:05}`, `{hex:16}` and `{uuid}`".into())
             }
+            UnfilledPlaceholder { name, maybe: false, .. } => Some(format!(
+                "declare `{name}` in the stream's `attributes {{ }}`, or take `{{{name}}}` out of the message"
+            )),
+            UnfilledPlaceholder { name, maybe: true, .. } => Some(format!(
+                "make `{name}` always present, or take `{{{name}}}` out of the message"
+            )),
             BadTimezone { suggestion, .. } => or_hint(
                 suggestion,
                 "use an IANA name such as \"America/New_York\", \"UTC\", or an offset such as \"+02:00\""

@@ -5,8 +5,9 @@
 use super::Checker;
 use crate::ast::{self, AttrKind, Unit, ValueKind};
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::model::{Family, Generator, LogStream, Metric, MetricSource, Scalar, SpanLogRule};
+use crate::model::{Attr, Family, Generator, LogStream, Metric, MetricSource, Scalar, SpanLogRule};
 use crate::suggest;
+use crate::Span;
 
 /// The most fixed (level, message) shapes a log stream may declare.
 const MAX_LOG_VARIANTS: u64 = 10_000_000;
@@ -318,7 +319,7 @@ impl Checker<'_> {
             let (level, message) = if r.kind.node == "access" {
                 ("INFO", "{request} {status} {duration_ms}ms")
             } else {
-                ("ERROR", "{operation} failed: {error.type}")
+                ("ERROR", "{request} failed: {error.type}")
             };
             let level = match Self::value(&opts, "level") {
                 Some(v) => self.v.text_choice(v, LEVEL, false),
@@ -392,6 +393,9 @@ impl Checker<'_> {
             .and_then(|v| self.v.count_in(v, "the variant count", 1, MAX_LOG_VARIANTS))
             .and_then(|n| u32::try_from(n).ok());
         let attributes = self.all_attrs(&l.blocks, AttrKind::Attributes);
+        if let (Some(v), Some(m)) = (Self::value(&props, "message"), &message) {
+            self.placeholders_declared(m, &attributes, v.span);
+        }
         Some(LogStream {
             name: l.name.node.clone(),
             service: service.map(|s| s.0),
@@ -401,5 +405,50 @@ impl Checker<'_> {
             attributes,
             variants,
         })
+    }
+
+    /// Every `{name}` in a stream's messages is one of its attributes and
+    /// always present (a `maybe` one would leave the placeholder in the
+    /// text of the records that lack it).
+    fn placeholders_declared(&mut self, message: &Generator, attrs: &[Attr], span: Span) {
+        let texts: Vec<&str> = match message {
+            Generator::Const(Scalar::Str(t)) => vec![t.as_str()],
+            Generator::Pick(entries) => entries
+                .iter()
+                .filter_map(|(k, _)| match k {
+                    Scalar::Str(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for text in texts {
+            let mut rest = text;
+            while let Some(open) = rest.find('{') {
+                let Some(close) = rest[open..].find('}') else {
+                    break;
+                };
+                let name = &rest[open + 1..open + close];
+                rest = &rest[open + close + 1..];
+                let builtin = name == "n"
+                    || name == "uuid"
+                    || name.starts_with("n:")
+                    || name.starts_with("hex");
+                if builtin {
+                    continue;
+                }
+                let maybe = match attrs.iter().find(|a| a.key == name) {
+                    None => false,
+                    Some(a) if matches!(a.value, Generator::Maybe(..)) => true,
+                    Some(_) => continue,
+                };
+                let kind = Kind::UnfilledPlaceholder {
+                    name: name.to_string(),
+                    message: text.to_string(),
+                    maybe,
+                };
+                self.v.error(kind, span);
+            }
+        }
     }
 }
