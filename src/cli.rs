@@ -12,8 +12,8 @@ use tsim_compiler::{check_file_with, Options, Outcome, Record, Report, Severity}
 /// Write services, call topology, traffic, metrics, logs and a timeline of
 /// incidents in a `.tsim` file; tsim checks it, compiles it to a
 /// deterministic pack and runs it: over simulated time into NDJSON fixtures
-/// or OTLP/JSON lines files, or live over OTLP/gRPC and OTLP/HTTP
-/// (Honeycomb and Prometheus sinks are next).
+/// or OTLP/JSON lines files or an OpenMetrics history for Prometheus'
+/// backfill, or live over OTLP/gRPC and OTLP/HTTP.
 #[derive(Parser, Debug)]
 #[command(name = "tsim", version, about, long_about)]
 struct Cli {
@@ -80,6 +80,12 @@ enum Command {
     /// events.ndjson and answer_key.json; `--to otlp-json:DIR` writes
     /// traces.jsonl, metrics.jsonl and logs.jsonl, one OTLP/JSON export
     /// request per line (the Collector's file exporter layout);
+    /// `--to openmetrics:FILE` writes the run's metrics (only: spans, logs
+    /// and events are left out, and the summary says how many) as one
+    /// OpenMetrics file with timestamps, named as the OpenTelemetry spec's
+    /// Prometheus translation says, for `promtool tsdb create-blocks-from
+    /// openmetrics FILE DIR` (the history is held in memory until the end,
+    /// up to 1 GiB; a longer run is refused before it starts);
     /// `--to otlp-grpc://HOST:PORT` and `--to otlp-http://HOST:PORT` send
     /// OTLP, retrying as the spec says, and account for every item as sent,
     /// rejected or failed; `--to null` discards (benchmarks). The same
@@ -98,7 +104,8 @@ enum Command {
         /// `tsim list`).
         #[arg(value_name = "INPUT")]
         input: PathBuf,
-        /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`,
+        /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`,
+        /// `otlp-grpc://HOST:PORT`,
         /// `otlp-http://HOST:PORT[/PREFIX][?encoding=json]` (`otlp-grpcs://`,
         /// `otlp-https://` over TLS), `otlp` (from the standard
         /// OTEL_EXPORTER_OTLP_* variables) or `null`.

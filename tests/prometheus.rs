@@ -55,8 +55,9 @@ fn run_tool(tool: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Runs `tsim run stock:demo-stack` for ten minutes from [`START`] into `to`.
-fn demo_stack(to: &str) {
+/// Runs `tsim run stock:demo-stack` for ten minutes from [`START`] into
+/// `to`; returns its stderr.
+fn demo_stack(to: &str) -> String {
     let out = tsim(&[
         "run",
         "stock:demo-stack",
@@ -67,7 +68,9 @@ fn demo_stack(to: &str) {
         "--to",
         to,
     ]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(code(&out), 0, "{stderr}");
+    stderr
 }
 
 /// `promtool tsdb list`'s one block: (min time, max time, samples, series).
@@ -174,7 +177,11 @@ fn an_openmetrics_history_backfills_with_the_runs_range_series_and_values() {
     let promtool = prometheus_tool("promtool");
     let dir = TempDir::new("backfill");
     let file = dir.path("history.om");
-    demo_stack(&format!("openmetrics:{}", file.display()));
+    let said = demo_stack(&format!("openmetrics:{}", file.display()));
+    assert!(
+        said.contains("metrics only:") && said.contains("spans, logs and events not written"),
+        "the summary says what the file leaves out: {said}"
+    );
     let blocks = dir.path("blocks");
     run_tool(
         &promtool,
