@@ -185,6 +185,21 @@ enum Command {
     /// Stops on Ctrl-C or SIGTERM with a report. Exit status: 0 when
     /// nothing violated the checks, 1 when something did, 2 on usage errors.
     Receive(crate::receive::ReceiveArgs),
+    /// Serve a scenario's metrics live for Prometheus to scrape: the
+    /// scenario runs on the wall clock (its traffic, timeline and metric
+    /// ticks in real time, or `--speed`), and `GET /metrics` shows the
+    /// latest value of every series, named as the OpenTelemetry spec's
+    /// Prometheus translation says, in the text format 0.0.4, or
+    /// OpenMetrics 1.0 when `Accept` asks for
+    /// `application/openmetrics-text`. `GET /health` answers
+    /// `{"status":"healthy","uptime":"..."}`, `GET /config` the scenario,
+    /// the `--set` params and the seed. Series carry their own `job` and
+    /// `instance` labels: scrape with `honor_labels: true`. Spans, logs and
+    /// events are simulated (RED metrics derive from them) but not served.
+    ///
+    /// Ctrl-C or SIGTERM stops it. Exit status: 0 on a clean stop, 1 when
+    /// the scenario or the address fails, 2 on usage errors.
+    Serve(crate::serve::ServeArgs),
     /// Measure the sender on this machine, side by side in one run: drawing
     /// requests, encoding OTLP protobuf and JSON, gzip, and delivering over
     /// loopback OTLP/gRPC into a counting server, against a blaster of
@@ -212,7 +227,7 @@ fn parse_target(s: &str) -> Result<tsim_runtime::sink::spec::Target, String> {
     tsim_runtime::sink::spec::parse(s, &|k| std::env::var(k).ok())
 }
 
-fn parse_set(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
         _ => Err(format!("expected NAME=VALUE, found `{s}`")),
@@ -251,6 +266,7 @@ pub fn run() -> ExitCode {
             send: &send,
         }),
         Command::Receive(args) => crate::receive::run(args),
+        Command::Serve(args) => crate::serve::run(args),
         Command::List => {
             crate::stdout(format_args!("{}", crate::stock::list()));
             ExitCode::SUCCESS
