@@ -13,7 +13,8 @@ use tsim_compiler::{check_file_with, Options, Outcome, Record, Report, Severity}
 /// incidents in a `.tsim` file; tsim checks it, compiles it to a
 /// deterministic pack and runs it: over simulated time into NDJSON fixtures
 /// or OTLP/JSON lines files or an OpenMetrics history for Prometheus'
-/// backfill, or live over OTLP/gRPC and OTLP/HTTP.
+/// backfill, or live over OTLP/gRPC and OTLP/HTTP, or as a Prometheus
+/// `/metrics` endpoint (`tsim serve`).
 #[derive(Parser, Debug)]
 #[command(name = "tsim", version, about, long_about)]
 struct Cli {
