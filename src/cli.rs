@@ -12,8 +12,9 @@ use tsim_compiler::{check_file_with, Options, Outcome, Record, Report, Severity}
 /// Write services, call topology, traffic, metrics, logs and a timeline of
 /// incidents in a `.tsim` file; tsim checks it, compiles it to a
 /// deterministic pack and runs it: over simulated time into NDJSON fixtures
-/// or OTLP/JSON lines files, or live over OTLP/gRPC and OTLP/HTTP
-/// (Honeycomb and Prometheus sinks are next).
+/// or OTLP/JSON lines files or an OpenMetrics history for Prometheus'
+/// backfill, or live over OTLP/gRPC and OTLP/HTTP, or as a Prometheus
+/// `/metrics` endpoint (`tsim serve`).
 #[derive(Parser, Debug)]
 #[command(name = "tsim", version, about, long_about)]
 struct Cli {
@@ -80,6 +81,12 @@ enum Command {
     /// events.ndjson and answer_key.json; `--to otlp-json:DIR` writes
     /// traces.jsonl, metrics.jsonl and logs.jsonl, one OTLP/JSON export
     /// request per line (the Collector's file exporter layout);
+    /// `--to openmetrics:FILE` writes the run's metrics (only: spans, logs
+    /// and events are left out, and the summary says how many) as one
+    /// OpenMetrics file with timestamps, named as the OpenTelemetry spec's
+    /// Prometheus translation says, for `promtool tsdb create-blocks-from
+    /// openmetrics FILE DIR` (the history is held in memory until the end,
+    /// up to 1 GiB; a longer run is refused before it starts);
     /// `--to otlp-grpc://HOST:PORT` and `--to otlp-http://HOST:PORT` send
     /// OTLP, retrying as the spec says, and account for every item as sent,
     /// rejected or failed; `--to null` discards (benchmarks). The same
@@ -98,7 +105,8 @@ enum Command {
         /// `tsim list`).
         #[arg(value_name = "INPUT")]
         input: PathBuf,
-        /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`,
+        /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`,
+        /// `otlp-grpc://HOST:PORT`,
         /// `otlp-http://HOST:PORT[/PREFIX][?encoding=json]` (`otlp-grpcs://`,
         /// `otlp-https://` over TLS), `otlp` (from the standard
         /// OTEL_EXPORTER_OTLP_* variables) or `null`.
@@ -178,6 +186,21 @@ enum Command {
     /// Stops on Ctrl-C or SIGTERM with a report. Exit status: 0 when
     /// nothing violated the checks, 1 when something did, 2 on usage errors.
     Receive(crate::receive::ReceiveArgs),
+    /// Serve a scenario's metrics live for Prometheus to scrape: the
+    /// scenario runs on the wall clock (its traffic, timeline and metric
+    /// ticks in real time, or `--speed`), and `GET /metrics` shows the
+    /// latest value of every series, named as the OpenTelemetry spec's
+    /// Prometheus translation says, in the text format 0.0.4, or
+    /// OpenMetrics 1.0 when `Accept` asks for
+    /// `application/openmetrics-text`. `GET /health` answers
+    /// `{"status":"healthy","uptime":"..."}`, `GET /config` the scenario,
+    /// the `--set` params and the seed. Series carry their own `job` and
+    /// `instance` labels: scrape with `honor_labels: true`. Spans, logs and
+    /// events are simulated (RED metrics derive from them) but not served.
+    ///
+    /// Ctrl-C or SIGTERM stops it. Exit status: 0 on a clean stop, 1 when
+    /// the scenario or the address fails, 2 on usage errors.
+    Serve(crate::serve::ServeArgs),
     /// Measure the sender on this machine, side by side in one run: drawing
     /// requests, encoding OTLP protobuf and JSON, gzip, and delivering over
     /// loopback OTLP/gRPC into a counting server, against a blaster of
@@ -205,7 +228,7 @@ fn parse_target(s: &str) -> Result<tsim_runtime::sink::spec::Target, String> {
     tsim_runtime::sink::spec::parse(s, &|k| std::env::var(k).ok())
 }
 
-fn parse_set(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
         _ => Err(format!("expected NAME=VALUE, found `{s}`")),
@@ -244,6 +267,7 @@ pub fn run() -> ExitCode {
             send: &send,
         }),
         Command::Receive(args) => crate::receive::run(args),
+        Command::Serve(args) => crate::serve::run(args),
         Command::List => {
             crate::stdout(format_args!("{}", crate::stock::list()));
             ExitCode::SUCCESS

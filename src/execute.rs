@@ -1,5 +1,6 @@
 //! Running a pack into the sink a `--to` spec names: the file sinks (their
-//! output committed only when the run was complete), the null sink, and
+//! output committed only when the run was complete: NDJSON, OTLP/JSON, the
+//! OpenMetrics history), the null sink, and
 //! the OTLP exporters (protobuf over gRPC or HTTP, JSON over HTTP) with
 //! their live stats.
 
@@ -14,6 +15,7 @@ use tsim_runtime::sink::otlp::export::{Exporter, Report, Transport};
 use tsim_runtime::sink::otlp::OtlpSink;
 use tsim_runtime::sink::otlp_json::OtlpJsonSink;
 use tsim_runtime::sink::output::TempFile;
+use tsim_runtime::sink::prom::OpenMetricsSink;
 use tsim_runtime::sink::spec::{Otlp, Target};
 use tsim_runtime::sink::{NullSink, Sink};
 
@@ -28,6 +30,8 @@ pub struct Done {
     pub lines: Option<[u64; 4]>,
     /// What the exporter delivered, for OTLP output.
     pub delivery: Option<Report>,
+    /// What the OpenMetrics history holds, for `openmetrics:FILE` output.
+    pub note: Option<String>,
 }
 
 fn stopped(opts: &sim::Options) -> &AtomicBool {
@@ -56,6 +60,7 @@ pub fn execute(
         summary,
         lines,
         delivery: None,
+        note: None,
     };
     let result = match target {
         Target::Null => sim::run(pack, opts, &mut NullSink, &mut tick)
@@ -81,6 +86,26 @@ pub fn execute(
                 sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick).map(|s| files(s, None))
             })
             .map_err(|e| e.to_string()),
+        Target::OpenMetrics(file) => {
+            let covers = opts.duration_ns.unwrap_or(pack.meta.duration_ns);
+            OpenMetricsSink::create(file, covers)
+                .and_then(|sink| {
+                    let mut sink = Uncommitted { inner: sink, stop };
+                    let summary = sim::run(pack, opts, &mut sink as &mut dyn Sink, &mut tick)?;
+                    let w = sink.inner.written();
+                    Ok(Done {
+                        note: Some(format!(
+                            "{}: {} series, {} samples (OpenMetrics; metrics only: {} spans, logs and events not written)",
+                            file.display(),
+                            w.series,
+                            w.samples,
+                            w.ignored
+                        )),
+                        ..files(summary, None)
+                    })
+                })
+                .map_err(|e| e.to_string())
+        }
         Target::Otlp(o) => {
             let send = send.ok_or("internal error: an OTLP target without send flags")?;
             otlp(pack, opts, o, send, &mut tick)
@@ -126,5 +151,6 @@ fn otlp(
         summary,
         lines: None,
         delivery: Some(stats.report()),
+        note: None,
     })
 }

@@ -10,6 +10,7 @@ mod progress;
 mod receive;
 mod run;
 mod send;
+mod serve;
 mod stock;
 
 /// Writes a line to stdout, like `println!`, but a closed pipe (`tsim ... |

@@ -149,7 +149,7 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
     let checked = match target {
         Target::Ndjson(dir) => check_dir(dir, force, Shape::Files(NDJSON_FILES)),
         Target::OtlpJson(dir) => check_dir(dir, force, Shape::Files(&otlp_json::FILES)),
-        Target::Null | Target::Otlp(_) => Ok(()),
+        Target::Null | Target::Otlp(_) | Target::OpenMetrics(_) => Ok(()),
     };
     if let Err(e) = checked {
         eprintln!("error: {e}");
@@ -222,6 +222,9 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
 /// generated was delivered, 1 when anything was rejected or failed.
 fn report(done: &Done, send: &SendFlags) -> ExitCode {
     eprintln!("{}", progress::summary(&done.summary));
+    if let Some(note) = &done.note {
+        eprintln!("{note}");
+    }
     if let Some(r) = &done.delivery {
         eprintln!("{}", crate::send::delivery(r));
     }

@@ -65,3 +65,41 @@ pub fn tsim(args: &[&str]) -> Output {
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
+
+/// The path of a Prometheus tool (`promtool`, `prometheus`) on PATH. When
+/// it is missing, runs `scripts/install-prometheus` (Debian's package) once
+/// and looks again; panics, saying how to install it, when it is still
+/// missing: the tests that need it never skip silently.
+pub fn prometheus_tool(name: &str) -> PathBuf {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let find = || {
+        std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
+    };
+    if let Some(p) = find() {
+        return p;
+    }
+    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = find() {
+        return p;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-prometheus");
+    let ran = Command::new("bash").arg(&script).output();
+    match (find(), ran) {
+        (Some(p), _) => p,
+        (None, Ok(out)) => panic!(
+            "`{name}` is not installed and {} could not install it (exit {:?}):\n{}{}\ninstall Debian's `prometheus` package (it ships promtool), or Prometheus 2.x, and put `{name}` on PATH",
+            script.display(),
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        (None, Err(e)) => panic!(
+            "`{name}` is not installed and {} could not run: {e}; install Debian's `prometheus` package and put `{name}` on PATH",
+            script.display()
+        ),
+    }
+}

@@ -11,6 +11,7 @@ pub mod ndjson;
 pub mod otlp;
 pub mod otlp_json;
 pub mod output;
+pub mod prom;
 pub mod spec;
 pub mod value;
 

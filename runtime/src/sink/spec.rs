@@ -1,5 +1,5 @@
 //! Sink specs, as `--to` spells them: `ndjson:DIR`, `otlp-json:DIR`,
-//! `null`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT[/PREFIX]`
+//! `openmetrics:FILE` (the metric history as one OpenMetrics file), `null`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT[/PREFIX]`
 //! (`?encoding=json` for OTLP/JSON bodies), and a bare `otlp`, which reads
 //! the standard `OTEL_EXPORTER_OTLP_*` variables as every OpenTelemetry SDK
 //! does: `ENDPOINT`, `PROTOCOL` (`grpc`, `http/protobuf`, `http/json`),
@@ -22,6 +22,8 @@ pub enum Target {
     Ndjson(PathBuf),
     /// OTLP/JSON lines files in a directory.
     OtlpJson(PathBuf),
+    /// The metric history as one OpenMetrics file (for promtool's backfill).
+    OpenMetrics(PathBuf),
     /// Nowhere (benchmarks).
     Null,
     /// An OTLP endpoint.
@@ -44,7 +46,7 @@ pub struct Otlp {
     pub timeout: Option<Duration>,
 }
 
-const SPELLINGS: &str = "`ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT` (`otlp-grpcs://`, `otlp-https://` over TLS), `otlp` (from OTEL_EXPORTER_OTLP_*) or `null`";
+const SPELLINGS: &str = "`ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT` (`otlp-grpcs://`, `otlp-https://` over TLS), `otlp` (from OTEL_EXPORTER_OTLP_*) or `null`";
 
 /// Parses a `--to` spec; `env` reads an environment variable.
 pub fn parse(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, String> {
@@ -66,6 +68,9 @@ pub fn parse(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, St
     match s.split_once(':') {
         Some(("ndjson", dir)) if !dir.is_empty() => Ok(Target::Ndjson(PathBuf::from(dir))),
         Some(("otlp-json", dir)) if !dir.is_empty() => Ok(Target::OtlpJson(PathBuf::from(dir))),
+        Some(("openmetrics", file)) if !file.is_empty() => {
+            Ok(Target::OpenMetrics(PathBuf::from(file)))
+        }
         _ => Err(format!("expected {SPELLINGS}, found `{s}`")),
     }
 }

@@ -32,6 +32,10 @@ fn spellings_of_the_issue_parse() {
         parse("otlp-json:o", &no_env),
         Ok(Target::OtlpJson("o".into()))
     );
+    assert_eq!(
+        parse("openmetrics:history.om", &no_env),
+        Ok(Target::OpenMetrics("history.om".into()))
+    );
     let g = otlp(parse("otlp-grpc://127.0.0.1:4317", &no_env).unwrap());
     assert_eq!(g.transport, Transport::Grpc);
     assert_eq!(g.urls[0], "http://127.0.0.1:4317");
@@ -59,6 +63,7 @@ fn bad_specs_say_what_was_expected() {
         ("otlp-http://h:1?encoding=xml", "encoding=json"),
         ("kafka://h:1", "unknown sink"),
         ("ndjson:", "expected"),
+        ("openmetrics:", "openmetrics:FILE"),
     ] {
         let e = parse(spec, &no_env).unwrap_err();
         assert!(e.contains(says), "{spec}: {e}");
