@@ -12,8 +12,8 @@ use tsim_compiler::{check_file_with, Options, Outcome, Record, Report, Severity}
 /// Write services, call topology, traffic, metrics, logs and a timeline of
 /// incidents in a `.tsim` file; tsim checks it, compiles it to a
 /// deterministic pack and runs it: over simulated time into NDJSON fixtures
-/// or OTLP/JSON lines files, or live over OTLP/gRPC and OTLP/HTTP
-/// (Honeycomb and Prometheus sinks are next).
+/// or OTLP/JSON lines files, or over OTLP/gRPC, OTLP/HTTP and the Honeycomb
+/// Events API (a Prometheus sink is next).
 #[derive(Parser, Debug)]
 #[command(name = "tsim", version, about, long_about)]
 struct Cli {
@@ -82,8 +82,11 @@ enum Command {
     /// request per line (the Collector's file exporter layout);
     /// `--to otlp-grpc://HOST:PORT` and `--to otlp-http://HOST:PORT` send
     /// OTLP, retrying as the spec says, and account for every item as sent,
-    /// rejected or failed; `--to null` discards (benchmarks). The same
-    /// input, seed and start give byte-identical output.
+    /// rejected or failed; `--to honeycomb:DATASET` sends events to the
+    /// Honeycomb Events API with their own timestamps (the key from
+    /// `--api-key`, HONEYCOMB_API_KEY or ./.env; a refused key stops the
+    /// run at once); `--to null` discards (benchmarks). The same input,
+    /// seed and start give byte-identical output.
     ///
     /// Files are written as temporaries and renamed into place only when
     /// the whole run succeeded: a failed or interrupted run leaves DIR as it
@@ -98,7 +101,7 @@ enum Command {
         /// `tsim list`).
         #[arg(value_name = "INPUT")]
         input: PathBuf,
-        /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `otlp-grpc://HOST:PORT`,
+        /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `honeycomb:DATASET`, `otlp-grpc://HOST:PORT`,
         /// `otlp-http://HOST:PORT[/PREFIX][?encoding=json]` (`otlp-grpcs://`,
         /// `otlp-https://` over TLS), `otlp` (from the standard
         /// OTEL_EXPORTER_OTLP_* variables) or `null`.

@@ -7,6 +7,7 @@
 pub mod deliver;
 pub mod fmt;
 pub mod guard;
+pub mod honeycomb;
 
 pub mod memory;
 pub mod ndjson;
