@@ -13,8 +13,8 @@ use tsim_compiler::{check_file_with, Options, Outcome, Record, Report, Severity}
 /// incidents in a `.tsim` file; tsim checks it, compiles it to a
 /// deterministic pack and runs it: over simulated time into NDJSON fixtures
 /// or OTLP/JSON lines files or an OpenMetrics history for Prometheus'
-/// backfill, or live over OTLP/gRPC and OTLP/HTTP, or as a Prometheus
-/// `/metrics` endpoint (`tsim serve`).
+/// backfill, or live over OTLP/gRPC, OTLP/HTTP and the Honeycomb Events
+/// API, or as a Prometheus `/metrics` endpoint (`tsim serve`).
 #[derive(Parser, Debug)]
 #[command(name = "tsim", version, about, long_about)]
 struct Cli {
@@ -89,8 +89,11 @@ enum Command {
     /// up to 1 GiB; a longer run is refused before it starts);
     /// `--to otlp-grpc://HOST:PORT` and `--to otlp-http://HOST:PORT` send
     /// OTLP, retrying as the spec says, and account for every item as sent,
-    /// rejected or failed; `--to null` discards (benchmarks). The same
-    /// input, seed and start give byte-identical output.
+    /// rejected or failed; `--to honeycomb:DATASET` sends events to the
+    /// Honeycomb Events API with their own timestamps (the key from
+    /// `--api-key`, HONEYCOMB_API_KEY or ./.env; a refused key stops the
+    /// run at once); `--to null` discards (benchmarks). The same input,
+    /// seed and start give byte-identical output.
     ///
     /// Files are written as temporaries and renamed into place only when
     /// the whole run succeeded: a failed or interrupted run leaves DIR as it
@@ -106,7 +109,7 @@ enum Command {
         #[arg(value_name = "INPUT")]
         input: PathBuf,
         /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`,
-        /// `otlp-grpc://HOST:PORT`,
+        /// `honeycomb:DATASET`, `otlp-grpc://HOST:PORT`,
         /// `otlp-http://HOST:PORT[/PREFIX][?encoding=json]` (`otlp-grpcs://`,
         /// `otlp-https://` over TLS), `otlp` (from the standard
         /// OTEL_EXPORTER_OTLP_* variables) or `null`.

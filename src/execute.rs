@@ -1,7 +1,7 @@
 //! Running a pack into the sink a `--to` spec names: the file sinks (their
 //! output committed only when the run was complete: NDJSON, OTLP/JSON, the
-//! OpenMetrics history), the null sink, and
-//! the OTLP exporters (protobuf over gRPC or HTTP, JSON over HTTP) with
+//! OpenMetrics history), the null sink, and the OTLP exporters (protobuf
+//! over gRPC or HTTP, JSON over HTTP) and the Honeycomb Events API, with
 //! their live stats.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tsim_pack::Pack;
 use tsim_runtime::sim::{self, Summary};
 use tsim_runtime::sink::guard::{refuse_if_stopped, Uncommitted};
+use tsim_runtime::sink::honeycomb::{client, HoneycombSink};
 use tsim_runtime::sink::ndjson::{NdjsonSink, ANSWER_KEY};
 use tsim_runtime::sink::otlp::export::{Exporter, Report, Transport};
 use tsim_runtime::sink::otlp::OtlpSink;
@@ -110,9 +111,19 @@ pub fn execute(
             let send = send.ok_or("internal error: an OTLP target without send flags")?;
             otlp(pack, opts, o, send, &mut tick)
         }
+        Target::Honeycomb(dataset) => {
+            let send = send.ok_or("internal error: a Honeycomb target without send flags")?;
+            honeycomb(pack, opts, dataset, send, &mut tick)
+        }
     };
     bar.finish();
     result
+}
+
+fn stop_of(opts: &sim::Options) -> Arc<AtomicBool> {
+    opts.stop
+        .clone()
+        .unwrap_or_else(|| Arc::new(AtomicBool::new(false)))
 }
 
 /// Runs into an OTLP exporter, with live stats when asked.
@@ -123,25 +134,48 @@ fn otlp(
     send: &SendFlags,
     tick: sim::Progress<'_>,
 ) -> Result<Done, String> {
-    let stop = opts
-        .stop
-        .clone()
-        .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
-    let every = send.stats_every()?;
-    let exporter = Exporter::start(send.config(target, stop)?)?;
-    let stats = exporter.stats();
-    let done = Arc::new(AtomicBool::new(false));
-    let live = every.map(|e| crate::send::live_stats(stats.clone(), e, done.clone()));
-    let result = match target.transport {
-        Transport::Http { json: true } => {
+    let exporter = Exporter::start(send.config(target, stop_of(opts))?)?;
+    let json = matches!(target.transport, Transport::Http { json: true });
+    delivered(exporter, send, |exporter| {
+        if json {
             let mut sink = OtlpJsonSink::with_sizes(exporter, send.batches());
             sim::run(pack, opts, &mut sink, tick)
-        }
-        Transport::Grpc | Transport::Http { json: false } => {
+        } else {
             let mut sink = OtlpSink::new(exporter, send.batches());
             sim::run(pack, opts, &mut sink, tick)
         }
-    };
+    })
+}
+
+/// Runs into the Honeycomb Events API, with live stats when asked; the key
+/// and URL are checked before anything runs.
+fn honeycomb(
+    pack: &Pack,
+    opts: &sim::Options,
+    dataset: &str,
+    send: &SendFlags,
+    tick: sim::Progress<'_>,
+) -> Result<Done, String> {
+    let config = send.honeycomb.config(dataset, send, stop_of(opts))?;
+    let exporter = client::start(config)?;
+    delivered(exporter, send, |exporter| {
+        let mut sink = HoneycombSink::new(exporter, send.batches(), send.honeycomb.samplerate);
+        sim::run(pack, opts, &mut sink, tick)
+    })
+}
+
+/// Runs `run` into `exporter`, printing live stats when asked, and
+/// reports what was delivered.
+fn delivered(
+    exporter: Exporter,
+    send: &SendFlags,
+    run: impl FnOnce(Exporter) -> std::io::Result<Summary>,
+) -> Result<Done, String> {
+    let every = send.stats_every()?;
+    let stats = exporter.stats();
+    let done = Arc::new(AtomicBool::new(false));
+    let live = every.map(|e| crate::send::live_stats(stats.clone(), e, done.clone()));
+    let result = run(exporter);
     done.store(true, Ordering::Relaxed);
     if let Some(h) = live {
         let _ = h.join();

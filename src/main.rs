@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod dirs;
 mod execute;
+mod honeycomb;
 mod live;
 mod progress;
 mod receive;

@@ -149,7 +149,7 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
     let checked = match target {
         Target::Ndjson(dir) => check_dir(dir, force, Shape::Files(NDJSON_FILES)),
         Target::OtlpJson(dir) => check_dir(dir, force, Shape::Files(&otlp_json::FILES)),
-        Target::Null | Target::Otlp(_) | Target::OpenMetrics(_) => Ok(()),
+        Target::Null | Target::Otlp(_) | Target::OpenMetrics(_) | Target::Honeycomb(_) => Ok(()),
     };
     if let Err(e) = checked {
         eprintln!("error: {e}");
@@ -240,6 +240,10 @@ fn report(done: &Done, send: &SendFlags) -> ExitCode {
         }
     }
     match &done.delivery {
+        Some(r) if r.fatal.is_some() => {
+            eprintln!("error: {}", r.fatal.as_deref().unwrap_or_default());
+            ExitCode::from(1)
+        }
         Some(r) if r.lost() > 0 => {
             eprintln!(
                 "error: {} of {} items were not delivered (see above)",

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tsim_runtime::sim::Summary;
+use tsim_runtime::sink::deliver::Settings;
 use tsim_runtime::sink::otlp::export::{Config, Policy, Report, Stats};
 use tsim_runtime::sink::otlp::{BatchSizes, Signal};
 use tsim_runtime::sink::spec::{self, Otlp};
@@ -16,7 +17,7 @@ use tsim_runtime::time::{format_duration, parse_duration};
 
 /// How OTLP sinks send.
 #[derive(clap::Args, Debug, Clone)]
-#[command(next_help_heading = "Sending (OTLP sinks)")]
+#[command(next_help_heading = "Sending (OTLP and Honeycomb sinks)")]
 pub struct SendFlags {
     /// A header (gRPC metadata) on every request; `${VAR}` in VALUE is
     /// replaced from the environment (repeatable).
@@ -25,13 +26,13 @@ pub struct SendFlags {
     /// Gzip request bodies.
     #[arg(long)]
     pub gzip: bool,
-    /// Spans per export request.
+    /// Spans per export request (Honeycomb: trace events per batch).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_spans: u32,
-    /// Metric data points per export request.
+    /// Metric data points per export request (Honeycomb: per batch).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_points: u32,
-    /// Log records per export request.
+    /// Log records per export request (Honeycomb: per batch).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_logs: u32,
     /// Export requests on the wire at once (when all are, the run waits).
@@ -61,6 +62,8 @@ pub struct SendFlags {
     /// endpoints); without it the system's roots are trusted.
     #[arg(long)]
     pub insecure_skip_verify: bool,
+    #[command(flatten)]
+    pub honeycomb: crate::honeycomb::HoneycombFlags,
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration, String> {
@@ -85,6 +88,33 @@ impl SendFlags {
         Ok((!d.is_zero()).then_some(d))
     }
 
+    /// One attempt's timeout: `--timeout`, else `default` (the
+    /// environment's), else 10 s.
+    pub fn attempt_timeout(&self, default: Option<Duration>) -> Result<Duration, String> {
+        let t = match &self.timeout {
+            Some(t) => duration("timeout", t)?,
+            None => default.unwrap_or(Duration::from_secs(10)),
+        };
+        if t.is_zero() {
+            return Err("--timeout must be more than 0".into());
+        }
+        Ok(t)
+    }
+
+    /// How the exporter queues, retries and stops, whatever the sink.
+    pub fn settings(&self, stop: Arc<AtomicBool>) -> Result<Settings, String> {
+        Ok(Settings {
+            max_in_flight: self.in_flight as usize,
+            retry: Policy {
+                give_up_after: duration("retry-for", &self.retry_for)?,
+                ..Policy::default()
+            },
+            drain: duration("drain", &self.drain)?,
+            stop: Some(stop),
+            ..Settings::default()
+        })
+    }
+
     /// The exporter's settings for `target`.
     pub fn config(&self, target: &Otlp, stop: Arc<AtomicBool>) -> Result<Config, String> {
         let env = |k: &str| std::env::var(k).ok();
@@ -99,21 +129,13 @@ impl SendFlags {
             h.extend(flags.iter().cloned());
         }
         c.gzip = self.gzip || target.gzip;
-        c.max_in_flight = self.in_flight as usize;
         c.connections = self.connections as usize;
-        c.retry = Policy {
-            give_up_after: duration("retry-for", &self.retry_for)?,
-            ..Policy::default()
-        };
-        c.timeout = match &self.timeout {
-            Some(t) => duration("timeout", t)?,
-            None => target.timeout.unwrap_or(c.timeout),
-        };
-        if c.timeout.is_zero() {
-            return Err("--timeout must be more than 0".into());
-        }
-        c.drain = duration("drain", &self.drain)?;
-        c.stop = Some(stop);
+        c.timeout = self.attempt_timeout(target.timeout)?;
+        let s = self.settings(stop)?;
+        c.max_in_flight = s.max_in_flight;
+        c.retry = s.retry;
+        c.drain = s.drain;
+        c.stop = s.stop;
         c.insecure_skip_verify = self.insecure_skip_verify;
         Ok(c)
     }

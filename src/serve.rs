@@ -123,6 +123,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             multiplier: 1.0,
             timeline_speed: 1.0,
         }),
+        follow: false,
     };
     let mut sink = LatestSink {
         shared: latest.clone(),

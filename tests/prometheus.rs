@@ -234,7 +234,7 @@ fn an_openmetrics_history_backfills_with_the_runs_range_series_and_values() {
         "the series tsim emitted"
     );
     for (otel, prom) in [
-        ("process.cpu.utilization", "process_cpu_utilization"),
+        ("process.cpu.utilization", "process_cpu_utilization_ratio"),
         ("dice_rolls_total", "dice_rolls_total"),
     ] {
         let emitted = otlp_points(&otlp, otel);

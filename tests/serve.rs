@@ -129,7 +129,7 @@ fn wait_for_metrics(addr: SocketAddr) -> String {
     let began = Instant::now();
     loop {
         let (_, _, page) = get(addr, "/metrics", None);
-        if page.contains("process_cpu_utilization{") {
+        if page.contains("process_cpu_utilization_ratio{") {
             return page;
         }
         assert!(
@@ -314,7 +314,7 @@ fn a_real_prometheus_scraping_every_second_stores_the_scenarios_series() {
     // Wait for a few scrapes of the gauge and the counter.
     let began = Instant::now();
     let (gauges, counters) = loop {
-        let g = query(web, "process_cpu_utilization");
+        let g = query(web, "process_cpu_utilization_ratio");
         let c = query(web, "dice_rolls_total");
         if !g.is_empty() && !c.is_empty() {
             break (g, c);

@@ -4,6 +4,8 @@
 //! - `null`: the run into the null sink (drawing only);
 //! - `otlp-proto`: the run into `OtlpSink` with a byte counter (drawing +
 //!   copy-and-patch protobuf encoding, batches of REFERENCE's sizes);
+//! - `honeycomb`: the run into `HoneycombSink` with a counter (drawing +
+//!   Events API JSON, one event per record plus exceptions and links);
 //! - traces only, `otlp-json`: the run into `OtlpJsonSink` with a counter
 //!   (drawing + OTLP/JSON encoding);
 //! - traces only, `prost-encode`: no drawing; tsim's own requests of that
@@ -27,6 +29,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use tsim_pack::Pack;
 use tsim_runtime::sim::{self, Summary};
+use tsim_runtime::sink::honeycomb::HoneycombSink;
 use tsim_runtime::sink::otlp::{BatchSizes, Collected, Counted, OtlpSink, Signal};
 use tsim_runtime::sink::otlp_json::OtlpJsonSink;
 use tsim_runtime::sink::{NullSink, Sink};
@@ -195,6 +198,16 @@ fn common(c: &mut Criterion, signal: Signal, src: &str, seconds: u64) {
             run(&pack, &opts, &mut sink);
             let c = *sink.requests();
             assert_eq!(c.items[signal.index()], n);
+            c.bytes
+        })
+    });
+    group.bench_function("honeycomb", |b| {
+        b.iter(|| {
+            let mut sink = HoneycombSink::new(Counted::default(), BatchSizes::default(), 1);
+            run(&pack, &opts, &mut sink);
+            let c = *sink.requests();
+            // Traces: spans plus their exception and link events.
+            assert!(c.items[signal.index()] >= n);
             c.bytes
         })
     });

@@ -17,7 +17,7 @@ const MONDAY: i64 = 1_700_438_400_000_000_000;
 
 const SCENARIO: &str = r#"
 scenario "om" { seed 3 duration 10m tick 10s traffic { rate 20/s } }
-resource { deployment.environment = "test" }
+resource { deployment.environment.name = "test" }
 service "api" {
   version "1.2.3"  instances 2
   endpoint "GET /orders" { latency lognormal(median: 20ms, p99: 120ms)  errors 5% status 500 }
@@ -217,7 +217,7 @@ fn the_file_holds_every_point_grouped_by_family_and_series_in_time_order() {
         // The api service's resource; series of no service (the scenario's
         // name as their job) have only the SDK's attributes.
         let api = t.contains("job=\"api\"");
-        assert_eq!(t.contains("deployment_environment=\"test\""), api, "{t}");
+        assert_eq!(t.contains("deployment_environment_name=\"test\""), api, "{t}");
         assert_eq!(t.contains("service_version=\"1.2.3\""), api, "{t}");
     }
     assert!(targets.iter().any(|t| t.contains("job=\"api\"")));

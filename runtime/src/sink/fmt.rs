@@ -28,14 +28,25 @@ fn digits(out: &mut String, mut n: u64, width: usize) {
 
 /// Appends `2026-01-05T14:00:00.123456Z` for Unix nanoseconds.
 pub fn timestamp(out: &mut String, unix_ns: i64) {
+    timestamp_digits(out, unix_ns, 6);
+}
+
+/// Appends `2026-01-05T14:00:00.123456789Z` (RFC 3339 with nanoseconds).
+pub fn timestamp_nanos(out: &mut String, unix_ns: i64) {
+    timestamp_digits(out, unix_ns, 9);
+}
+
+/// A UTC timestamp with `frac` (6 or 9) fractional digits.
+fn timestamp_digits(out: &mut String, unix_ns: i64, frac: usize) {
     let secs = unix_ns.div_euclid(1_000_000_000);
-    let micros = unix_ns.rem_euclid(1_000_000_000) / 1000;
+    let nanos = unix_ns.rem_euclid(1_000_000_000);
+    let fraction = if frac == 9 { nanos } else { nanos / 1000 };
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = crate::time::civil_from_days(days);
     if !(0..=9999).contains(&y) {
         let _ = write!(
             out,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{fraction:0frac$}Z",
             rem / 3600,
             rem % 3600 / 60,
             rem % 60
@@ -54,7 +65,7 @@ pub fn timestamp(out: &mut String, unix_ns: i64) {
     out.push(':');
     digits(out, (rem % 60) as u64, 2);
     out.push('.');
-    digits(out, micros as u64, 6);
+    digits(out, fraction as u64, frac);
     out.push('Z');
 }
 
@@ -143,6 +154,12 @@ mod tests {
         let mut s = String::new();
         timestamp(&mut s, 1_767_621_600_123_456_789);
         assert_eq!(s, "2026-01-05T14:00:00.123456Z");
+        s.clear();
+        timestamp_nanos(&mut s, 1_767_621_600_123_456_789);
+        assert_eq!(s, "2026-01-05T14:00:00.123456789Z");
+        s.clear();
+        timestamp_nanos(&mut s, -1);
+        assert_eq!(s, "1969-12-31T23:59:59.999999999Z");
         s.clear();
         number(&mut s, 0.1 + 0.2);
         assert_eq!(s, "0.3");

@@ -4,14 +4,18 @@
 //! bodies, NDJSON) is rendered only inside sinks. Records borrow from the
 //! pack and the engine's buffers; a sink copies what it keeps.
 
+pub mod deliver;
 pub mod fmt;
 pub mod guard;
+pub mod honeycomb;
+
 pub mod memory;
 pub mod ndjson;
 pub mod otlp;
 pub mod otlp_json;
 pub mod output;
 pub mod prom;
+pub mod signal;
 pub mod spec;
 pub mod value;
 
@@ -20,6 +24,7 @@ use std::io;
 use tsim_pack::{MetricKind, Resource, SpanKind, Status};
 
 use crate::plan::Plan;
+pub use signal::Signal;
 pub use value::{Attributes, Value};
 
 /// The instrumentation scope of everything tsim emits.

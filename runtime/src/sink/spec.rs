@@ -7,7 +7,8 @@
 //! (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, ...; a per-signal HTTP endpoint
 //! is used as given, the general one gets `/v1/<signal>` appended).
 //! `otlp-grpcs://` and `otlp-https://` (and `https://` endpoints in the
-//! environment) are the same over TLS.
+//! environment) are the same over TLS. `honeycomb:DATASET` sends to the
+//! Honeycomb Events API.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub enum Target {
     Null,
     /// An OTLP endpoint.
     Otlp(Otlp),
+    /// The Honeycomb Events API, into this dataset.
+    Honeycomb(String),
 }
 
 /// An OTLP endpoint as a spec or the environment gives it.
@@ -46,7 +49,7 @@ pub struct Otlp {
     pub timeout: Option<Duration>,
 }
 
-const SPELLINGS: &str = "`ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT` (`otlp-grpcs://`, `otlp-https://` over TLS), `otlp` (from OTEL_EXPORTER_OTLP_*) or `null`";
+const SPELLINGS: &str = "`ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`, `honeycomb:DATASET`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT` (`otlp-grpcs://`, `otlp-https://` over TLS), `otlp` (from OTEL_EXPORTER_OTLP_*) or `null`";
 
 /// Parses a `--to` spec; `env` reads an environment variable.
 pub fn parse(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, String> {
@@ -71,8 +74,24 @@ pub fn parse(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, St
         Some(("openmetrics", file)) if !file.is_empty() => {
             Ok(Target::OpenMetrics(PathBuf::from(file)))
         }
+        Some(("honeycomb", dataset)) => honeycomb(dataset).map(Target::Honeycomb),
         _ => Err(format!("expected {SPELLINGS}, found `{s}`")),
     }
+}
+
+/// Checks a Honeycomb dataset name: not empty, no slash (the API takes
+/// URL-encoded spaces and other characters, but not slashes).
+fn honeycomb(dataset: &str) -> Result<String, String> {
+    let d = dataset.trim();
+    if d.is_empty() {
+        return Err("`honeycomb:`: the dataset is missing, e.g. `honeycomb:checkout`".into());
+    }
+    if d.contains('/') {
+        return Err(format!(
+            "`honeycomb:{d}`: a dataset name cannot contain `/` (Honeycomb refuses it)"
+        ));
+    }
+    Ok(d.to_string())
 }
 
 /// Checks `HOST:PORT` (a name or address, and a port number).

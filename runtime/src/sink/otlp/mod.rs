@@ -22,47 +22,10 @@ use std::io;
 
 use batch::{push_record, Batch};
 
+pub use super::deliver::Requests;
+pub use super::signal::Signal;
 use super::{EventRecord, LogRecord, MetricRecord, Sink, SpanRecord};
 use crate::plan::Plan;
-
-/// An OTLP signal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Signal {
-    /// Spans.
-    Traces,
-    /// Metric data points.
-    Metrics,
-    /// Log records.
-    Logs,
-}
-
-impl Signal {
-    /// All three, in the order summaries list them.
-    pub const ALL: [Signal; 3] = [Signal::Traces, Signal::Metrics, Signal::Logs];
-
-    /// `traces`, `metrics` or `logs` (as in `/v1/traces`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Signal::Traces => "traces",
-            Signal::Metrics => "metrics",
-            Signal::Logs => "logs",
-        }
-    }
-
-    /// What one item is called: `spans`, `points`, `logs`.
-    pub fn items(self) -> &'static str {
-        match self {
-            Signal::Traces => "spans",
-            Signal::Metrics => "points",
-            Signal::Logs => "logs",
-        }
-    }
-
-    /// Index in [`Signal::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
 
 /// Records per export request, per signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,17 +45,6 @@ impl Default for BatchSizes {
             points: 1000,
             logs: 1000,
         }
-    }
-}
-
-/// Where finished export requests go.
-pub trait Requests {
-    /// One complete encoded `Export*ServiceRequest` of `signal`, holding
-    /// `items` records (spans, data points or log records).
-    fn request(&mut self, signal: Signal, body: Vec<u8>, items: u64) -> io::Result<()>;
-    /// Called once after the last request.
-    fn finish(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 

@@ -133,3 +133,22 @@ fn header_flags_substitute_the_environment() {
     assert!(header("a=${KEY", &env).unwrap_err().contains("closing"));
     assert!(header("novalue", &env).unwrap_err().contains("NAME=VALUE"));
 }
+
+#[test]
+fn honeycomb_takes_a_dataset_without_slashes() {
+    let env = env_of(&[]);
+    assert_eq!(
+        parse("honeycomb:checkout", &env),
+        Ok(Target::Honeycomb("checkout".into()))
+    );
+    assert_eq!(
+        parse("honeycomb:My Dataset", &env),
+        Ok(Target::Honeycomb("My Dataset".into()))
+    );
+    assert!(parse("honeycomb:", &env)
+        .unwrap_err()
+        .contains("dataset is missing"));
+    assert!(parse("honeycomb:a/b", &env)
+        .unwrap_err()
+        .contains("cannot contain `/`"));
+}

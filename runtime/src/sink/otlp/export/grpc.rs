@@ -17,7 +17,8 @@ use tonic::Status;
 use tonic_types::StatusExt;
 
 use super::response;
-use super::retry::{chain, connect_failure, grpc_retryable, Attempt};
+use crate::sink::deliver::retry::{chain, connect_failure, grpc_retryable, Attempt};
+use crate::sink::deliver::{BoxFuture, Deliver};
 use crate::sink::otlp::Signal;
 
 /// A codec whose messages are already-encoded bytes.
@@ -94,7 +95,7 @@ pub struct Grpc {
 
 impl Grpc {
     /// Connects lazily to `uri` (`http://host:port`, or `https://` over
-    /// TLS, see [`super::tls`]); must be called inside the exporter's
+    /// TLS, see [`crate::sink::deliver::tls`]); must be called inside the exporter's
     /// runtime.
     pub fn new(
         uri: &str,
@@ -110,7 +111,7 @@ impl Grpc {
             .connect_timeout(Duration::from_secs(10))
             .timeout(timeout);
         let channels = if uri.starts_with("https://") {
-            let connector = super::tls::grpc_connector(insecure)?;
+            let connector = crate::sink::deliver::tls::grpc_connector(insecure)?;
             (0..connections.max(1))
                 .map(|_| endpoint.connect_with_connector_lazy(connector.clone()))
                 .collect()
@@ -129,7 +130,7 @@ impl Grpc {
     }
 
     /// One attempt to send `body`.
-    pub async fn send(&self, signal: Signal, body: Bytes) -> Attempt {
+    async fn unary(&self, signal: Signal, body: Bytes) -> Attempt {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.channels.len();
         let mut client =
             tonic::client::Grpc::new(self.channels[i].clone()).max_decoding_message_size(16 << 20);
@@ -152,6 +153,12 @@ impl Grpc {
     }
 }
 
+impl Deliver for Grpc {
+    fn send(&self, signal: Signal, body: Bytes, _items: u64) -> BoxFuture<'_, Attempt> {
+        Box::pin(self.unary(signal, body))
+    }
+}
+
 /// A failed call's status as an attempt outcome.
 fn classify(status: &Status) -> Attempt {
     let delay = status.get_details_retry_info().and_then(|r| r.retry_delay);
@@ -163,7 +170,7 @@ fn classify(status: &Status) -> Attempt {
     let transport = std::error::Error::source(status).is_some();
     if transport && reason.contains("certificate") {
         // The handshake refused the server's certificate: no retry helps.
-        return super::retry::connect_failure(reason);
+        return connect_failure(reason);
     }
     let retry = transport
         || grpc_retryable(status.code())

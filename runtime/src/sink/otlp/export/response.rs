@@ -9,7 +9,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResp
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
 
-use super::retry::Attempt;
+use crate::sink::deliver::retry::Attempt;
 use crate::sink::otlp::Signal;
 
 fn accepted(rejected: i64, message: String) -> Attempt {

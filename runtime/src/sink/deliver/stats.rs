@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::sink::otlp::Signal;
+use crate::sink::signal::Signal;
 
 /// Latency buckets: bucket `i` holds latencies below 2^(i/4) µs.
 const BUCKETS: usize = 128;
@@ -37,6 +37,8 @@ pub struct Stats {
     reasons: Mutex<BTreeMap<(Signal, String), u64>>,
     /// Partial-success messages by signal (the first few).
     messages: Mutex<BTreeMap<Signal, Vec<String>>>,
+    /// The fatal answer that ended the run, if one did.
+    fatal: Mutex<Option<String>>,
 }
 
 impl Default for Stats {
@@ -47,6 +49,7 @@ impl Default for Stats {
             latency: std::array::from_fn(|_| AtomicU64::new(0)),
             reasons: Mutex::new(BTreeMap::new()),
             messages: Mutex::new(BTreeMap::new()),
+            fatal: Mutex::new(None),
         }
     }
 }
@@ -114,6 +117,13 @@ impl Stats {
         self.in_flight.fetch_sub(1, Relaxed);
     }
 
+    /// The run ended at once: `reason` (kept once, for the report).
+    pub fn fatal(&self, reason: &str) {
+        if let Ok(mut f) = self.fatal.lock() {
+            f.get_or_insert_with(|| reason.to_string());
+        }
+    }
+
     /// A snapshot.
     pub fn report(&self) -> Report {
         let counts: Vec<u64> = self.latency.iter().map(|b| b.load(Relaxed)).collect();
@@ -161,6 +171,7 @@ impl Stats {
             in_flight: self.in_flight.load(Relaxed),
             latency_p50_ms: quantile(0.5),
             latency_p99_ms: quantile(0.99),
+            fatal: self.fatal.lock().ok().and_then(|f| f.clone()),
         }
     }
 }
@@ -204,6 +215,9 @@ pub struct Report {
     pub latency_p50_ms: Option<f64>,
     /// Export latency, 99th percentile, in milliseconds.
     pub latency_p99_ms: Option<f64>,
+    /// What ended the run at once (a refused API key), if anything did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<String>,
 }
 
 impl Report {

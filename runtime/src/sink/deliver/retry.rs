@@ -4,7 +4,8 @@
 //! RESOURCE_EXHAUSTED only when the server sent `RetryInfo`) and HTTP
 //! 429/502/503/504 are retried with exponential backoff and full jitter,
 //! a server's `Retry-After` or `RetryInfo` delay is honoured, and
-//! everything else is permanent: never retried.
+//! everything else is permanent: never retried. A fatal outcome (a
+//! refused API key) ends the whole run.
 
 use std::time::Duration;
 
@@ -29,6 +30,12 @@ pub enum Attempt {
     /// A permanent failure.
     Fail {
         /// What happened.
+        reason: String,
+    },
+    /// A failure no request can get past (a refused API key): the whole
+    /// run stops at once, and everything not yet delivered fails with it.
+    Fatal {
+        /// What happened, and how to fix it.
         reason: String,
     },
 }
