@@ -14,6 +14,9 @@ pub(crate) mod sample;
 mod size;
 mod timeline;
 
+pub(crate) use calls::root_sizes;
+pub(crate) use metrics::{series_counts, MAX_SERIES};
+
 use std::collections::HashMap;
 
 use tsim_pack::{Attr, AttrValue, Pack, Resource, ResourceKind, StrId};
