@@ -98,7 +98,10 @@ fn now_ns() -> i64 {
 pub fn start(flag: Option<&str>, pack: &Pack) -> Result<i64, String> {
     match (flag, pack.meta.start) {
         (Some(text), _) => tsim_runtime::time::parse_start(text, now_ns()),
-        (None, Some((s, n))) => Ok(s.saturating_mul(1_000_000_000).saturating_add(i64::from(n))),
+        (None, Some((s, n))) => s
+            .checked_mul(1_000_000_000)
+            .and_then(|s| s.checked_add(i64::from(n)))
+            .ok_or_else(|| "the pack's start is outside 1677 to 2262".to_string()),
         (None, None) => Ok(now_ns()),
     }
 }
@@ -196,6 +199,16 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let length = duration_ns.unwrap_or(pack.meta.duration_ns);
+    if length != u64::MAX
+        && i64::try_from(length)
+            .ok()
+            .and_then(|d| start_ns.checked_add(d))
+            .is_none()
+    {
+        eprintln!("error: --start: the run would end after 2262-04-11T23:47:16Z, the last instant Unix nanoseconds can hold; start earlier or run shorter");
+        return ExitCode::from(2);
+    }
     let stop = crate::send::stop_flag();
     let opts = sim::Options {
         start_ns,

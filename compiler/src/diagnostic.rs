@@ -166,6 +166,9 @@ kinds! {
     BadStatus { code: String } => "bad_status",
     /// 65 nested `parallel` blocks, or calls 65 endpoints deep.
     TooDeep { what: String, depth: usize, unit: String, limit: usize, hint: String } => "too_deep",
+    /// `traffic { rate 1e9/s }`, `family host { hosts 1000000000 }`: more
+    /// work or memory than the documented limits.
+    TooBig { what: String, size: String, limit: String, hint: String } => "too_big",
     /// `spike "cpu"` without `x3`.
     MissingMagnitude { action: String, example: String } => "missing_magnitude",
     /// `spike "cpu" x3 { version "1" }`.

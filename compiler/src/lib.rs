@@ -31,6 +31,7 @@ pub mod syntax;
 
 use std::path::Path;
 
+pub use check::estimate::{estimate, Estimate};
 pub use diagnostic::{Diagnostic, Kind, Severity, ALL_CODES};
 pub use model::Model;
 pub use render::{Record, Report};
@@ -101,6 +102,7 @@ pub fn check_file(path: &Path, options: &Options) -> Outcome {
 /// Checks the scenario at `path` and its imports, reading every file with
 /// `read` (the CLI serves its built-in stock library this way).
 pub fn check_file_with(path: &Path, read: resolve::Reader<'_>, options: &Options) -> Outcome {
+    suggest::reset_budget();
     let mut sources = SourceMap::new();
     let (program, diags) = resolve::load(path, read, &mut sources);
     finish(program, diags, sources, options)
@@ -108,6 +110,7 @@ pub fn check_file_with(path: &Path, read: resolve::Reader<'_>, options: &Options
 
 /// Checks source text that is not on disk (imports are not followed).
 pub fn check_source(name: &str, text: &str, options: &Options) -> Outcome {
+    suggest::reset_budget();
     let mut sources = SourceMap::new();
     let (program, diags) = resolve::load_text(name, text, &mut sources);
     finish(program, diags, sources, options)

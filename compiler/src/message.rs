@@ -92,6 +92,9 @@ impl Kind {
                 limit,
                 ..
             } => format!("{what} {depth} {unit} deep, more than the {limit} allowed"),
+            TooBig {
+                what, size, limit, ..
+            } => format!("{what} {size}, more than the limit of {limit}"),
             MissingTarget { action, .. } => format!("`{action}` needs a target"),
             MissingMagnitude { action, .. } => format!("`{action}` needs a magnitude"),
             UnsupportedOverride {
@@ -145,6 +148,7 @@ impl Kind {
             BadStatus { .. } => "not an error status".into(),
             TooDeep { unit, .. } if unit == "endpoints" => "the chain starts here".into(),
             TooDeep { .. } => "too deep".into(),
+            TooBig { .. } => "too big".into(),
             _ => "here".into(),
         }
     }
@@ -227,7 +231,7 @@ impl Kind {
             BadStatus { .. } => Some(
                 "try a client or server error code such as `status 503`, or a pick of them".into(),
             ),
-            TooDeep { hint, .. } => Some(hint.clone()),
+            TooDeep { hint, .. } | TooBig { hint, .. } => Some(hint.clone()),
             MissingTarget { example, .. } | MissingMagnitude { example, .. } => {
                 Some(format!("for example: `{example}`"))
             }

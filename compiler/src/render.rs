@@ -4,11 +4,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{LabeledSpan, NamedSource, SourceSpan};
+use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{SourceMap, Span};
+use crate::source::{SourceFile, SourceMap, Span};
+
+/// The longest source line (in bytes) shown as a snippet. miette cannot
+/// draw a label past column 65,535 (its padding width overflows), and a
+/// line that long is unreadable anyway: a diagnostic on one names its
+/// place as `file:line:column` in the message instead.
+pub const MAX_SNIPPET_LINE: usize = 4096;
 
 /// A diagnostic bound to its source text, ready for miette.
 #[derive(Debug)]
@@ -17,22 +23,95 @@ pub struct Report {
     code: &'static str,
     help: Option<String>,
     severity: miette::Severity,
-    source: NamedSource<Arc<str>>,
+    /// `None` when a label sits on a line too long to show.
+    source: Option<Excerpt>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
+}
+
+/// A file as miette reads it: only the lines around a label are handed to
+/// miette's own reader (found through the file's line index), so each of
+/// thousands of diagnostics in a big file costs its few lines, not a scan
+/// from the top of the file.
+#[derive(Debug)]
+struct Excerpt(Arc<SourceFile>);
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let f = &self.0;
+        let bytes = f.text.as_bytes();
+        let start = span.offset();
+        let end = start.saturating_add(span.len());
+        if end > bytes.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let (first, _) = f.line_of(start);
+        let (last, _) = f.line_of(end.saturating_sub(1).max(start));
+        let top = first.saturating_sub(before);
+        let starts = f.line_starts();
+        let from = starts.get(top).copied().unwrap_or(0);
+        let to = last
+            .checked_add(after)
+            .and_then(|l| l.checked_add(1))
+            .and_then(|l| starts.get(l))
+            .copied()
+            .unwrap_or(bytes.len());
+        let window = bytes.get(from..to).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((start - from).into(), span.len());
+        let c = window.read_span(&local, before, after)?;
+        let data: &'a [u8] = c.data();
+        let offset = from + c.span().offset();
+        Ok(Box::new(MietteSpanContents::new_named(
+            f.name.clone(),
+            data,
+            SourceSpan::new(offset.into(), data.len()),
+            c.line() + top,
+            c.column(),
+            c.line_count() + top,
+        )))
+    }
 }
 
 fn source_span(span: Span) -> SourceSpan {
     SourceSpan::new((span.start as usize).into(), span.len())
 }
 
+/// Whether `span` touches a line of `text` longer than [`MAX_SNIPPET_LINE`].
+fn on_long_line(text: &str, span: Span) -> bool {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let before = text.get(..start).unwrap_or("");
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let after = text.get(end..).unwrap_or("");
+    let line_end = end + after.find('\n').unwrap_or(after.len());
+    line_end.saturating_sub(line_start) > MAX_SNIPPET_LINE
+}
+
+/// `message (at file:line:column)`, for a report shown without a snippet.
+fn placed(message: String, sources: &SourceMap, span: Span) -> String {
+    match sources.get(span.file) {
+        Some(f) => {
+            let (line, column) = f.line_col(span.start);
+            format!(
+                "{message} (at {}:{line}:{column}; the line is too long to show)",
+                f.name
+            )
+        }
+        None => message,
+    }
+}
+
 impl Report {
     /// Binds `diag` to the sources it points into.
     pub fn new(diag: &Diagnostic, sources: &SourceMap) -> Report {
-        let (name, text) = match sources.get(diag.span.file) {
-            Some(f) => (f.name.clone(), f.text.clone()),
-            None => ("<unknown>".to_string(), Arc::from("")),
-        };
+        let file = sources.get(diag.span.file).cloned();
+        let text: Arc<str> = file
+            .as_ref()
+            .map_or_else(|| Arc::from(""), |f| f.text.clone());
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             Some(diag.kind.label()),
             source_span(diag.span),
@@ -45,12 +124,17 @@ impl Report {
                     source_span(l.span),
                 ));
             } else if let Some(f) = sources.get(l.span.file) {
+                let long = on_long_line(&f.text, l.span);
                 related.push(Report {
-                    message: l.text.clone(),
+                    message: if long {
+                        placed(l.text.clone(), sources, l.span)
+                    } else {
+                        l.text.clone()
+                    },
                     code: diag.kind.code(),
                     help: None,
                     severity: miette::Severity::Advice,
-                    source: NamedSource::new(f.name.clone(), f.text.clone()),
+                    source: (!long).then(|| Excerpt(f.clone())),
                     labels: vec![LabeledSpan::new_primary_with_span(
                         Some(l.text.clone()),
                         source_span(l.span),
@@ -59,15 +143,28 @@ impl Report {
                 });
             }
         }
+        let long = std::iter::once(diag.span)
+            .chain(
+                diag.labels
+                    .iter()
+                    .filter(|l| l.span.file == diag.span.file)
+                    .map(|l| l.span),
+            )
+            .any(|s| on_long_line(&text, s));
+        let message = if long {
+            placed(diag.kind.message(), sources, diag.span)
+        } else {
+            diag.kind.message()
+        };
         Report {
-            message: diag.kind.message(),
+            message,
             code: diag.kind.code(),
             help: diag.kind.help(),
             severity: match diag.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             },
-            source: NamedSource::new(name, text),
+            source: file.filter(|_| !long).map(Excerpt),
             labels,
             related,
         }
@@ -95,7 +192,7 @@ impl miette::Diagnostic for Report {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))

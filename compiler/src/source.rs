@@ -2,7 +2,7 @@
 //! override it parses) gets a [`FileId`], and every AST node carries a
 //! [`Span`] into one of them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -84,17 +84,48 @@ pub struct SourceFile {
     pub name: String,
     /// The full text.
     pub text: Arc<str>,
+    /// Byte offsets where each line starts, built on first use, so
+    /// thousands of diagnostics in a big file each find their line by a
+    /// binary search rather than a scan from the top.
+    lines: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
+    /// A file named `name` holding `text`.
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+            lines: OnceLock::new(),
+        }
+    }
+
+    /// Byte offsets of every line start (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
+        self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// 0-based line of byte `offset`, and the byte where that line starts.
+    pub fn line_of(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        (line, starts.get(line).copied().unwrap_or(0))
+    }
+
     /// 1-based line and column (in characters) of byte `offset`.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let offset = (offset as usize).min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        (line, col)
+        let (line, start) = self.line_of(offset);
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (line + 1, col)
     }
 }
 
@@ -113,10 +144,7 @@ impl SourceMap {
     /// Adds a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(to_u32(self.files.len()));
-        self.files.push(Arc::new(SourceFile {
-            name: name.into(),
-            text: text.into(),
-        }));
+        self.files.push(Arc::new(SourceFile::new(name, text)));
         id
     }
 

@@ -3,6 +3,7 @@
 //! first. Each submodule checks one part: values, services and the call
 //! graph, metrics and logs, the timeline.
 
+pub mod estimate;
 mod graph;
 mod services;
 mod telemetry;
@@ -83,6 +84,12 @@ pub fn check(
         .collect();
     model.timeline = c.timeline(&timelines, model.settings.duration);
     let mut diags = c.v.diags;
+    if !diags
+        .iter()
+        .any(|d| d.severity == crate::diagnostic::Severity::Error)
+    {
+        diags.extend(estimate::limits(&model, &items));
+    }
     diags.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
     let ok = !diags
         .iter()
@@ -231,7 +238,16 @@ impl Checker<'_> {
                 .unwrap_or(out.duration);
         }
         if let Some(v) = Self::value(&props, "tick") {
-            out.tick = self.v.positive_duration(v, "the tick").unwrap_or(out.tick);
+            if let Some(t) = self.v.positive_duration(v, "the tick") {
+                // The runtime steps at least 1 ms at a time; a shorter tick
+                // would silently become 1 ms.
+                if t < 1e-3 {
+                    self.v
+                        .out_of_range(v, "the tick", "1ms up to 36500d (100 years)");
+                } else {
+                    out.tick = t;
+                }
+            }
         }
         out.variants = self.variants(Self::value(&props, "variants"));
         out.hop =
@@ -240,7 +256,16 @@ impl Checker<'_> {
             if let Some(d) = self.v.deref(v) {
                 match d.node {
                     crate::ast::ValueKind::Instant { secs, nanos } => {
-                        out.start = Some((secs, nanos))
+                        if run_fits(secs, nanos, out.duration) {
+                            out.start = Some((secs, nanos));
+                        } else {
+                            self.v.out_of_range(
+                                &d,
+                                "the start",
+                                "instants from 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z, \
+                                 the whole run (start plus duration) inside them",
+                            );
+                        }
                     }
                     _ => {
                         let found = self.v.describe(&d);
@@ -454,6 +479,20 @@ const MAX_LATENCY_S: f64 = 86_400.0;
 
 /// Accepts `UTC`/`GMT`, fixed offsets such as `+02:00`, and names in the
 /// IANA time-zone database bundled with jiff (the one the runtime uses).
+/// Whether a run from `secs`.`nanos` (Unix time) lasting `duration`
+/// seconds has every instant representable as signed 64-bit Unix
+/// nanoseconds (what OTLP and the runtime carry): 1677 to 2262.
+fn run_fits(secs: i64, nanos: u32, duration: f64) -> bool {
+    let start = secs
+        .checked_mul(1_000_000_000)
+        .and_then(|s| s.checked_add(i64::from(nanos)));
+    let length = duration * 1e9;
+    match start {
+        Some(s) if (0.0..9.2e18).contains(&length) => s.checked_add(length as i64).is_some(),
+        _ => false,
+    }
+}
+
 fn valid_timezone(name: &str) -> bool {
     if matches!(name, "UTC" | "GMT" | "Etc/UTC") {
         return true;

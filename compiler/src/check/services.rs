@@ -16,6 +16,9 @@ use crate::suggest;
 const MAX_STEP_DEPTH: usize = tsim_pack::MAX_STEP_DEPTH;
 /// The most retries a step may declare.
 const MAX_RETRIES: u64 = 100;
+/// The most instances a service, database or queue may run (each is its
+/// own `service.instance.id`, and per-instance metrics multiply by it).
+pub(super) const MAX_INSTANCES: u64 = 1_000_000;
 /// The words `on_error` takes.
 const ON_ERROR_WORDS: &[&str] = &["fail", "ignore"];
 
@@ -26,7 +29,7 @@ impl Checker<'_> {
             .and_then(|v| self.v.string(v))
             .unwrap_or_else(|| "1.0.0".into());
         let instances = Self::value(&props, "instances")
-            .and_then(|v| self.v.count(v, "the instance count", 1))
+            .and_then(|v| self.v.count_in(v, "the instance count", 1, MAX_INSTANCES))
             .unwrap_or(1);
         let resource = self.all_attrs(&s.blocks, AttrKind::Resource);
         let attributes = self.all_attrs(&s.blocks, AttrKind::Attributes);
@@ -71,7 +74,7 @@ impl Checker<'_> {
         Some(Service {
             name: s.name.node.clone(),
             version,
-            instances: instances.min(u32::MAX as u64) as u32,
+            instances: u32::try_from(instances).unwrap_or(1),
             resource,
             attributes,
             endpoints,
@@ -360,7 +363,7 @@ impl Checker<'_> {
             .and_then(|v| self.v.string(v))
             .unwrap_or_default();
         let instances = Self::value(&props, "instances")
-            .and_then(|v| self.v.count(v, "the instance count", 1))
+            .and_then(|v| self.v.count_in(v, "the instance count", 1, MAX_INSTANCES))
             .unwrap_or(1);
         let latency = self.latency(Self::value(&props, "latency"), 0.001);
         let errors = self.errors(props.get("errors"));
@@ -377,7 +380,7 @@ impl Checker<'_> {
             latency,
             errors,
             version,
-            instances: instances.min(u32::MAX as u64) as u32,
+            instances: u32::try_from(instances).unwrap_or(1),
             resource,
             attributes,
         })

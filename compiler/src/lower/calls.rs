@@ -11,8 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tsim_pack::{BackendCall, Calls, Dist, EndpointProgram, Protocol, Root, SpanKind, Step};
 
 use super::sample::{self, Sampled};
-use super::size::Sizes;
-use super::{convert, resource_index, Builder, LowerError, MAX_EXPECTED_SPANS_PER_TRACE};
+use super::{convert, resource_index, Builder, LowerError};
 use crate::model::{self, Attr, Backend, Endpoint, Generator, Model, Service};
 
 /// Median of the default network hop, seconds.
@@ -23,10 +22,10 @@ const HOP_P99: f64 = 1e-3;
 const STAGGER_MEAN: f64 = 50e-6;
 
 /// Every endpoint's place in [`Calls::endpoints`], and who consumes what.
-struct Index<'m> {
+pub(super) struct Index<'m> {
     model: &'m Model,
     /// Services and endpoints in program order.
-    entries: Vec<(&'m Service, &'m Endpoint)>,
+    pub(super) entries: Vec<(&'m Service, &'m Endpoint)>,
     /// (service, endpoint) -> program index.
     by_name: BTreeMap<(&'m str, &'m str), u32>,
     /// (queue, topic) -> consuming programs, in increasing order.
@@ -34,7 +33,7 @@ struct Index<'m> {
 }
 
 impl<'m> Index<'m> {
-    fn new(model: &'m Model) -> Self {
+    pub(super) fn new(model: &'m Model) -> Self {
         let mut ix = Index {
             model,
             entries: Vec::new(),
@@ -96,7 +95,7 @@ impl<'m> Index<'m> {
     }
 
     /// `service "endpoint"` of program `i`, for messages.
-    fn describe(&self, i: u32) -> String {
+    pub(super) fn describe(&self, i: u32) -> String {
         match self.entries.get(i as usize) {
             Some((s, e)) => format!("`{}` \"{}\"", s.name, e.name),
             None => format!("endpoint #{i}"),
@@ -112,7 +111,7 @@ pub fn lower(b: &mut Builder, model: &Model) -> Result<(), LowerError> {
         endpoints.push(program(b, &ix, svc, ep)?);
     }
     let roots = roots(&ix);
-    check_sizes(&ix, &endpoints, &roots)?;
+    super::trace_limits::check_sizes(&ix, &endpoints, &roots)?;
     let hop = model.settings.hop.clone().unwrap_or_else(default_hop);
     b.pack.calls = Calls {
         endpoints,
@@ -129,7 +128,7 @@ fn default_hop() -> model::Dist {
 }
 
 /// One endpoint's program.
-fn program(
+pub(super) fn program(
     b: &mut Builder,
     ix: &Index<'_>,
     svc: &Service,
@@ -276,7 +275,7 @@ fn span_name(kind: SpanKind, op: &str, attrs: &[&Attr]) -> String {
 /// The root endpoints and their share of all root traffic: split evenly
 /// across services with roots, then by endpoint weight (endpoints without
 /// one share what is left).
-fn roots(ix: &Index<'_>) -> Vec<Root> {
+pub(super) fn roots(ix: &Index<'_>) -> Vec<Root> {
     let called = called(ix.model);
     let is_root = |s: &Service, e: &Endpoint| {
         e.consumes.is_empty() && !called.contains(&(s.name.as_str(), e.name.as_str()))
@@ -347,34 +346,4 @@ fn shares<'a>(roots: &[&'a Endpoint]) -> Vec<(&'a Endpoint, f64)> {
             (*e, share)
         })
         .collect()
-}
-
-/// Rejects a root whose trace is expected to be too big to stream.
-fn check_sizes(
-    ix: &Index<'_>,
-    endpoints: &[EndpointProgram],
-    roots: &[Root],
-) -> Result<(), LowerError> {
-    let mut sizes = Sizes::new(endpoints);
-    for r in roots {
-        let name = ix.describe(r.endpoint);
-        let Some(spans) = sizes.trace(r.endpoint) else {
-            return Err(LowerError(format!(
-                "the calls under {name} form a cycle; a trace would never end"
-            )));
-        };
-        if spans <= MAX_EXPECTED_SPANS_PER_TRACE {
-            continue;
-        }
-        let expected = if spans.is_finite() {
-            format!("about {spans:.0}")
-        } else {
-            "an unbounded number of".into()
-        };
-        return Err(LowerError(format!(
-            "a trace of {name} is expected to hold {expected} spans, more than the \
-             {MAX_EXPECTED_SPANS_PER_TRACE} a trace may hold (counting every retry); lower its `repeat` counts, `retries` or `chance`s"
-        )));
-    }
-    Ok(())
 }

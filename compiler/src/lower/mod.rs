@@ -13,6 +13,10 @@ mod metrics;
 pub(crate) mod sample;
 mod size;
 mod timeline;
+mod trace_limits;
+
+pub(crate) use metrics::{series_counts, MAX_SERIES};
+pub(crate) use trace_limits::root_sizes;
 
 use std::collections::HashMap;
 

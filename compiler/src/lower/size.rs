@@ -83,6 +83,79 @@ impl<'p> Sizes<'p> {
     }
 }
 
+/// One endpoint along the heaviest path of a trace: what makes it big.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hop {
+    /// The endpoint's program index.
+    pub endpoint: u32,
+    /// Expected spans of a trace rooted here (its own span included).
+    pub spans: f64,
+    /// How many call and publish steps it has (its fan-out).
+    pub fan_out: usize,
+    /// Whether the step taken next repeats or retries (runs more than
+    /// once on average).
+    pub repeats: bool,
+}
+
+impl Sizes<'_> {
+    /// The path from endpoint `i` that holds the most spans, following at
+    /// each endpoint the call (or publish) step that adds the most; shows
+    /// what multiplies a trace's size. Ends at an endpoint that calls
+    /// nothing (at most as many hops as there are endpoints).
+    pub fn heaviest_path(&mut self, i: u32) -> Vec<Hop> {
+        let mut out = Vec::new();
+        let mut at = Some(i);
+        while let Some(idx) = at.take() {
+            if out.len() > self.programs.len() {
+                break;
+            }
+            let Some(spans) = self.trace(idx) else {
+                break;
+            };
+            let programs = self.programs;
+            let Some(program) = programs.get(idx as usize) else {
+                break;
+            };
+            let mut fan_out = 0;
+            let mut best: Option<(f64, u32, bool)> = None;
+            let mut todo: Vec<&[Step]> = vec![&program.steps];
+            while let Some(list) = todo.pop() {
+                for step in list {
+                    let (targets, options): (Vec<u32>, &StepOptions) = match step {
+                        Step::Parallel(inner) => {
+                            todo.push(inner);
+                            continue;
+                        }
+                        Step::Call {
+                            endpoint, options, ..
+                        } => (vec![*endpoint], options),
+                        Step::Publish {
+                            consumers, options, ..
+                        } => (consumers.clone(), options),
+                        Step::Query { .. } => continue,
+                    };
+                    fan_out += 1;
+                    let runs = times(options, 1.0);
+                    for t in targets {
+                        let weight = runs * self.trace(t).unwrap_or(0.0);
+                        if best.is_none_or(|b| weight > b.0) {
+                            best = Some((weight, t, runs > 1.0));
+                        }
+                    }
+                }
+            }
+            out.push(Hop {
+                endpoint: idx,
+                spans,
+                fan_out,
+                repeats: best.is_some_and(|b| b.2),
+            });
+            at = best.map(|b| b.1);
+        }
+        out
+    }
+}
+
 /// The expected spans of a step that makes `spans` spans per attempt.
 fn times(o: &StepOptions, spans: f64) -> f64 {
     let attempts = 1.0 + f64::from(o.retries);

@@ -21,6 +21,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, Vec<Diagnostic>> {
     let mut b = Builder {
         file,
         diags: Vec::new(),
+        nesting: 0,
     };
     let items = pairs
         .flatten()
@@ -47,6 +48,7 @@ pub fn parse_value(file: FileId, text: &str) -> Result<Value, Vec<Diagnostic>> {
     let mut b = Builder {
         file,
         diags: Vec::new(),
+        nesting: 0,
     };
     let value = pairs
         .next()
@@ -61,6 +63,8 @@ pub fn parse_value(file: FileId, text: &str) -> Result<Value, Vec<Diagnostic>> {
 struct Builder {
     file: FileId,
     diags: Vec<Diagnostic>,
+    /// How many `parallel` blocks enclose the step being built.
+    nesting: usize,
 }
 
 impl Builder {
@@ -374,11 +378,22 @@ impl Builder {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
             Rule::parallel => {
+                // A block nested deeper than a pack allows is kept, empty,
+                // for the checker to report (`tsim::too_deep`); what is
+                // inside it is not built, so no nesting overflows the stack.
+                if self.nesting > tsim_pack::MAX_STEP_DEPTH {
+                    return Step::Parallel {
+                        steps: Vec::new(),
+                        span,
+                    };
+                }
+                self.nesting += 1;
                 let steps = pair
                     .into_inner()
                     .filter(|p| !names::is_keyword(p.as_rule()))
                     .map(|p| self.step(p))
                     .collect();
+                self.nesting -= 1;
                 return Step::Parallel { steps, span };
             }
             Rule::query_stmt => StepKind::Query,

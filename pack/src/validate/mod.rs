@@ -144,6 +144,36 @@ impl Ctx<'_> {
     }
 }
 
+/// The shortest tick a run takes (1 ms).
+pub const MIN_TICK_NS: u64 = 1_000_000;
+
+impl Ctx<'_> {
+    /// The start and every instant of the run up to start plus duration
+    /// fit signed 64-bit Unix nanoseconds (1677 to 2262).
+    fn run_window(&self) -> Result<(), PackError> {
+        let m = &self.pack.meta;
+        let Some((secs, nanos)) = m.start else {
+            return Ok(());
+        };
+        let start = secs
+            .checked_mul(1_000_000_000)
+            .filter(|_| nanos < 1_000_000_000)
+            .and_then(|s| s.checked_add(i64::from(nanos)));
+        let end = start.and_then(|s| {
+            i64::try_from(m.duration_ns)
+                .ok()
+                .and_then(|d| s.checked_add(d))
+        });
+        match end {
+            Some(_) => Ok(()),
+            None => Err(self.bad(format!(
+                "the start {secs}.{nanos:09} s plus the duration {} ns is not an instant from 1677 to 2262",
+                m.duration_ns
+            ))),
+        }
+    }
+}
+
 fn kind_name(k: ResourceKind) -> &'static str {
     match k {
         ResourceKind::Service => "service",
@@ -157,9 +187,13 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
     let c = Ctx { pack };
     c.s(pack.meta.name, "META")?;
     c.s(pack.meta.description, "META")?;
-    if pack.meta.tick_ns == 0 {
-        return Err(c.bad("the tick is zero".into()));
+    if pack.meta.tick_ns < MIN_TICK_NS {
+        return Err(c.bad(format!(
+            "the tick is {} ns, less than 1 ms",
+            pack.meta.tick_ns
+        )));
     }
+    c.run_window()?;
     for set in &pack.attr_sets {
         for a in set {
             c.s(a.key, "an attribute set")?;

@@ -20,8 +20,9 @@ use super::{resource_index, Builder};
 use crate::model::{Metric, MetricSource as Src, Model};
 use labels::{domain, label_rows, label_weights, normalise};
 
-/// The most series one metric may have.
-const MAX_SERIES: usize = 1_000_000;
+/// The most series one metric (or one family level) may have; `tsim
+/// check` refuses more, so the caps below never cut a checked scenario.
+pub(crate) const MAX_SERIES: usize = 1_000_000;
 /// Label sets sampled when a metric does not declare `series`.
 const DEFAULT_LABEL_SETS: usize = 1_000;
 
@@ -171,5 +172,121 @@ pub fn lower(b: &mut Builder, model: &Model) {
     }
     for f in &model.families {
         family::family(b, model, f);
+    }
+}
+
+/// How many series one metric or family makes and how many points per
+/// tick, counted without building a row (for the work estimate: a
+/// scenario asking for a billion series is refused before any is made).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SeriesCount {
+    /// A declared metric's name, or a family's kind.
+    pub name: String,
+    /// Whether this is a family.
+    pub family: bool,
+    /// The most series one of its series sets holds (one metric's, or one
+    /// family level's).
+    pub widest: f64,
+    /// Series rows built (all of its sets).
+    pub rows: f64,
+    /// Points emitted per tick (a family's metrics share their level's rows).
+    pub points: f64,
+}
+
+/// The series and points of every metric and family of `model`.
+pub(crate) fn series_counts(model: &Model) -> Vec<SeriesCount> {
+    let mut out = Vec::new();
+    for m in &model.metrics {
+        let scope = scope_count(model, m);
+        let labels = match m.series {
+            _ if m.labels.is_empty() => 1.0,
+            Some(n) => f64::from(n),
+            None => m
+                .labels
+                .iter()
+                .map(|l| domain(&l.value) as f64)
+                .product::<f64>()
+                .min(DEFAULT_LABEL_SETS as f64),
+        };
+        let rows = scope * labels;
+        out.push(SeriesCount {
+            name: m.name.clone(),
+            family: false,
+            widest: rows,
+            rows,
+            points: rows,
+        });
+    }
+    for f in &model.families {
+        out.push(family_count(f));
+    }
+    out
+}
+
+/// Rows of a metric's scope (`per instance`: every instance of every
+/// service it covers).
+fn scope_count(model: &Model, m: &Metric) -> f64 {
+    let of = match &m.source {
+        Src::Spans(Some(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    if let Some(b) = of.and_then(|n| model.backends.iter().find(|b| b.name == n)) {
+        return match m.per.as_str() {
+            "instance" => f64::from(b.instances),
+            "service" | "endpoint" => 1.0,
+            _ => 1.0,
+        };
+    }
+    let services = model
+        .services
+        .iter()
+        .filter(|s| of.is_none_or(|n| n == s.name));
+    match m.per.as_str() {
+        "service" => services.count() as f64,
+        "instance" => services.map(|s| f64::from(s.instances)).sum(),
+        "endpoint" => services.map(|s| s.endpoints.len() as f64).sum(),
+        _ => 1.0,
+    }
+}
+
+fn family_count(f: &crate::model::Family) -> SeriesCount {
+    let get = |k: &str| {
+        f.settings
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or(0.0, |(_, v)| *v)
+            .max(1.0)
+    };
+    let mult = get("series_multiplier");
+    let extra = f
+        .settings
+        .iter()
+        .find(|(n, _)| n == "extra_metrics")
+        .map_or(0.0, |(_, v)| *v);
+    let per_level = |level: specs::Level| {
+        let specs: &[specs::Spec] = if f.kind == "host" {
+            specs::HOST
+        } else {
+            specs::KUBERNETES
+        };
+        specs.iter().filter(|s| s.5 == level).count() as f64
+    };
+    let levels: Vec<(f64, f64)> = if f.kind == "host" {
+        let hosts = get("hosts") * mult;
+        vec![(hosts, per_level(specs::Level::Host) + extra)]
+    } else {
+        let pods = get("pods") * mult;
+        vec![
+            (get("nodes") * mult, per_level(specs::Level::Node)),
+            (pods, per_level(specs::Level::Pod) + extra),
+            (pods * get("containers"), per_level(specs::Level::Container)),
+        ]
+    };
+    SeriesCount {
+        name: f.kind.clone(),
+        family: true,
+        widest: levels.iter().map(|l| l.0).fold(0.0, f64::max),
+        rows: levels.iter().map(|l| l.0).sum(),
+        points: levels.iter().map(|(rows, metrics)| rows * metrics).sum(),
     }
 }

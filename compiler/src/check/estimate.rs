@@ -1,0 +1,403 @@
+//! The work a scenario asks for, estimated before anything is built:
+//! spans, log records and metric points per simulated second (at the peak
+//! rate) and for the whole run, NDJSON bytes roughly, and the memory
+//! compile and a run's plan need. A scenario past the documented limits
+//! is refused with `tsim::too_big`, saying how big and what to lower.
+
+use crate::ast::{Item, Prop};
+use crate::diagnostic::{Diagnostic, Kind};
+use crate::lower::{root_sizes, series_counts, MAX_EXPECTED_SPANS_PER_TRACE, MAX_SERIES};
+use crate::model::Model;
+use crate::source::Span;
+
+/// The most root requests one tick may hold (a run draws a tick's arrivals
+/// before it emits them: 16 bytes each, so 800 MB at the limit).
+pub const MAX_ARRIVALS_PER_TICK: f64 = 5e7;
+/// The most records (spans, log records, metric points) one tick may
+/// emit: a run reports progress and answers Ctrl-C between ticks, so a
+/// tick must stay under a minute of wall time even at full speed.
+pub const MAX_RECORDS_PER_TICK: f64 = 1e9;
+/// The most series rows a scenario may build (all metrics and families;
+/// a few hundred bytes each at compile time and in a run's plan).
+pub const MAX_SERIES_ROWS: f64 = 1e7;
+/// The most records (spans, log records, metric points) a whole run may
+/// emit: at 20 million a second, more would take a week.
+pub const MAX_RECORDS: f64 = 1e13;
+
+/// Rough NDJSON bytes of one span, log record and metric point.
+const SPAN_BYTES: f64 = 250.0;
+const LOG_BYTES: f64 = 200.0;
+const POINT_BYTES: f64 = 130.0;
+/// Rough bytes of one series row (its label values, its state).
+const ROW_BYTES: f64 = 300.0;
+/// Bytes of one drawn arrival held for a tick.
+const ARRIVAL_BYTES: f64 = 16.0;
+
+/// The estimated work of a run of a checked scenario.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Estimate {
+    /// Root requests per second at the peak rate.
+    pub requests_per_s: f64,
+    /// Expected spans per trace, weighted over the root endpoints.
+    pub spans_per_trace: f64,
+    /// Spans per second at the peak rate.
+    pub spans_per_s: f64,
+    /// Log records per second (span logs and streams) at the peak rate.
+    pub logs_per_s: f64,
+    /// Metric points per second.
+    pub points_per_s: f64,
+    /// Series rows built.
+    pub series: f64,
+    /// Root requests in one tick at the peak rate.
+    pub arrivals_per_tick: f64,
+    /// Records (spans, log records, metric points) in one tick at the peak.
+    pub records_per_tick: f64,
+    /// Simulated seconds.
+    pub duration_s: f64,
+    /// Every record of the whole run (an upper bound: the peak rate all
+    /// along, before timeline bursts).
+    pub records: f64,
+    /// NDJSON bytes of the whole run, roughly.
+    pub ndjson_bytes: f64,
+    /// Memory for compile and a run's plan and tick buffers, roughly.
+    pub memory_bytes: f64,
+}
+
+impl Estimate {
+    /// One line: rates, totals, bytes and memory.
+    pub fn summary(&self) -> String {
+        format!(
+            "about {} spans/s ({} requests/s x {} spans per trace), {} log records/s, {} metric points/s ({} series); {} records over {}s, about {} of NDJSON; memory about {}",
+            sci(self.spans_per_s),
+            sci(self.requests_per_s),
+            short(self.spans_per_trace),
+            sci(self.logs_per_s),
+            sci(self.points_per_s),
+            sci(self.series),
+            sci(self.records),
+            short(self.duration_s),
+            bytes(self.ndjson_bytes),
+            bytes(self.memory_bytes),
+        )
+    }
+}
+
+/// `1.0e9`-style text for big numbers, plain for small ones.
+pub fn sci(x: f64) -> String {
+    if x.abs() >= 1e5 {
+        format!("{x:.1e}")
+    } else {
+        short(x)
+    }
+}
+
+fn short(x: f64) -> String {
+    // `+ 0.0` turns a -0 (an empty sum) into 0.
+    let s = format!("{:.1}", x + 0.0);
+    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
+}
+
+/// Bytes with a binary unit.
+pub fn bytes(b: f64) -> String {
+    const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = b;
+    let mut unit = UNITS[0];
+    for u in &UNITS[1..] {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    if v >= 1024.0 {
+        return format!("{b:.1e} B");
+    }
+    format!("{} {unit}", short(v))
+}
+
+/// Estimates the work of `model` (roots whose calls form a cycle count
+/// nothing: the checker reports those).
+pub fn estimate(model: &Model) -> Estimate {
+    let s = &model.settings;
+    let roots = root_sizes(model).unwrap_or_default();
+    let weight: f64 = roots.iter().map(|r| r.share).sum();
+    let spans_per_trace = if weight > 0.0 {
+        roots
+            .iter()
+            .map(|r| r.share * r.spans.unwrap_or(0.0))
+            .sum::<f64>()
+            / weight
+    } else {
+        0.0
+    };
+    let requests_per_s = if roots.is_empty() {
+        0.0
+    } else {
+        s.traffic.rate
+    };
+    let spans_per_s = requests_per_s * spans_per_trace;
+    let access = model
+        .span_logs
+        .iter()
+        .filter(|r| r.kind == "access")
+        .count() as f64;
+    // One access record per server span: about half the spans of a trace
+    // of calls (each call is a client and a server span).
+    let span_logs = requests_per_s * access * (spans_per_trace + 1.0) / 2.0;
+    let stream_logs: f64 = model.log_streams.iter().map(|l| l.rate).sum();
+    let counts = series_counts(model);
+    let series: f64 = counts.iter().map(|c| c.rows).sum();
+    let points_per_tick: f64 = counts.iter().map(|c| c.points).sum();
+    let points_per_s = points_per_tick / s.tick;
+    let logs_per_s = span_logs + stream_logs;
+    let records = (spans_per_s + logs_per_s + points_per_s) * s.duration;
+    let arrivals_per_tick = requests_per_s * s.tick;
+    let records_per_tick = (spans_per_s + logs_per_s) * s.tick + points_per_tick;
+    let ndjson_bytes =
+        (spans_per_s * SPAN_BYTES + logs_per_s * LOG_BYTES + points_per_s * POINT_BYTES)
+            * s.duration;
+    let memory_bytes =
+        series * ROW_BYTES + arrivals_per_tick.min(s.traffic.rate * s.duration) * ARRIVAL_BYTES;
+    Estimate {
+        requests_per_s,
+        spans_per_trace,
+        spans_per_s,
+        logs_per_s,
+        points_per_s,
+        series,
+        arrivals_per_tick,
+        records_per_tick,
+        duration_s: s.duration,
+        records,
+        ndjson_bytes,
+        memory_bytes,
+    }
+}
+
+/// Where the settings an estimate blames were written.
+#[derive(Default)]
+struct Sites {
+    scenario: Option<Span>,
+    rate: Option<Span>,
+    tick: Option<Span>,
+    duration: Option<Span>,
+}
+
+fn prop_span(props: &[Prop], key: &str) -> Option<Span> {
+    props
+        .iter()
+        .find(|p| p.key.node == key)
+        .map(|p| p.value.as_ref().map_or(p.span, |v| v.span))
+}
+
+fn sites(items: &[&Item]) -> Sites {
+    let mut out = Sites::default();
+    for item in items {
+        if let Item::Scenario(s) = item {
+            out.scenario = Some(s.name.span);
+            out.tick = prop_span(&s.props, "tick");
+            out.duration = prop_span(&s.props, "duration");
+            out.rate = s.traffic.first().and_then(|t| prop_span(&t.props, "rate"));
+            break;
+        }
+    }
+    out
+}
+
+/// A span for a diagnostic about the whole scenario: the first of
+/// `choices` that was written, else the first item.
+fn first_of(choices: &[Option<Span>], items: &[&Item]) -> Option<Span> {
+    choices.iter().flatten().next().copied().or_else(|| {
+        items.iter().find_map(|i| match i {
+            Item::Service(s) => Some(s.name.span),
+            Item::Metric(m) => Some(m.name.span),
+            Item::Family(f) => Some(f.kind.span),
+            Item::LogStream(l) => Some(l.name.span),
+            _ => None,
+        })
+    })
+}
+
+fn too_big(what: String, size: String, limit: String, hint: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Kind::TooBig {
+            what,
+            size,
+            limit,
+            hint: hint.into(),
+        },
+        span,
+    )
+}
+
+/// Every limit `model` passes, as diagnostics for those it does not.
+pub(super) fn limits(model: &Model, items: &[&Item]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let at = sites(items);
+    let est = estimate(model);
+    traces(model, items, &mut out);
+    if !out.is_empty() {
+        // Traces too big make every other figure too big as well.
+        return out;
+    }
+    let tick = short(model.settings.tick);
+    if est.arrivals_per_tick > MAX_ARRIVALS_PER_TICK {
+        if let Some(span) = first_of(&[at.rate, at.tick, at.scenario], items) {
+            out.push(too_big(
+                "one tick holds".into(),
+                format!(
+                    "about {} root requests ({}/s x a {tick}s tick; {} to draw them)",
+                    sci(est.arrivals_per_tick),
+                    sci(est.requests_per_s),
+                    bytes(est.arrivals_per_tick * ARRIVAL_BYTES)
+                ),
+                format!("{} root requests per tick", sci(MAX_ARRIVALS_PER_TICK)),
+                "try a lower `rate`, or a shorter `tick`",
+                span,
+            ));
+        }
+    } else if est.records_per_tick > MAX_RECORDS_PER_TICK {
+        let stream = busiest_stream(model, items).filter(|_| est.logs_per_s > est.spans_per_s);
+        if let Some(span) = first_of(&[stream, at.rate, at.tick, at.scenario], items) {
+            out.push(too_big(
+                "one tick emits".into(),
+                format!(
+                    "about {} records ({} spans/s and {} log records/s over a {tick}s tick, and {} metric points)",
+                    sci(est.records_per_tick),
+                    sci(est.spans_per_s),
+                    sci(est.logs_per_s),
+                    sci(est.points_per_s * model.settings.tick)
+                ),
+                format!("{} records per tick", sci(MAX_RECORDS_PER_TICK)),
+                "try a lower `rate` (or log stream `rate`s), or a shorter `tick`",
+                span,
+            ));
+        }
+    }
+    series(model, items, &est, &at, &mut out);
+    if est.records > MAX_RECORDS || !est.records.is_finite() {
+        if let Some(span) = first_of(&[at.rate, at.duration, at.scenario], items) {
+            out.push(too_big(
+                "the run emits".into(),
+                format!(
+                    "about {} records ({} spans/s from {} requests/s x {} spans per trace, {} log records/s, {} metric points/s, over {}s; about {} of NDJSON)",
+                    sci(est.records),
+                    sci(est.spans_per_s),
+                    sci(est.requests_per_s),
+                    short(est.spans_per_trace),
+                    sci(est.logs_per_s),
+                    sci(est.points_per_s),
+                    short(est.duration_s),
+                    bytes(est.ndjson_bytes)
+                ),
+                format!("{} records a run", sci(MAX_RECORDS)),
+                "try a lower `rate` (or log stream `rate`s, or fewer series), or a shorter `duration`",
+                span,
+            ));
+        }
+    }
+    out
+}
+
+/// The name of the log stream with the highest rate.
+fn busiest_stream(model: &Model, items: &[&Item]) -> Option<Span> {
+    let top = model
+        .log_streams
+        .iter()
+        .max_by(|a, b| a.rate.total_cmp(&b.rate))?;
+    items.iter().find_map(|i| match i {
+        Item::LogStream(l) if l.name.node == top.name => Some(l.name.span),
+        _ => None,
+    })
+}
+
+/// Root endpoints whose traces are expected to hold too many spans.
+fn traces(model: &Model, items: &[&Item], out: &mut Vec<Diagnostic>) {
+    let Ok(roots) = root_sizes(model) else {
+        return;
+    };
+    for r in roots {
+        let Some(spans) = r
+            .spans
+            .filter(|n| *n > MAX_EXPECTED_SPANS_PER_TRACE || !n.is_finite())
+        else {
+            continue;
+        };
+        let span = items.iter().find_map(|i| match i {
+            Item::Service(s) if s.name.node == r.service => s
+                .endpoints
+                .iter()
+                .find(|e| e.name.node == r.endpoint)
+                .map(|e| e.name.span),
+            _ => None,
+        });
+        let Some(span) = span else {
+            continue;
+        };
+        let size = if spans.is_finite() {
+            format!("about {} spans", sci(spans))
+        } else {
+            "an unbounded number of spans".into()
+        };
+        out.push(too_big(
+            format!(
+                "a trace of `{}` \"{}\" is expected to hold",
+                r.service, r.endpoint
+            ),
+            format!("{size} (counting every retry)"),
+            format!("{} spans a trace", sci(MAX_EXPECTED_SPANS_PER_TRACE)),
+            &r.why,
+            span,
+        ));
+    }
+}
+
+/// Metrics and families with too many series, and too many in all.
+fn series(model: &Model, items: &[&Item], est: &Estimate, at: &Sites, out: &mut Vec<Diagnostic>) {
+    for c in series_counts(model) {
+        if c.widest <= MAX_SERIES as f64 {
+            continue;
+        }
+        let span = items.iter().find_map(|i| match i {
+            Item::Metric(m) if !c.family && m.name.node == c.name => Some(m.name.span),
+            Item::Family(f) if c.family && f.kind.node == c.name => Some(f.kind.span),
+            _ => None,
+        });
+        let Some(span) = span else {
+            continue;
+        };
+        let (what, hint) = if c.family {
+            (
+                format!("family `{}` builds", c.name),
+                "try fewer `hosts` (or `nodes`, `pods`, `containers`), or a smaller `series_multiplier`",
+            )
+        } else {
+            (
+                format!("metric `{}` has", c.name),
+                "try a smaller `series`, fewer label choices, or fewer `instances` (for `per instance`)",
+            )
+        };
+        out.push(too_big(
+            what,
+            format!("about {} series in one set", sci(c.widest)),
+            format!("{} series", sci(MAX_SERIES as f64)),
+            hint,
+            span,
+        ));
+    }
+    if est.series > MAX_SERIES_ROWS {
+        if let Some(span) = first_of(&[at.scenario], items) {
+            out.push(too_big(
+                "the metrics and families build".into(),
+                format!(
+                    "about {} series rows (memory about {})",
+                    sci(est.series),
+                    bytes(est.series * ROW_BYTES)
+                ),
+                format!("{} series rows", sci(MAX_SERIES_ROWS)),
+                "try fewer series per metric or family, or fewer instances",
+                span,
+            ));
+        }
+    }
+}
