@@ -1,15 +1,31 @@
 //! "Did you mean" suggestions: the closest known name to a misspelt one.
 
+/// The longest name a suggestion is looked for: the distance takes time
+/// in the product of the lengths, and nobody mistypes a 5,000-character
+/// name (found by fuzzing: a few such names took seconds each).
+const MAX_TYPED: usize = 256;
+
 /// The candidate closest to `word` by edit distance, if it is close enough
 /// to be a plausible typo (about one edit per four characters).
 pub fn closest<'a, I>(word: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let limit = word.chars().count().div_ceil(4);
+    let word = word.to_lowercase();
+    let len = word.chars().count();
+    if len > MAX_TYPED {
+        return None;
+    }
+    let limit = len.div_ceil(4);
     let mut best: Option<(usize, &str)> = None;
     for cand in candidates {
-        let d = distance(&word.to_lowercase(), &cand.to_lowercase());
+        let lower = cand.to_lowercase();
+        // The distance is at least the difference in length: a candidate
+        // that far off cannot be within the limit.
+        if lower.chars().count().abs_diff(len) > limit {
+            continue;
+        }
+        let d = distance(&word, &lower);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && cand < bc)) {
             best = Some((d, cand));
         }
@@ -56,5 +72,22 @@ mod tests {
             Some("latency")
         );
         assert_eq!(closest("billing", names), None);
+    }
+
+    #[test]
+    fn long_names_get_no_suggestion_and_far_lengths_are_skipped() {
+        let long = "x".repeat(5000);
+        let near = format!("y{}", &long[1..]);
+        assert_eq!(closest(&near, [long.as_str()]), None);
+        let typed = "x".repeat(MAX_TYPED);
+        let near = format!("y{}", &typed[1..]);
+        assert_eq!(
+            closest(&near, [typed.as_str()]).as_deref(),
+            Some(typed.as_str())
+        );
+        assert_eq!(
+            closest("api", [long.as_str(), "apj"]).as_deref(),
+            Some("apj")
+        );
     }
 }
