@@ -1,7 +1,8 @@
 //! Every bad input under `tests/invalid/` is rejected, and its rendered
 //! diagnostics match a reviewed snapshot. A case is a `.tsim` file, or a
 //! folder whose `main.tsim` is checked; a first line `// args: --set k=v`
-//! passes overrides. Together the cases must exercise every diagnostic code.
+//! passes overrides. Together the cases must exercise every diagnostic code,
+//! and every code is documented exactly once in `docs/language.md`.
 
 mod common;
 
@@ -97,13 +98,51 @@ fn every_bad_input_is_rejected_with_its_snapshot() {
     assert!(missing.is_empty(), "no bad input exercises: {missing:?}");
 }
 
+/// The codes the "Diagnostics" table of `docs/language.md` lists, one
+/// entry per mention: a row names one or more codes in its first cell
+/// (`tsim::a`, `b`, `c`).
+fn documented_codes() -> Vec<String> {
+    let doc = std::fs::read_to_string("docs/language.md").expect("docs/language.md");
+    let table = doc
+        .split("## Diagnostics")
+        .nth(1)
+        .expect("docs/language.md has a Diagnostics section");
+    table
+        .lines()
+        .filter(|l| l.starts_with("| `tsim::"))
+        .filter_map(|l| l.split('|').nth(1))
+        .flat_map(|cell| {
+            cell.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(|c| format!("tsim::{}", c.trim_start_matches("tsim::")))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 #[test]
-fn diagnostic_codes_are_unique() {
-    let unique: BTreeSet<&str> = ALL_CODES.iter().copied().collect();
+fn every_code_is_documented_once_and_nothing_else_is() {
+    let documented = documented_codes();
+    let codes: BTreeSet<&str> = ALL_CODES.iter().copied().collect();
     assert_eq!(
-        unique.len(),
+        codes.len(),
         ALL_CODES.len(),
-        "a diagnostic code is used twice"
+        "two kinds of problem share a code: {ALL_CODES:?}"
     );
-    assert!(ALL_CODES.iter().all(|c| c.starts_with("tsim::")));
+    for code in ALL_CODES {
+        let mentions = documented.iter().filter(|d| d == code).count();
+        assert_eq!(
+            mentions, 1,
+            "{code} is listed {mentions} times in the Diagnostics table of docs/language.md (want once)"
+        );
+    }
+    let stale: Vec<&String> = documented
+        .iter()
+        .filter(|d| !codes.contains(d.as_str()))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "docs/language.md lists codes the compiler never reports: {stale:?}"
+    );
 }

@@ -271,3 +271,12 @@ fn a_35_day_backfill_and_a_2m_per_second_load_are_accepted() {
     let (out, err) = check("load.tsim", load);
     assert_eq!(code(&out), 0, "{err}");
 }
+
+#[test]
+fn a_histogram_drawing_a_trillion_observations_a_second_is_refused() {
+    // It used to hang `run` for minutes, deaf to SIGTERM (found by fuzzing).
+    let text = "scenario \"h\" { duration 10m }\nmetric \"session.length\" histogram { buckets [60s, 5m, 10m] rate 1e12/s walk constant(value: 4m, noise: 30s) }\n";
+    let err = refused("observations.tsim", text, "tsim::too_big");
+    assert!(err.contains("1.0e13 observations per series in one tick"), "{err}");
+    assert!(err.contains("observations.tsim:2:"), "{err}");
+}

@@ -21,6 +21,11 @@ pub fn reset_budget() {
     SPENT.with(|s| s.set(0));
 }
 
+/// The longest name a suggestion is looked for: the distance takes time
+/// in the product of the lengths, and nobody mistypes a 5,000-character
+/// name (found by fuzzing: a few such names took seconds each).
+const MAX_TYPED: usize = 256;
+
 /// The candidate closest to `word` by edit distance, if it is close enough
 /// to be a plausible typo (about one edit per four characters). Candidates
 /// whose length or letters alone rule them out are skipped before any
@@ -31,6 +36,9 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let word: Vec<char> = word.to_lowercase().chars().collect();
+    if word.len() > MAX_TYPED {
+        return None;
+    }
     let limit = word.len().div_ceil(4);
     let letters = Letters::of(word.iter().copied());
     let mut best: Option<(usize, &str)> = None;
@@ -164,5 +172,22 @@ mod tests {
         assert!(letters(&a).bound(&letters(&b)) <= 1);
         let far: Vec<char> = "weight".chars().collect();
         assert_eq!(distance(&a, &far, 2), None);
+    }
+
+    #[test]
+    fn long_names_get_no_suggestion_and_far_lengths_are_skipped() {
+        let long = "x".repeat(5000);
+        let near = format!("y{}", &long[1..]);
+        assert_eq!(closest(&near, [long.as_str()]), None);
+        let typed = "x".repeat(MAX_TYPED);
+        let near = format!("y{}", &typed[1..]);
+        assert_eq!(
+            closest(&near, [typed.as_str()]).as_deref(),
+            Some(typed.as_str())
+        );
+        assert_eq!(
+            closest("api", [long.as_str(), "apj"]).as_deref(),
+            Some("apj")
+        );
     }
 }

@@ -24,6 +24,10 @@ pub const MAX_SERIES_ROWS: f64 = 1e7;
 /// emit: at 20 million a second, more would take a week.
 pub const MAX_RECORDS: f64 = 1e13;
 
+/// The most observations a process histogram draws in one tick for one
+/// series (each is drawn on its own).
+pub const MAX_OBSERVATIONS_PER_TICK: f64 = 1e7;
+
 /// Rough NDJSON bytes of one span, log record and metric point.
 const SPAN_BYTES: f64 = 250.0;
 const LOG_BYTES: f64 = 200.0;
@@ -275,6 +279,7 @@ pub(super) fn limits(model: &Model, items: &[&Item]) -> Vec<Diagnostic> {
         }
     }
     series(model, items, &est, &at, &mut out);
+    observations(model, items, &mut out);
     if est.records > MAX_RECORDS || !est.records.is_finite() {
         if let Some(span) = first_of(&[at.rate, at.duration, at.scenario], items) {
             out.push(too_big(
@@ -396,6 +401,42 @@ fn series(model: &Model, items: &[&Item], est: &Estimate, at: &Sites, out: &mut 
                 ),
                 format!("{} series rows", sci(MAX_SERIES_ROWS)),
                 "try fewer series per metric or family, or fewer instances",
+                span,
+            ));
+        }
+    }
+}
+
+/// Process histograms whose `rate` draws more observations in a tick than
+/// [`MAX_OBSERVATIONS_PER_TICK`] (the run would spend its time on them and
+/// not look at Ctrl-C until the tick ends).
+fn observations(model: &Model, items: &[&Item], out: &mut Vec<Diagnostic>) {
+    let tick = model.settings.tick;
+    for m in &model.metrics {
+        let Some(rate) = m.rate.filter(|_| m.kind == "histogram") else {
+            continue;
+        };
+        let per_tick = rate * tick;
+        if per_tick <= MAX_OBSERVATIONS_PER_TICK && per_tick.is_finite() {
+            continue;
+        }
+        let span = items.iter().find_map(|i| match i {
+            Item::Metric(a) if a.name.node == m.name => {
+                prop_span(&a.props, "rate").or(Some(a.name.span))
+            }
+            _ => None,
+        });
+        if let Some(span) = span {
+            out.push(too_big(
+                format!("histogram `{}` draws", m.name),
+                format!(
+                    "about {} observations per series in one tick ({}/s x a {}s tick)",
+                    sci(per_tick),
+                    sci(rate),
+                    short(tick)
+                ),
+                format!("{} observations per tick", sci(MAX_OBSERVATIONS_PER_TICK)),
+                "try a lower `rate` on the metric, or a shorter `tick`",
                 span,
             ));
         }

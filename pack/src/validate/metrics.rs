@@ -69,6 +69,15 @@ impl Ctx<'_> {
             if let MetricSource::Spans { of } = m.source {
                 self.opt_res(of, "a metric")?;
             }
+            // A histogram's observations are drawn one by one: as the
+            // compiler limits them (1e7 per series and tick).
+            let per_tick = m.rate * self.pack.meta.tick_ns as f64 / 1e9;
+            if !(m.rate.is_finite() && m.rate >= 0.0 && per_tick <= 1e7) {
+                return Err(self.bad(format!(
+                    "metric {i}: observation rate {}/s is negative, not finite or over 1e7 per tick",
+                    m.rate
+                )));
+            }
             if let Some((lo, hi)) = m.within {
                 if !lo.is_finite() || !hi.is_finite() {
                     return Err(self.bad(format!(

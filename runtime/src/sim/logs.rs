@@ -8,7 +8,7 @@ use rand::RngExt;
 use tsim_pack::program::{Op, Target};
 use tsim_pack::NONE;
 
-use super::{poisson, resource_ref, Engine};
+use super::{batch, poisson, resource_ref, Engine};
 use crate::draw::request::Trace;
 use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::sink::{Attributes, Body, LogRecord, Sink};
@@ -25,14 +25,20 @@ impl<'p> Engine<'_, 'p> {
     ) -> io::Result<()> {
         let pack = self.pack;
         for (si, stream) in pack.logs.streams.iter().enumerate() {
-            let rng = &mut self.streams.logs;
-            let n = poisson(rng, stream.rate * level * dt);
-            let mut times: Vec<u64> = (0..n)
-                .map(|_| rng.random_range(t0..t1.max(t0 + 1)))
-                .collect();
-            times.sort_unstable();
-            for at in times {
-                self.stream_record(si, stream, at, sink)?;
+            // Piece by piece when the stream expects a great many (see
+            // `batch`): memory stays bounded whatever the rate.
+            let mean = stream.rate * level * dt;
+            let k = batch::pieces(mean, "a log stream")?;
+            for j in 0..k {
+                let (a, b) = batch::piece(t0, t1, j, k);
+                let rng = &mut self.streams.logs;
+                let n = poisson(rng, mean / k as f64);
+                let mut times: Vec<u64> =
+                    (0..n).map(|_| rng.random_range(a..b.max(a + 1))).collect();
+                times.sort_unstable();
+                for at in times {
+                    self.stream_record(si, stream, at, sink)?;
+                }
             }
         }
         Ok(())

@@ -9,6 +9,7 @@
 //! ([`crate::streams`]). Same pack, seed and start give the same output,
 //! byte for byte.
 
+mod batch;
 mod emit;
 mod events;
 mod follow;
@@ -354,7 +355,8 @@ impl<'a, 'p> Engine<'a, 'p> {
         self.metrics(t1, dt, level, sink)
     }
 
-    /// Root requests arriving in [a, b), all under the current state.
+    /// Root requests arriving in [a, b), all under the current state,
+    /// drawn and emitted piece by piece (see [`batch`]).
     fn requests(
         &mut self,
         a: u64,
@@ -364,25 +366,47 @@ impl<'a, 'p> Engine<'a, 'p> {
         sink: &mut dyn Sink,
     ) -> io::Result<()> {
         let dt = (b - a) as f64 / 1e9;
-        self.arrivals.clear();
-        let rng = &mut self.streams.arrivals;
-        for (gi, g) in self.plan.groups.iter().enumerate() {
-            let factor = self.state.traffic
-                * self
-                    .state
-                    .resource_traffic
-                    .get(g.resource as usize)
-                    .copied()
-                    .unwrap_or(1.0);
-            let n = poisson(
-                rng,
-                self.shape.rate * self.multiplier * level * factor * g.share * dt,
-            );
-            for _ in 0..n {
-                self.arrivals.push((rng.random_range(a..b.max(a + 1)), gi));
+        let means: Vec<f64> = (0..self.plan.groups.len())
+            .map(|gi| self.mean_arrivals(gi, level, dt))
+            .collect();
+        let k = batch::pieces(means.iter().sum(), "the traffic")?;
+        for j in 0..k {
+            if k > 1 && stop.load(Ordering::Relaxed) {
+                break;
             }
+            let (pa, pb) = batch::piece(a, b, j, k);
+            self.arrivals.clear();
+            let rng = &mut self.streams.arrivals;
+            for (gi, mean) in means.iter().enumerate() {
+                let n = poisson(rng, mean / k as f64);
+                for _ in 0..n {
+                    self.arrivals
+                        .push((rng.random_range(pa..pb.max(pa + 1)), gi));
+                }
+            }
+            self.arrivals.sort_unstable();
+            self.emit_arrivals(stop, sink)?;
         }
-        self.arrivals.sort_unstable();
+        Ok(())
+    }
+
+    /// The mean number of root requests of group `gi` over `dt` seconds.
+    fn mean_arrivals(&self, gi: usize, level: f64, dt: f64) -> f64 {
+        let Some(g) = self.plan.groups.get(gi) else {
+            return 0.0;
+        };
+        let factor = self.state.traffic
+            * self
+                .state
+                .resource_traffic
+                .get(g.resource as usize)
+                .copied()
+                .unwrap_or(1.0);
+        self.shape.rate * self.multiplier * level * factor * g.share * dt
+    }
+
+    /// Draws and emits every request in `self.arrivals`, in order.
+    fn emit_arrivals(&mut self, stop: &AtomicBool, sink: &mut dyn Sink) -> io::Result<()> {
         for k in 0..self.arrivals.len() {
             let (at, gi) = self.arrivals[k];
             if let Some(l) = &self.live {
