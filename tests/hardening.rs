@@ -277,6 +277,9 @@ fn a_histogram_drawing_a_trillion_observations_a_second_is_refused() {
     // It used to hang `run` for minutes, deaf to SIGTERM (found by fuzzing).
     let text = "scenario \"h\" { duration 10m }\nmetric \"session.length\" histogram { buckets [60s, 5m, 10m] rate 1e12/s walk constant(value: 4m, noise: 30s) }\n";
     let err = refused("observations.tsim", text, "tsim::too_big");
-    assert!(err.contains("1.0e13 observations per series in one tick"), "{err}");
+    assert!(
+        err.contains("1.0e13 observations per series in one tick"),
+        "{err}"
+    );
     assert!(err.contains("observations.tsim:2:"), "{err}");
 }
