@@ -217,7 +217,11 @@ fn the_file_holds_every_point_grouped_by_family_and_series_in_time_order() {
         // The api service's resource; series of no service (the scenario's
         // name as their job) have only the SDK's attributes.
         let api = t.contains("job=\"api\"");
-        assert_eq!(t.contains("deployment_environment_name=\"test\""), api, "{t}");
+        assert_eq!(
+            t.contains("deployment_environment_name=\"test\""),
+            api,
+            "{t}"
+        );
         assert_eq!(t.contains("service_version=\"1.2.3\""), api, "{t}");
     }
     assert!(targets.iter().any(|t| t.contains("job=\"api\"")));
