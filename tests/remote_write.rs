@@ -253,3 +253,31 @@ fn a_real_prometheus_stores_what_the_openmetrics_history_holds() {
         assert_eq!(stored(web, name, end), want, "{name}");
     }
 }
+
+#[test]
+fn in_flight_above_one_is_refused_before_anything_is_sent() {
+    let out = tsim(&[
+        "run",
+        "stock:demo-stack",
+        "--duration",
+        "1m",
+        "--in-flight",
+        "4",
+        "--to",
+        "prom-rw://127.0.0.1:9/api/v1/write",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.contains("--in-flight 4: remote write sends one request at a time"),
+        "{err}"
+    );
+    let bad = tsim(&[
+        "run",
+        "stock:demo-stack",
+        "--to",
+        "prom-rw://127.0.0.1:9090",
+    ]);
+    assert_eq!(code(&bad), 2);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("/api/v1/write"));
+}
