@@ -3,9 +3,12 @@
 //! with sorted labels and millisecond timestamps, within the per-request
 //! sample limit; and against a local receiver, the headers remote write
 //! 1.0 asks for, a 503 retried until it is accepted and a 400 failed for
-//! good with the receiver's reason, every sample accounted.
+//! good with the receiver's reason, every sample accounted; over TLS
+//! (`prom-rws://`) a self-signed receiver only with skip-verify.
 
 mod common;
+#[path = "common/terminator.rs"]
+mod terminator;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -264,12 +267,21 @@ fn receiver(first: u16, failures: u32) -> (String, Arc<Mutex<Seen>>) {
     (format!("http://{addr}/api/v1/write"), seen)
 }
 
-fn send(url: String) -> Report {
+/// `http://ADDR/PATH` as `https://` through a TLS terminator; the
+/// terminator's runtime is returned to keep it running.
+fn over_tls(url: &str) -> (String, tokio::runtime::Runtime) {
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (addr, path) = rest.split_once('/').expect("a path");
+    let (tls, rt) = terminator::terminator(addr.parse().expect("an address"));
+    (format!("https://{tls}/{path}"), rt)
+}
+
+fn send(url: String, insecure_skip_verify: bool) -> Report {
     let pack = common::pack(SCENARIO);
     let config = Config {
         url,
         timeout: Duration::from_secs(10),
-        insecure_skip_verify: false,
+        insecure_skip_verify,
         settings: Settings {
             retry: Policy {
                 initial: Duration::from_millis(20),
@@ -291,7 +303,7 @@ fn send(url: String) -> Report {
 #[test]
 fn a_503_is_retried_until_accepted_with_the_remote_write_headers() {
     let (url, seen) = receiver(503, 3);
-    let r = send(url).signal(Signal::Metrics);
+    let r = send(url, false).signal(Signal::Metrics);
     assert!(r.generated > 0);
     assert_eq!((r.sent, r.failed), (r.generated, 0), "{r:?}");
     assert_eq!(r.retries, 3, "{r:?}");
@@ -318,7 +330,7 @@ fn a_503_is_retried_until_accepted_with_the_remote_write_headers() {
 #[test]
 fn a_400_fails_every_sample_for_good_with_the_receivers_reason() {
     let (url, seen) = receiver(400, u32::MAX);
-    let r = send(url).signal(Signal::Metrics);
+    let r = send(url, false).signal(Signal::Metrics);
     assert!(r.generated > 0);
     assert_eq!((r.sent, r.failed, r.retries), (0, r.generated, 0), "{r:?}");
     assert_eq!(
@@ -330,4 +342,25 @@ fn a_400_fails_every_sample_for_good_with_the_receivers_reason() {
         .unwrap_or_else(|p| p.into_inner())
         .bodies
         .is_empty());
+}
+
+#[test]
+fn over_tls_a_self_signed_receiver_takes_everything_only_when_told_to_skip_verify() {
+    let (url, seen) = receiver(204, 0);
+    let (tls, _rt) = over_tls(&url);
+    let r = send(tls.clone(), true).signal(Signal::Metrics);
+    assert!(r.generated > 0);
+    assert_eq!((r.sent, r.failed), (r.generated, 0), "{r:?}");
+    let bodies = seen.lock().unwrap_or_else(|p| p.into_inner()).bodies.len();
+    assert!(bodies > 0);
+    let refused = send(tls, false).signal(Signal::Metrics);
+    assert_eq!(
+        (refused.sent, refused.failed),
+        (0, refused.generated),
+        "{refused:?}"
+    );
+    assert_eq!(
+        seen.lock().unwrap_or_else(|p| p.into_inner()).bodies.len(),
+        bodies
+    );
 }
