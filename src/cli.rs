@@ -92,7 +92,9 @@ enum Command {
     /// rejected or failed; `--to honeycomb:DATASET` sends events to the
     /// Honeycomb Events API with their own timestamps (the key from
     /// `--api-key`, HONEYCOMB_API_KEY or ./.env; a refused key stops the
-    /// run at once); `--to null` discards (benchmarks). The same input,
+    /// run at once); `--to prom-rw://HOST:PORT/PATH` sends the same metrics
+    /// as Prometheus remote write 1.0 (`prom-rws://` over TLS); `--to null`
+    /// discards (benchmarks). The same input,
     /// seed and start give byte-identical output.
     ///
     /// Files are written as temporaries and renamed into place only when
@@ -109,7 +111,8 @@ enum Command {
         #[arg(value_name = "INPUT")]
         input: PathBuf,
         /// Where to: `ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`,
-        /// `honeycomb:DATASET`, `otlp-grpc://HOST:PORT`,
+        /// `honeycomb:DATASET`, `prom-rw://HOST:PORT/PATH` (`prom-rws://`
+        /// over TLS), `otlp-grpc://HOST:PORT`,
         /// `otlp-http://HOST:PORT[/PREFIX][?encoding=json]` (`otlp-grpcs://`,
         /// `otlp-https://` over TLS), `otlp` (from the standard
         /// OTEL_EXPORTER_OTLP_* variables) or `null`.

@@ -1,8 +1,8 @@
 //! Running a pack into the sink a `--to` spec names: the file sinks (their
 //! output committed only when the run was complete: NDJSON, OTLP/JSON, the
 //! OpenMetrics history), the null sink, and the OTLP exporters (protobuf
-//! over gRPC or HTTP, JSON over HTTP) and the Honeycomb Events API, with
-//! their live stats.
+//! over gRPC or HTTP, JSON over HTTP), the Honeycomb Events API and
+//! Prometheus remote write, with their live stats.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,7 +16,8 @@ use tsim_runtime::sink::otlp::export::{Exporter, Report, Transport};
 use tsim_runtime::sink::otlp::OtlpSink;
 use tsim_runtime::sink::otlp_json::OtlpJsonSink;
 use tsim_runtime::sink::output::TempFile;
-use tsim_runtime::sink::prom::OpenMetricsSink;
+use tsim_runtime::sink::prom::remote_write::client as remote_write;
+use tsim_runtime::sink::prom::{OpenMetricsSink, RemoteWriteSink};
 use tsim_runtime::sink::spec::{Otlp, Target};
 use tsim_runtime::sink::{NullSink, Sink};
 
@@ -115,6 +116,10 @@ pub fn execute(
             let send = send.ok_or("internal error: a Honeycomb target without send flags")?;
             honeycomb(pack, opts, dataset, send, &mut tick)
         }
+        Target::RemoteWrite(url) => {
+            let send = send.ok_or("internal error: a remote-write target without send flags")?;
+            prom_rw(pack, opts, url, send, &mut tick)
+        }
     };
     bar.finish();
     result
@@ -162,6 +167,41 @@ fn honeycomb(
         let mut sink = HoneycombSink::new(exporter, send.batches(), send.honeycomb.samplerate);
         sim::run(pack, opts, &mut sink, tick)
     })
+}
+
+/// Runs into a Prometheus remote-write receiver, with live stats when
+/// asked; notes the spans, logs and events it does not send.
+fn prom_rw(
+    pack: &Pack,
+    opts: &sim::Options,
+    url: &str,
+    send: &SendFlags,
+    tick: sim::Progress<'_>,
+) -> Result<Done, String> {
+    if !matches!(send.in_flight, 1 | crate::send::DEFAULT_IN_FLIGHT) {
+        return Err(format!(
+            "--in-flight {}: remote write sends one request at a time, in time order (Prometheus refuses a sample older than the newest of its series); leave --in-flight out",
+            send.in_flight
+        ));
+    }
+    let config = remote_write::Config {
+        url: url.to_string(),
+        timeout: send.attempt_timeout(None)?,
+        insecure_skip_verify: send.insecure_skip_verify,
+        settings: send.settings(stop_of(opts))?,
+    };
+    let exporter = remote_write::start(config)?;
+    let mut ignored = 0;
+    let mut done = delivered(exporter, send, |exporter| {
+        let mut sink = RemoteWriteSink::new(exporter, send.batches().points);
+        let summary = sim::run(pack, opts, &mut sink, tick);
+        ignored = sink.ignored();
+        summary
+    })?;
+    done.note = Some(format!(
+        "{url}: metrics only, as remote-write samples ({ignored} spans, logs and events not sent)"
+    ));
+    Ok(done)
 }
 
 /// Runs `run` into `exporter`, printing live stats when asked, and

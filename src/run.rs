@@ -152,7 +152,11 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
     let checked = match target {
         Target::Ndjson(dir) => check_dir(dir, force, Shape::Files(NDJSON_FILES)),
         Target::OtlpJson(dir) => check_dir(dir, force, Shape::Files(&otlp_json::FILES)),
-        Target::Null | Target::Otlp(_) | Target::OpenMetrics(_) | Target::Honeycomb(_) => Ok(()),
+        Target::Null
+        | Target::Otlp(_)
+        | Target::OpenMetrics(_)
+        | Target::Honeycomb(_)
+        | Target::RemoteWrite(_) => Ok(()),
     };
     if let Err(e) = checked {
         eprintln!("error: {e}");

@@ -15,6 +15,9 @@ use tsim_runtime::sink::otlp::{BatchSizes, Signal};
 use tsim_runtime::sink::spec::{self, Otlp};
 use tsim_runtime::time::{format_duration, parse_duration};
 
+/// `--in-flight` unless given.
+pub const DEFAULT_IN_FLIGHT: u32 = 16;
+
 /// How OTLP sinks send.
 #[derive(clap::Args, Debug, Clone)]
 #[command(next_help_heading = "Sending (OTLP and Honeycomb sinks)")]
@@ -35,8 +38,9 @@ pub struct SendFlags {
     /// Log records per export request (Honeycomb: per batch).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_logs: u32,
-    /// Export requests on the wire at once (when all are, the run waits).
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    /// Export requests on the wire at once (when all are, the run waits;
+    /// `prom-rw://` sends one at a time, in order).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_IN_FLIGHT, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub in_flight: u32,
     /// gRPC connections.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]

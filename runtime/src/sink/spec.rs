@@ -8,7 +8,8 @@
 //! is used as given, the general one gets `/v1/<signal>` appended).
 //! `otlp-grpcs://` and `otlp-https://` (and `https://` endpoints in the
 //! environment) are the same over TLS. `honeycomb:DATASET` sends to the
-//! Honeycomb Events API.
+//! Honeycomb Events API; `prom-rw://HOST:PORT/PATH` (`prom-rws://` over
+//! TLS) to a Prometheus remote-write receiver.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,6 +32,9 @@ pub enum Target {
     Otlp(Otlp),
     /// The Honeycomb Events API, into this dataset.
     Honeycomb(String),
+    /// A Prometheus remote-write receiver at this URL
+    /// (`http://127.0.0.1:9090/api/v1/write`).
+    RemoteWrite(String),
 }
 
 /// An OTLP endpoint as a spec or the environment gives it.
@@ -49,7 +53,7 @@ pub struct Otlp {
     pub timeout: Option<Duration>,
 }
 
-const SPELLINGS: &str = "`ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`, `honeycomb:DATASET`, `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT` (`otlp-grpcs://`, `otlp-https://` over TLS), `otlp` (from OTEL_EXPORTER_OTLP_*) or `null`";
+const SPELLINGS: &str = "`ndjson:DIR`, `otlp-json:DIR`, `openmetrics:FILE`, `honeycomb:DATASET`, `prom-rw://HOST:PORT/PATH` (`prom-rws://` over TLS), `otlp-grpc://HOST:PORT`, `otlp-http://HOST:PORT` (`otlp-grpcs://`, `otlp-https://` over TLS), `otlp` (from OTEL_EXPORTER_OTLP_*) or `null`";
 
 /// Parses a `--to` spec; `env` reads an environment variable.
 pub fn parse(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, String> {
@@ -65,6 +69,8 @@ pub fn parse(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, St
             "otlp-grpcs" => grpc(rest, "https").map(Target::Otlp),
             "otlp-http" => http(rest, "http").map(Target::Otlp),
             "otlp-https" => http(rest, "https").map(Target::Otlp),
+            "prom-rw" => remote_write(rest, "http", scheme).map(Target::RemoteWrite),
+            "prom-rws" => remote_write(rest, "https", scheme).map(Target::RemoteWrite),
             _ => Err(format!("unknown sink `{scheme}://`: expected {SPELLINGS}")),
         };
     }
@@ -92,6 +98,25 @@ fn honeycomb(dataset: &str) -> Result<String, String> {
         ));
     }
     Ok(d.to_string())
+}
+
+/// `HOST:PORT/PATH` as the receiver's URL; the path is required (it
+/// differs between receivers: `/api/v1/write`, `/api/v1/push`, ...).
+fn remote_write(rest: &str, scheme: &str, spelled: &str) -> Result<String, String> {
+    let example = format!("{spelled}://127.0.0.1:9090/api/v1/write");
+    let Some(i) = rest.find('/') else {
+        return Err(format!(
+            "`{spelled}://{rest}`: the path of the receiver is missing, e.g. `{example}` (Prometheus) or `/api/v1/push` (Mimir, Cortex)"
+        ));
+    };
+    let (a, path) = rest.split_at(i);
+    authority(a)?;
+    if path.len() < 2 || path.contains(char::is_whitespace) {
+        return Err(format!(
+            "`{spelled}://{rest}`: expected HOST:PORT/PATH, e.g. `{example}`"
+        ));
+    }
+    Ok(format!("{scheme}://{a}{path}"))
 }
 
 /// Checks `HOST:PORT` (a name or address, and a port number).

@@ -20,6 +20,8 @@ pub struct Series {
     pub metric: u32,
     /// Its labels, rendered (`job="api",instance="api-0",...`).
     pub labels: String,
+    /// The same labels as (name, value) pairs, sorted by name.
+    pub pairs: Vec<(String, String)>,
 }
 
 /// The families, series and targets of a run.
@@ -134,6 +136,7 @@ impl Catalog {
         self.series.push(Series {
             metric: m.metric,
             labels: exposition::label_set(&labels),
+            pairs: labels,
         });
         let i = self.series.len() - 1;
         self.index.insert(self.key.clone(), i);
@@ -168,6 +171,59 @@ impl Catalog {
             .iter()
             .map(|t| exposition::label_set(&self.targets.info_labels(t)))
             .collect()
+    }
+
+    /// The `target_info` labels of every target seen, as sorted pairs.
+    pub fn target_pairs(&self) -> Vec<Vec<(String, String)>> {
+        self.seen
+            .iter()
+            .map(|t| self.targets.info_labels(t))
+            .collect()
+    }
+
+    /// Hands each sample of one stored point of a series to `f` as
+    /// (sample name, its `le` for a histogram bucket, value): a counter's
+    /// `_total`, a histogram's `_bucket`s, `_count` and `_sum`. Returns
+    /// the number of samples.
+    pub fn samples(
+        &self,
+        series: &Series,
+        values: &[f64],
+        mut f: impl FnMut(&str, Option<&str>, f64),
+    ) -> u64 {
+        let (Some(family), Some(le)) = (
+            self.families.get(series.metric as usize),
+            self.le.get(series.metric as usize),
+        ) else {
+            return 0;
+        };
+        match family.ty {
+            Type::Histogram => {
+                if values.len() != le.len() + 2 {
+                    return 0;
+                }
+                let (buckets, rest) = values.split_at(le.len());
+                let (count, sum) = match rest {
+                    [c, s] => (*c, *s),
+                    _ => return 0,
+                };
+                let base = &family.names.family;
+                let bucket = format!("{base}_bucket");
+                for (le, v) in le.iter().zip(buckets) {
+                    f(&bucket, Some(le), *v);
+                }
+                f(&format!("{base}_count"), None, count);
+                f(&format!("{base}_sum"), None, sum);
+                le.len() as u64 + 2
+            }
+            Type::Gauge | Type::Counter => {
+                let Some(v) = values.first() else {
+                    return 0;
+                };
+                f(&family.names.sample, None, *v);
+                1
+            }
+        }
     }
 
     /// Appends one stored point of a series: its samples in `format`.

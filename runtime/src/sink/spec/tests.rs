@@ -152,3 +152,28 @@ fn honeycomb_takes_a_dataset_without_slashes() {
         .unwrap_err()
         .contains("cannot contain `/`"));
 }
+
+#[test]
+fn remote_write_takes_host_port_and_a_path() {
+    assert_eq!(
+        parse("prom-rw://127.0.0.1:9090/api/v1/write", &no_env),
+        Ok(Target::RemoteWrite(
+            "http://127.0.0.1:9090/api/v1/write".into()
+        ))
+    );
+    assert_eq!(
+        parse("prom-rws://mimir.example:443/api/v1/push", &no_env),
+        Ok(Target::RemoteWrite(
+            "https://mimir.example:443/api/v1/push".into()
+        ))
+    );
+    assert!(parse("prom-rw://127.0.0.1:9090", &no_env)
+        .unwrap_err()
+        .contains("/api/v1/write"));
+    assert!(parse("prom-rw://127.0.0.1/api/v1/write", &no_env)
+        .unwrap_err()
+        .contains("HOST:PORT"));
+    assert!(parse("prom-rw://127.0.0.1:9090/", &no_env)
+        .unwrap_err()
+        .contains("HOST:PORT/PATH"));
+}
