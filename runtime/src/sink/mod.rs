@@ -125,11 +125,39 @@ pub struct SpanRecord<'a> {
     pub link: Option<([u8; 16], [u8; 8])>,
 }
 
+/// `http.response.status_code`, set from [`SpanRecord::http_status_code`].
+pub const STATUS_CODE_KEY: &str = "http.response.status_code";
+/// `error.type`, set from [`SpanRecord::error_type`].
+pub const ERROR_TYPE_KEY: &str = "error.type";
+/// `http.request.resend_count`, set from [`SpanRecord::resend_count`].
+pub const RESEND_KEY: &str = "http.request.resend_count";
+
 impl SpanRecord<'_> {
     /// Duration in nanoseconds.
     pub fn duration_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns).max(0) as u64
     }
+
+    /// Whether a constant or drawn attribute named `k` gives way to one of
+    /// the record's own fields (status code, error type, resend count),
+    /// which every sink writes after the attributes.
+    pub fn shadows(&self, k: &str) -> bool {
+        (k == STATUS_CODE_KEY && self.http_status_code.is_some())
+            || (k == ERROR_TYPE_KEY && self.error_type.is_some())
+            || (k == RESEND_KEY && self.resend_count > 0)
+    }
+
+    /// Whether the resend count is written: only HTTP spans (those with
+    /// constant `http.*` attributes) carry it; a retried query or publish
+    /// shows as its attempts alone.
+    pub fn writes_resend(&self) -> bool {
+        self.resend_count > 0 && is_http(&self.attributes)
+    }
+}
+
+/// Whether a span with these constant attributes is an HTTP span.
+pub fn is_http(attrs: &Attributes<'_>) -> bool {
+    attrs.constants().any(|(k, _)| k.starts_with("http."))
 }
 
 /// Appends the value of a placeholder to the text; false when it has none.

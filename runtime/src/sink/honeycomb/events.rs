@@ -20,7 +20,7 @@ use std::fmt::Write;
 use super::fields::Fields;
 use crate::sink::{
     sdk_attributes, HistogramPoint, LogRecord, MetricRecord, Point, ResourceRef, SpanRecord,
-    RESOURCE_KEYS, SCOPE_NAME,
+    ERROR_TYPE_KEY, RESEND_KEY, RESOURCE_KEYS, SCOPE_NAME, STATUS_CODE_KEY,
 };
 use crate::VERSION;
 use tsim_pack::{SpanKind, Status};
@@ -125,31 +125,19 @@ pub fn span(f: &mut Fields<'_>, s: &SpanRecord<'_>, buf: &mut String) {
 /// and `http.request.resend_count` (a drawn attribute of one of these names
 /// gives way to the record's own field), as the OTLP sinks write them.
 fn attributes(f: &mut Fields<'_>, s: &SpanRecord<'_>, buf: &mut String) {
-    const CODE: &str = "http.response.status_code";
-    const ERROR: &str = "error.type";
-    const RESEND: &str = "http.request.resend_count";
-    let shadowed = |k: &str| {
-        (k == CODE && s.http_status_code.is_some())
-            || (k == ERROR && s.error_type.is_some())
-            || (k == RESEND && s.resend_count > 0)
-    };
     for (k, v) in s.attributes.iter() {
-        if !shadowed(k) {
+        if !s.shadows(k) {
             f.value(k, v);
         }
     }
     if let Some(code) = s.http_status_code {
-        f.int(CODE, i64::from(code));
+        f.int(STATUS_CODE_KEY, i64::from(code));
     }
     if let Some(t) = s.error_type {
-        f.text(ERROR, t, buf);
+        f.text(ERROR_TYPE_KEY, t, buf);
     }
-    if s.resend_count > 0
-        && s.attributes
-            .constants()
-            .any(|(k, _)| k.starts_with("http."))
-    {
-        f.int(RESEND, i64::from(s.resend_count));
+    if s.writes_resend() {
+        f.int(RESEND_KEY, i64::from(s.resend_count));
     }
 }
 

@@ -10,22 +10,9 @@ use super::wire::{self, begin, end};
 use crate::plan::Plan;
 use crate::sink::{SpanRecord, Value};
 
-/// Attributes a span record sets from its own fields; a constant or drawn
-/// attribute of one of these names gives way to the record's field.
-const CODE: &str = "http.response.status_code";
-const ERROR: &str = "error.type";
-const RESEND: &str = "http.request.resend_count";
-
-fn shadowed(s: &SpanRecord<'_>, k: &str) -> bool {
-    (k == CODE && s.http_status_code.is_some())
-        || (k == ERROR && s.error_type.is_some())
-        || (k == RESEND && s.resend_count > 0)
-}
-
-/// Whether a span with these constant attributes is an HTTP span.
-pub fn is_http(attrs: &crate::sink::Attributes<'_>) -> bool {
-    attrs.constants().any(|(k, _)| k.starts_with("http."))
-}
+use crate::sink::{
+    is_http, ERROR_TYPE_KEY as ERROR, RESEND_KEY as RESEND, STATUS_CODE_KEY as CODE,
+};
 
 /// A site's constant part, encoded once.
 #[derive(Default)]
@@ -102,7 +89,7 @@ impl Spans {
         // site): then they are encoded here, each checked.
         if site.is_none_or(|site| site.shadowable) {
             for (k, v) in s.attributes.constants() {
-                if !shadowed(s, k) {
+                if !s.shadows(k) {
                     key_value(out, 9, k, v);
                 }
             }
@@ -110,7 +97,7 @@ impl Spans {
         wire::time_field(out, 7, s.start_ns);
         wire::time_field(out, 8, s.end_ns);
         for (k, v) in s.attributes.drawn() {
-            if !shadowed(s, k) {
+            if !s.shadows(k) {
                 key_value(out, 9, k, v);
             }
         }

@@ -3,7 +3,7 @@
 //! event and a link.
 
 use super::json::{self, KeyValues, ATTRIBUTES};
-use crate::sink::{fmt, SpanRecord};
+use crate::sink::{fmt, SpanRecord, ERROR_TYPE_KEY, RESEND_KEY, STATUS_CODE_KEY};
 
 /// The request field names of traces.
 pub const NAMES: super::batch::Names = super::batch::Names {
@@ -67,34 +67,20 @@ pub fn span(out: &mut String, s: &SpanRecord<'_>, buf: &mut String) {
 /// and `http.request.resend_count` (a drawn attribute of one of these names
 /// gives way to the record's own field).
 fn attributes(out: &mut String, s: &SpanRecord<'_>, buf: &mut String) {
-    const CODE: &str = "http.response.status_code";
-    const ERROR: &str = "error.type";
-    const RESEND: &str = "http.request.resend_count";
-    let shadowed = |k: &str| {
-        (k == CODE && s.http_status_code.is_some())
-            || (k == ERROR && s.error_type.is_some())
-            || (k == RESEND && s.resend_count > 0)
-    };
     let mut kv = KeyValues::new(out, ATTRIBUTES);
     for (k, v) in s.attributes.iter() {
-        if !shadowed(k) {
+        if !s.shadows(k) {
             kv.value(k, v);
         }
     }
     if let Some(code) = s.http_status_code {
-        kv.int(CODE, i64::from(code));
+        kv.int(STATUS_CODE_KEY, i64::from(code));
     }
     if let Some(t) = s.error_type {
-        kv.text(ERROR, t, buf);
+        kv.text(ERROR_TYPE_KEY, t, buf);
     }
-    // Only HTTP spans (those with `http.*` attributes) carry the resend
-    // count; a retried query or publish shows as its attempts alone.
-    if s.resend_count > 0
-        && s.attributes
-            .constants()
-            .any(|(k, _)| k.starts_with("http."))
-    {
-        kv.int(RESEND, i64::from(s.resend_count));
+    if s.writes_resend() {
+        kv.int(RESEND_KEY, i64::from(s.resend_count));
     }
     kv.close();
 }

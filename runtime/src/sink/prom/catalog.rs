@@ -24,6 +24,20 @@ pub struct Series {
     pub pairs: Vec<(String, String)>,
 }
 
+/// A stored point split as its family stores it.
+enum Stored<'a> {
+    /// A gauge's or counter's value.
+    One { family: &'a Family, value: f64 },
+    /// A histogram's cumulative buckets (their `le` texts), count and sum.
+    Histogram {
+        family: &'a Family,
+        le: &'a [String],
+        buckets: &'a [f64],
+        count: f64,
+        sum: f64,
+    },
+}
+
 /// The families, series and targets of a run.
 pub struct Catalog {
     /// Per pack metric: its family.
@@ -181,6 +195,34 @@ impl Catalog {
             .collect()
     }
 
+    /// One stored point of a series, split as its family stores it;
+    /// `None` when the values do not fit the family (never for points this
+    /// catalog stored).
+    fn stored<'a>(&'a self, series: &Series, values: &'a [f64]) -> Option<Stored<'a>> {
+        let family = self.families.get(series.metric as usize)?;
+        let le = self.le.get(series.metric as usize)?;
+        Some(match family.ty {
+            Type::Histogram => {
+                if values.len() != le.len() + 2 {
+                    return None;
+                }
+                let (buckets, rest) = values.split_at(le.len());
+                let [count, sum] = *rest else { return None };
+                Stored::Histogram {
+                    family,
+                    le,
+                    buckets,
+                    count,
+                    sum,
+                }
+            }
+            Type::Gauge | Type::Counter => Stored::One {
+                family,
+                value: *values.first()?,
+            },
+        })
+    }
+
     /// Hands each sample of one stored point of a series to `f` as
     /// (sample name, its `le` for a histogram bucket, value): a counter's
     /// `_total`, a histogram's `_bucket`s, `_count` and `_sum`. Returns
@@ -191,22 +233,19 @@ impl Catalog {
         values: &[f64],
         mut f: impl FnMut(&str, Option<&str>, f64),
     ) -> u64 {
-        let (Some(family), Some(le)) = (
-            self.families.get(series.metric as usize),
-            self.le.get(series.metric as usize),
-        ) else {
-            return 0;
-        };
-        match family.ty {
-            Type::Histogram => {
-                if values.len() != le.len() + 2 {
-                    return 0;
-                }
-                let (buckets, rest) = values.split_at(le.len());
-                let (count, sum) = match rest {
-                    [c, s] => (*c, *s),
-                    _ => return 0,
-                };
+        match self.stored(series, values) {
+            None => 0,
+            Some(Stored::One { family, value }) => {
+                f(&family.names.sample, None, value);
+                1
+            }
+            Some(Stored::Histogram {
+                family,
+                le,
+                buckets,
+                count,
+                sum,
+            }) => {
                 let base = &family.names.family;
                 let bucket = format!("{base}_bucket");
                 for (le, v) in le.iter().zip(buckets) {
@@ -215,13 +254,6 @@ impl Catalog {
                 f(&format!("{base}_count"), None, count);
                 f(&format!("{base}_sum"), None, sum);
                 le.len() as u64 + 2
-            }
-            Type::Gauge | Type::Counter => {
-                let Some(v) = values.first() else {
-                    return 0;
-                };
-                f(&family.names.sample, None, *v);
-                1
             }
         }
     }
@@ -236,22 +268,20 @@ impl Catalog {
         values: &[f64],
         ms: Option<i64>,
     ) -> u64 {
-        let (Some(family), Some(le)) = (
-            self.families.get(series.metric as usize),
-            self.le.get(series.metric as usize),
-        ) else {
-            return 0;
-        };
-        match family.ty {
-            Type::Histogram => {
-                if values.len() != le.len() + 2 {
-                    return 0;
-                }
-                let (buckets, rest) = values.split_at(le.len());
-                let (count, sum) = match rest {
-                    [c, s] => (*c, *s),
-                    _ => return 0,
-                };
+        match self.stored(series, values) {
+            None => 0,
+            Some(Stored::One { family, value }) => {
+                let name = &family.names.sample;
+                exposition::sample(out, format, name, &series.labels, None, value, ms);
+                1
+            }
+            Some(Stored::Histogram {
+                family,
+                le,
+                buckets,
+                count,
+                sum,
+            }) => {
                 let h = exposition::Cumulative {
                     buckets,
                     count,
@@ -260,14 +290,6 @@ impl Catalog {
                 let name = &family.names.family;
                 exposition::histogram(out, format, name, &series.labels, le, h, ms);
                 le.len() as u64 + 2
-            }
-            Type::Gauge | Type::Counter => {
-                let Some(v) = values.first() else {
-                    return 0;
-                };
-                let name = &family.names.sample;
-                exposition::sample(out, format, name, &series.labels, None, *v, ms);
-                1
             }
         }
     }
