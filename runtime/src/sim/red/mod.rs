@@ -101,6 +101,9 @@ struct Derived<'p> {
     flavor: Flavor,
     /// Error types seen, by text (their key in `by_status`).
     error_types: FastMap<&'p str, u32>,
+    /// Per span site, whether this metric's convention counts it (decided
+    /// on the site's first span, not on every one).
+    counted_sites: FastMap<u32, bool>,
 }
 
 /// All derived metrics of a pack.
@@ -218,6 +221,7 @@ impl<'p> Red<'p> {
                 millis: unit == "ms",
                 flavor,
                 error_types: FastMap::default(),
+                counted_sites: FastMap::default(),
             });
         }
         Red { metrics }
@@ -236,7 +240,12 @@ impl<'p> Red<'p> {
                     site.resource
                 };
                 let of = d.of == NONE || d.of == owner;
-                (of && d.flavor.counts(pack, site), owner)
+                let flavor = d.flavor;
+                let counts = *d
+                    .counted_sites
+                    .entry(site_id)
+                    .or_insert_with(|| flavor.counts(pack, site));
+                (of && counts, owner)
             } else if d.of_backend {
                 (!server && site.peer == d.of, site.peer)
             } else {

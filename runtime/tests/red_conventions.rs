@@ -1,0 +1,59 @@
+//! A `from spans` metric named as a convention counts exactly the spans
+//! the convention covers: `http.server.request.duration` counts every HTTP
+//! server span and no RPC one, splits them by status code with
+//! `error.type` on the failed ones, and its failed share is the declared
+//! error rate (within 4 sigma).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::pack;
+use tsim_runtime::sim;
+use tsim_runtime::sink::memory::MemorySink;
+
+const SCENARIO: &str = r#"
+scenario "red" { seed 21 duration 10m tick 10m traffic { rate 40/s } }
+service "edge" {
+  endpoint "GET /items/{id}" { latency 4ms  errors 10% status 503  call "stock" "reserve" }
+}
+service "stock" { endpoint "reserve" { latency 2ms } }
+metric "http.server.request.duration" histogram unit "s" per service from spans
+"#;
+
+#[test]
+fn the_http_duration_histogram_counts_http_server_spans_only() {
+    let mut sink = MemorySink::default();
+    let opts = sim::Options {
+        start_ns: 1_700_000_000_000_000_000,
+        ..Default::default()
+    };
+    sim::run(&pack(SCENARIO), &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
+    let http: Vec<_> = sink.spans.iter().filter(|s| s.parent.is_none()).collect();
+    let failed = http.iter().filter(|s| s.error).count() as f64;
+    // The last (cumulative) `_count` of each series.
+    let mut counts: BTreeMap<&str, f64> = BTreeMap::new();
+    for p in &sink.metrics {
+        if p.metric.starts_with("http.server.request.duration_count") {
+            counts.insert(&p.metric, p.value);
+        }
+    }
+    assert!(
+        counts
+            .keys()
+            .all(|k| !k.contains("reserve") && !k.contains("status=")),
+        "{counts:?}"
+    );
+    let total: f64 = counts.values().sum();
+    let errors: f64 = counts
+        .iter()
+        .filter(|(k, _)| k.contains("error.type=\"503\""))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(total, http.len() as f64, "{counts:?}");
+    assert_eq!(errors, failed, "{counts:?}");
+    // 10% declared: the failed share within 4 sigma of it.
+    let n = total;
+    let sigma = (0.1 * 0.9 / n).sqrt();
+    assert!(((errors / n) - 0.1).abs() < 4.0 * sigma, "{errors} of {n}");
+}
