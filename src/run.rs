@@ -22,6 +22,15 @@ use crate::send::SendFlags;
 /// own seed: `--seed` is applied by the runtime, the same way for both).
 /// Errors are printed.
 pub fn input(path: &Path, overrides: Vec<(String, String)>) -> Option<Pack> {
+    input_with_params(path, overrides).map(|(pack, _)| pack)
+}
+
+/// The params a scenario resolved to, by name, each as written; `None`
+/// for a compiled pack, which does not record them.
+pub type Params = Option<std::collections::BTreeMap<String, String>>;
+
+/// [`input`], with the params the scenario resolved to.
+pub fn input_with_params(path: &Path, overrides: Vec<(String, String)>) -> Option<(Pack, Params)> {
     if let Some(e) = crate::stock::unknown(path) {
         eprintln!("error: {e}");
         return None;
@@ -52,7 +61,7 @@ pub fn input(path: &Path, overrides: Vec<(String, String)>) -> Option<Pack> {
             return None;
         }
         return match tsim_runtime::load(path) {
-            Ok((pack, _)) => Some(pack),
+            Ok((pack, _)) => Some((pack, None)),
             Err(e) => {
                 eprintln!("error: {e}");
                 None
@@ -73,7 +82,7 @@ pub fn input(path: &Path, overrides: Vec<(String, String)>) -> Option<Pack> {
         None
     })?;
     match tsim_compiler::compile(&model).map(|b| tsim_pack::decode(&b)) {
-        Ok(Ok(pack)) => Some(pack),
+        Ok(Ok(pack)) => Some((pack, Some(model.params))),
         Ok(Err(e)) => {
             eprintln!(
                 "{}: internal error: the compiled pack does not load: {e}",

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
+use crate::run::Params;
 use tsim_runtime::sim::{self, Live, Pace, Shard};
 use tsim_runtime::sink::prom::http::Server;
 use tsim_runtime::sink::prom::{Latest, LatestSink};
@@ -53,13 +54,15 @@ fn now_ns() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
-/// The `/config` page: scenario, the `--set` params, seed, speed.
-fn config(pack: &tsim_pack::Pack, args: &ServeArgs, seed: u64) -> String {
+/// The `/config` page: scenario, every param as resolved (`null` for a
+/// compiled pack, which does not record them), those given with `--set`,
+/// seed, speed.
+fn config(pack: &tsim_pack::Pack, params: &Params, args: &ServeArgs, seed: u64) -> String {
     let name = pack
         .strings
         .get(pack.meta.name as usize)
         .map_or("", String::as_str);
-    let params: serde_json::Map<String, serde_json::Value> = args
+    let set: serde_json::Map<String, serde_json::Value> = args
         .set
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
@@ -67,6 +70,7 @@ fn config(pack: &tsim_pack::Pack, args: &ServeArgs, seed: u64) -> String {
     serde_json::json!({
         "scenario": name,
         "params": params,
+        "set": set,
         "seed": seed,
         "speed": args.speed,
     })
@@ -94,12 +98,16 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(pack) = crate::run::input(&args.input, args.set.clone()) else {
+    let Some((pack, params)) = crate::run::input_with_params(&args.input, args.set.clone()) else {
         return ExitCode::from(1);
     };
     let seed = args.seed.unwrap_or(pack.meta.seed);
     let latest = Arc::new(Mutex::new(Latest::default()));
-    let server = match Server::start(args.listen, latest.clone(), config(&pack, &args, seed)) {
+    let server = match Server::start(
+        args.listen,
+        latest.clone(),
+        config(&pack, &params, &args, seed),
+    ) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");

@@ -10,24 +10,8 @@ use std::path::{Path, PathBuf};
 pub const FILES: &[(&str, &str)] = &[
     ("checkout.tsim", include_str!("../scenarios/checkout.tsim")),
     (
-        "claude-code-anomaly.tsim",
-        include_str!("../scenarios/claude-code-anomaly.tsim"),
-    ),
-    (
-        "claude-code-daily.tsim",
-        include_str!("../scenarios/claude-code-daily.tsim"),
-    ),
-    (
-        "claude-code-degradation.tsim",
-        include_str!("../scenarios/claude-code-degradation.tsim"),
-    ),
-    (
-        "claude-code-load-test.tsim",
-        include_str!("../scenarios/claude-code-load-test.tsim"),
-    ),
-    (
-        "claude-code-normal.tsim",
-        include_str!("../scenarios/claude-code-normal.tsim"),
+        "claude-code.tsim",
+        include_str!("../scenarios/claude-code.tsim"),
     ),
     (
         "demo-stack.tsim",
@@ -40,10 +24,6 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "ingest-load.tsim",
         include_str!("../scenarios/ingest-load.tsim"),
-    ),
-    (
-        "lib/claude-code.tsim",
-        include_str!("../scenarios/lib/claude-code.tsim"),
     ),
     (
         "lib/triage.tsim",

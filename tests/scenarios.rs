@@ -39,7 +39,7 @@ fn the_stock_library_covers_every_reference_workload() {
         "scenarios/honeycomb-backfill.tsim",
         "scenarios/ingest-load.tsim",
         "scenarios/demo-stack.tsim",
-        "scenarios/claude-code-normal.tsim",
+        "scenarios/claude-code.tsim",
         "scenarios/triage/normal.tsim",
         "scenarios/checkout.tsim",
     ] {
@@ -63,12 +63,17 @@ fn the_stock_library_covers_every_reference_workload() {
 
 #[test]
 fn importers_redefine_imported_params() {
-    let out = check_file(
-        Path::new("scenarios/claude-code-load-test.tsim"),
-        &Options::default(),
-    );
-    let model = out.model.expect("the load-test preset checks");
+    let dir = std::env::temp_dir().join(format!("tsim-redefine-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("lib.tsim"), "param length = 1h\n").expect("write");
+    let top = dir.join("top.tsim");
+    let text = "import \"lib.tsim\"\nparam length = 30m\nscenario \"s\" { duration $length }\n\
+                service \"a\" { endpoint \"GET /\" { latency 1ms } }\n";
+    std::fs::write(&top, text).expect("write");
+    let out = check_file(&top, &Options::default());
+    let model = out.model.expect("the importer checks");
     assert_eq!(model.settings.duration, 1800.0);
+    std::fs::remove_dir_all(&dir).expect("clean up");
     let backfill = check_file(
         Path::new("scenarios/honeycomb-backfill.tsim"),
         &Options {
@@ -80,6 +85,61 @@ fn importers_redefine_imported_params() {
         backfill.model.expect("checks").settings.duration,
         60.0 * 86_400.0
     );
+}
+
+/// The durations and descriptions each `--set variant=` of the Claude Code
+/// scenario (REFERENCE D's presets) resolves to.
+#[test]
+fn the_claude_code_variants_are_chosen_by_a_param() {
+    let path = Path::new("scenarios/claude-code.tsim");
+    let cases = [
+        (None, 3_600.0, "normal usage"),
+        (Some("normal"), 3_600.0, "normal usage"),
+        (Some("load-test"), 1_800.0, "load test"),
+        (Some("degradation"), 2_700.0, "degradation"),
+        (Some("daily"), 86_400.0, "daily cycle"),
+        (Some("anomaly"), 3_600.0, "anomaly injection"),
+    ];
+    for (variant, duration, about) in cases {
+        let overrides = variant
+            .map(|v| vec![("variant".to_string(), v.to_string())])
+            .unwrap_or_default();
+        let out = check_file(
+            path,
+            &Options {
+                overrides,
+                ..Options::default()
+            },
+        );
+        let text = common::render(&out);
+        let model = out
+            .model
+            .unwrap_or_else(|| panic!("{variant:?} checks: {text}"));
+        assert_eq!(model.settings.duration, duration, "{variant:?}");
+        assert!(
+            model.settings.description.starts_with(about),
+            "{variant:?}: {}",
+            model.settings.description
+        );
+        let anomalies = model.timeline.len();
+        assert_eq!(anomalies > 0, variant == Some("anomaly"), "{variant:?}");
+    }
+}
+
+#[test]
+fn an_unknown_variant_names_the_arms() {
+    let out = check_file(
+        Path::new("scenarios/claude-code.tsim"),
+        &Options {
+            overrides: vec![("variant".into(), "load-tset".into())],
+            ..Options::default()
+        },
+    );
+    assert!(out.model.is_none());
+    let text = common::render(&out);
+    assert!(text.contains("tsim::unknown_choice"), "{text}");
+    assert!(text.contains("did you mean `load-test`?"), "{text}");
+    assert!(text.contains("--set variant"), "{text}");
 }
 
 /// What a sample run emitted, by kind and name, and a digest of it all.

@@ -33,15 +33,15 @@ impl Drop for Running {
 /// Starts `tsim serve stock:demo-stack` on a free port at `speed`; returns
 /// it and its address.
 fn serve(speed: &str) -> (Running, SocketAddr) {
+    serve_input(&["stock:demo-stack"], speed)
+}
+
+/// Starts `tsim serve INPUT...` on a free port at `speed`.
+fn serve_input(input: &[&str], speed: &str) -> (Running, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tsim"))
-        .args([
-            "serve",
-            "stock:demo-stack",
-            "--listen",
-            "127.0.0.1:0",
-            "--speed",
-            speed,
-        ])
+        .arg("serve")
+        .args(input)
+        .args(["--listen", "127.0.0.1:0", "--speed", speed])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -126,10 +126,15 @@ fn dechunk(mut rest: &str) -> String {
 
 /// Waits until `/metrics` shows the gauge (the first tick has passed).
 fn wait_for_metrics(addr: SocketAddr) -> String {
+    wait_for_series(addr, "process_cpu_utilization_ratio{")
+}
+
+/// Polls `/metrics` until the page holds `needle`.
+fn wait_for_series(addr: SocketAddr, needle: &str) -> String {
     let began = Instant::now();
     loop {
         let (_, _, page) = get(addr, "/metrics", None);
-        if page.contains("process_cpu_utilization_ratio{") {
+        if page.contains(needle) {
             return page;
         }
         assert!(
@@ -165,6 +170,34 @@ fn check_metrics(page: &str) {
         out.status.success() && said.trim().is_empty(),
         "promtool: {said}\n{page}"
     );
+}
+
+/// REFERENCE D: one stock scenario whose presets a param chooses; the
+/// chosen one's params show in `/config` and its page passes promtool.
+#[test]
+fn a_claude_code_preset_is_chosen_with_set_and_shown_in_config() {
+    let (mut tsim, addr) = serve_input(&["stock:claude-code", "--set", "variant=load-test"], "60x");
+    let text = wait_for_series(addr, "otel_claude_code_session_duration_seconds_bucket{");
+    check_metrics(&text);
+    for name in [
+        "otel_claude_code_token_usage_tokens_total",
+        "otel_claude_code_session_duration_seconds_bucket",
+        "otel_claude_code_tool_usage_total",
+    ] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+    let (_, _, config) = get(addr, "/config", None);
+    let config: serde_json::Value = serde_json::from_str(&config).expect("JSON");
+    assert_eq!(config["scenario"], "claude-code", "{config}");
+    assert_eq!(config["params"]["variant"], "load-test", "{config}");
+    assert_eq!(config["params"]["drift"], "2.0", "{config}");
+    assert_eq!(config["params"]["length"], "30m", "{config}");
+    assert_eq!(config["set"]["variant"], "load-test", "{config}");
+    let pid = tsim.child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(sent.is_ok_and(|s| s.success()));
+    let status = tsim.child.wait().expect("tsim serve ends");
+    assert!(status.success(), "{status:?}");
 }
 
 #[test]
@@ -211,7 +244,9 @@ fn served_pages_pass_promtool_and_the_endpoints_answer_as_documented() {
         (config["scenario"].as_str(), config["seed"].as_u64()),
         (Some("demo-stack"), Some(3))
     );
-    assert!(config["params"].is_object());
+    assert_eq!(config["params"]["users"], "25", "{config}");
+    assert_eq!(config["params"]["rate"], "20/s", "{config}");
+    assert_eq!(config["set"], serde_json::json!({}), "{config}");
     assert_eq!(get(addr, "/nope", None).0, 404);
 
     // Ctrl-C: a clean stop with the summary.

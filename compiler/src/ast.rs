@@ -39,6 +39,8 @@ pub enum Item {
     },
     /// `scenario "name" { ... }`.
     Scenario(Scenario),
+    /// `select $param { "name" { ... } ... }`: named presets.
+    Select(Select),
     /// `resource { ... }` at top level: attributes of every service.
     Resource(AttrBlock),
     /// `attributes { ... }` at top level: attributes of every span.
@@ -57,6 +59,28 @@ pub enum Item {
     LogStream(LogStream),
     /// `timeline { ... }`.
     Timeline(Timeline),
+}
+
+/// `select $variant { "normal" { ... } "load-test" { ... } }`: the
+/// resolver keeps the items of the arm the param names and drops the rest.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Select {
+    /// The param that chooses (`variant` for `$variant`).
+    pub param: Name,
+    /// The arms, in source order.
+    pub arms: Vec<Arm>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// One arm of a `select`: a name and the items it stands for.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Arm {
+    /// Its name, the value the param must hold to choose it.
+    pub name: Name,
+    /// Its items: params (which override the file's defaults) and any
+    /// top-level item but `import`, `scenario` and `select`.
+    pub items: Vec<Item>,
 }
 
 /// A keyword statement with its value and options: `errors 1% status 503`.

@@ -126,6 +126,10 @@ kinds! {
     UnknownScope { name: String, suggestion: Option<String> } => "unknown_scope",
     /// `call "a" "b" on_error skip`: not `fail` or `ignore`.
     UnknownOnError { name: String, suggestion: Option<String> } => "unknown_on_error",
+    /// `select $variant { ... }` where `$variant` names none of the arms.
+    UnknownChoice { param: String, value: String, arms: String, suggestion: Option<String> } => "unknown_choice",
+    /// `select $n { ... }` where `n` is not a param holding a quoted string.
+    BadChoiceParam { param: String, reason: String } => "bad_choice_param",
     /// `param x = 1  --set y=2` with no param `y`.
     BadOverride { text: String, reason: String } => "bad_override",
     /// Two `service "api"` items.

@@ -24,6 +24,7 @@ pub mod model;
 pub mod read;
 pub mod render;
 pub mod resolve;
+mod select;
 mod semconv;
 pub mod source;
 pub mod suggest;
@@ -68,12 +69,15 @@ impl Outcome {
 }
 
 fn finish(
-    program: resolve::Program,
+    mut program: resolve::Program,
     mut diags: Vec<Diagnostic>,
     mut sources: SourceMap,
     options: &Options,
 ) -> Outcome {
-    let (params, param_diags) = resolve::params(&program, &options.overrides, &mut sources);
+    let (chosen, choice_diags) = select::choose(&mut program, &options.overrides, &mut sources);
+    diags.extend(choice_diags);
+    let (params, param_diags) =
+        resolve::params(&program, &chosen, &options.overrides, &mut sources);
     diags.extend(param_diags);
     let (model, check_diags) = check::check(&program, &params, &sources);
     diags.extend(check_diags);
@@ -81,6 +85,12 @@ fn finish(
     let mut model = if ok { model } else { None };
     if let (Some(m), Some(seed)) = (&mut model, options.seed) {
         m.settings.seed = seed;
+    }
+    if let Some(m) = &mut model {
+        m.params = params
+            .iter()
+            .map(|(k, v)| (k.clone(), sources.text(v.span).to_string()))
+            .collect();
     }
     Outcome {
         model,

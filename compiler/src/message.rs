@@ -110,6 +110,10 @@ impl Kind {
                 "`{{{name}}}` in \"{message}\" is a `maybe` attribute: records without it would show `{{{name}}}`"
             ),
             BadTimezone { name, .. } => format!("unknown time zone `{name}`"),
+            UnknownChoice { param, value, .. } => {
+                format!("`${param}` is \"{value}\", which names no arm of this `select`")
+            }
+            BadChoiceParam { param, reason } => format!("`select ${param}`: {reason}"),
             ImportCycle { chain } => format!("imports form a cycle: {chain}"),
             ParamCycle { chain } => format!("params are defined by each other in a cycle: {chain}"),
             MissingFile { path, reason } => format!("cannot read `{path}`: {reason}"),
@@ -139,6 +143,8 @@ impl Kind {
             DuplicateStatement { .. } => "given again here".into(),
             UnitMismatch { expected, .. } => format!("expected {expected}"),
             OutOfRange { .. } => "out of range".into(),
+            UnknownChoice { .. } => "chosen here".into(),
+            BadChoiceParam { .. } => "chooses the arm".into(),
             CallCycle { .. } => "this call closes the cycle".into(),
             ImportCycle { .. } => "this import closes the cycle".into(),
             WindowOutsideRun { .. } => "ends too late".into(),
@@ -250,6 +256,13 @@ impl Kind {
                 "use an IANA name such as \"America/New_York\", \"UTC\", or an offset such as \"+02:00\""
                     .into(),
             ),
+            UnknownChoice { suggestion, arms, param, .. } => or_hint(
+                suggestion,
+                format!("the arms are {arms}; choose one with `--set {param}=NAME`"),
+            ),
+            BadChoiceParam { param, .. } => Some(format!(
+                "declare it at top level with a quoted default, e.g. `param {param} = \"normal\"`"
+            )),
             ImportCycle { .. } => Some("try moving the shared items into a third file".into()),
             ParamCycle { .. } => Some("give one of them a value, e.g. `param a = 10m`".into()),
             MissingFile { .. } => Some("import paths are relative to the importing file".into()),

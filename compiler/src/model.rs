@@ -28,6 +28,10 @@ pub struct Model {
     pub log_streams: Vec<LogStream>,
     /// Timeline entries in source order.
     pub timeline: Vec<Entry>,
+    /// Every param as resolved (defaults, chosen `select` arms and `--set`),
+    /// by name, each with its value as written.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// `scenario { }`.

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::ast::{File, Item, Value, ValueKind};
 use crate::diagnostic::{Diagnostic, Kind};
+use crate::select::Chosen;
 use crate::source::{FileId, SourceMap, Span};
 use crate::suggest;
 use crate::syntax;
@@ -197,10 +198,39 @@ fn param_cycles(params: &BTreeMap<String, Value>, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Applies the params of chosen `select` arms over the files' defaults
+/// (with a value of the same kind, as a redefinition in a later file).
+fn arm_params(
+    chosen: &Chosen,
+    params: &mut BTreeMap<String, Value>,
+    declared: &mut BTreeMap<String, Span>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (name, value) in &chosen.params {
+        if let Some(earlier) = params.get(&name.node) {
+            if !same_shape(&earlier.node, &value.node) {
+                let kind = Kind::DuplicateName {
+                    what: "param".into(),
+                    name: name.node.clone(),
+                };
+                let first = declared.get(&name.node).copied().unwrap_or(earlier.span);
+                diags.push(
+                    Diagnostic::error(kind, name.span)
+                        .with_label(first, "declared here with a value of another kind"),
+                );
+                continue;
+            }
+        }
+        declared.insert(name.node.clone(), name.span);
+        params.insert(name.node.clone(), value.clone());
+    }
+}
+
 /// Collects params (reporting duplicates) and applies `--set name=value`
 /// overrides; each override's text becomes a source of its own.
 pub fn params(
     program: &Program,
+    chosen: &Chosen,
     overrides: &[(String, String)],
     sources: &mut SourceMap,
 ) -> (BTreeMap<String, Value>, Vec<Diagnostic>) {
@@ -236,8 +266,13 @@ pub fn params(
             }
         }
     }
+    arm_params(chosen, &mut params, &mut declared, &mut diags);
     param_cycles(&params, &mut diags);
     for (name, text) in overrides {
+        if let Some(v) = chosen.set.get(name) {
+            params.insert(name.clone(), v.clone());
+            continue;
+        }
         let shown = format!("{name}={text}");
         let id = sources.add(format!("--set {name}"), text.as_str());
         let whole = Span {

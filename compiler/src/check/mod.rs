@@ -68,7 +68,7 @@ pub fn check(
             Item::Family(f) => model.families.extend(c.family(f)),
             Item::SpanLogs(l) => model.span_logs.extend(c.span_logs(l)),
             Item::LogStream(l) => model.log_streams.extend(c.log_stream(l)),
-            Item::Timeline(_) | Item::Import { .. } | Item::Param { .. } => {}
+            Item::Timeline(_) | Item::Import { .. } | Item::Param { .. } | Item::Select(_) => {}
         }
     }
     c.call_graph(&items);

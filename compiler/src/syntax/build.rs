@@ -100,6 +100,7 @@ impl Builder {
                 Item::Param { name, value, span }
             }
             Rule::scenario => Item::Scenario(self.scenario(pair)),
+            Rule::select => Item::Select(self.select(pair, span)),
             Rule::resource => Item::Resource(self.attr_block(pair)),
             Rule::attributes => Item::Attributes(self.attr_block(pair)),
             Rule::service => Item::Service(self.service(pair)),
@@ -110,6 +111,36 @@ impl Builder {
             Rule::log_stream => Item::LogStream(self.log_stream(pair)),
             _ => Item::Timeline(self.timeline(pair)),
         }
+    }
+
+    fn select(&mut self, pair: Pair<'_, Rule>, span: Span) -> Select {
+        let mut param = Spanned::new(String::new(), span);
+        let mut arms = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::param_ref => {
+                    let name = p.as_str().trim_start_matches('$').to_string();
+                    param = Spanned::new(name, self.span(&p));
+                }
+                Rule::select_arm => arms.push(self.arm(p)),
+                _ => {}
+            }
+        }
+        Select { param, arms, span }
+    }
+
+    fn arm(&mut self, pair: Pair<'_, Rule>) -> Arm {
+        let span = self.span(&pair);
+        let mut name = Spanned::new(String::new(), span);
+        let mut items = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::string => name = self.string(&p),
+                Rule::rbrace => {}
+                _ => items.push(self.item(p)),
+            }
+        }
+        Arm { name, items }
     }
 
     fn empty(&self, span: Span) -> Value {
