@@ -197,10 +197,10 @@ enum Command {
     /// ticks in real time, or `--speed`), and `GET /metrics` shows the
     /// latest value of every series, named as the OpenTelemetry spec's
     /// Prometheus translation says, in the text format 0.0.4, or
-    /// OpenMetrics 1.0 when `Accept` asks for
-    /// `application/openmetrics-text`. `GET /health` answers
-    /// `{"status":"healthy","uptime":"..."}`, `GET /config` the scenario,
-    /// the `--set` params and the seed. Series carry their own `job` and
+    /// OpenMetrics 1.0 (with exemplars on histograms derived from spans)
+    /// when `Accept` asks for `application/openmetrics-text`. `GET /health`
+    /// answers `{"status":"healthy","uptime":"..."}`, `GET /config` the
+    /// scenario, every param as resolved, and the seed. Series carry their own `job` and
     /// `instance` labels: scrape with `honor_labels: true`. Spans, logs and
     /// events are simulated (RED metrics derive from them) but not served.
     ///

@@ -339,6 +339,7 @@ fn a_real_prometheus_scraping_every_second_stores_the_scenarios_series() {
             dir.0.join("data").display()
         ))
         .arg(format!("--web.listen-address={web}"))
+        .arg("--enable-feature=exemplar-storage")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -391,4 +392,46 @@ fn a_real_prometheus_scraping_every_second_stores_the_scenarios_series() {
     );
     let up = query(web, "up");
     assert!(up.iter().all(|(_, v)| *v == 1.0), "{up:?}");
+    exemplars_are_stored(web);
+}
+
+/// Prometheus (scraping OpenMetrics, with exemplar storage) keeps the
+/// duration histogram's exemplars: each a trace and span id, its value
+/// inside its bucket.
+fn exemplars_are_stored(web: SocketAddr) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let path = format!(
+        "/api/v1/query_exemplars?query=http_server_request_duration_seconds_bucket&start={}&end={}",
+        now - 600,
+        now + 60
+    );
+    let (status, _, body) = get(web, &path, None);
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let series = json["data"].as_array().cloned().unwrap_or_default();
+    let mut n = 0;
+    for s in &series {
+        let le: f64 = match s["seriesLabels"]["le"].as_str() {
+            Some("+Inf") => f64::INFINITY,
+            Some(t) => t.parse().expect("a bound"),
+            None => panic!("no le: {s}"),
+        };
+        for e in s["exemplars"].as_array().into_iter().flatten() {
+            let hex = |k: &str, len: usize| {
+                e["labels"][k]
+                    .as_str()
+                    .is_some_and(|v| v.len() == len && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            };
+            assert!(hex("trace_id", 32) && hex("span_id", 16), "{e}");
+            let v: f64 = e["value"]
+                .as_str()
+                .and_then(|v| v.parse().ok())
+                .expect("a value");
+            assert!(v > 0.0 && v <= le, "{e} in le={le}");
+            n += 1;
+        }
+    }
+    assert!(n > 0, "no exemplars stored: {body}");
 }

@@ -214,6 +214,8 @@ impl<'p> Emitter<'p> {
                     failed: sp.failed,
                     code: sp.code,
                     error_type: sp.error_type,
+                    ids: (rec.trace_id, rec.span_id),
+                    end_ns: rec.end_ns,
                 },
             );
             let server = matches!(site.kind, SpanKind::Server | SpanKind::Consumer);

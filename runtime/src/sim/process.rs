@@ -245,6 +245,7 @@ impl<'p> Processes<'p> {
                                 sum: st.sum,
                                 min: st.min,
                                 max: st.max,
+                                exemplars: &[],
                             }),
                         );
                     }

@@ -222,6 +222,20 @@ pub struct Label<'a> {
     pub value: Value<'a>,
 }
 
+/// The span behind one observation of a derived histogram: an exemplar,
+/// as OpenMetrics and OTLP carry them, linking a bucket to a trace.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Exemplar {
+    /// The span's trace.
+    pub trace_id: [u8; 16],
+    /// The span.
+    pub span_id: [u8; 8],
+    /// The observed value, in the metric's unit.
+    pub value: f64,
+    /// When the span ended, Unix nanoseconds.
+    pub time_ns: i64,
+}
+
 /// A histogram data point: explicit buckets, not cumulative.
 #[derive(Clone, Copy, Debug)]
 pub struct HistogramPoint<'a> {
@@ -237,6 +251,9 @@ pub struct HistogramPoint<'a> {
     pub min: f64,
     /// Their maximum (NaN when none).
     pub max: f64,
+    /// Per bucket, the latest observation that fell in it (empty for a
+    /// histogram that keeps none: only those derived from spans do).
+    pub exemplars: &'a [Option<Exemplar>],
 }
 
 /// A metric data point's value.

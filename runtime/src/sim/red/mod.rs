@@ -28,7 +28,7 @@ use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKin
 use super::series::{row_labels, Emit, Series};
 use crate::draw::request::ErrorType;
 use crate::plan::Site;
-use crate::sink::{HistogramPoint, Label, Point, Value};
+use crate::sink::{Exemplar, HistogramPoint, Label, Point, Value};
 use convention::Flavor;
 
 /// A span as a derived metric sees it.
@@ -45,6 +45,10 @@ pub struct Observed<'s> {
     pub code: Option<u16>,
     /// Its error type, when it failed.
     pub error_type: Option<ErrorType>,
+    /// Its trace and span ids.
+    pub ids: ([u8; 16], [u8; 8]),
+    /// When it ended, Unix nanoseconds.
+    pub end_ns: i64,
 }
 
 /// Accumulators of one series.
@@ -58,6 +62,8 @@ struct Row {
     min: f64,
     max: f64,
     buckets: Vec<u64>,
+    /// Per bucket, the latest span that fell in it (histograms by status).
+    exemplars: Vec<Option<Exemplar>>,
 }
 
 /// The `status` key of an observed span.
@@ -318,10 +324,13 @@ impl<'p> Red<'p> {
                         &mut s.labels,
                     ),
                 }
+                let histogram = pack.metrics[d.metric].kind == MetricKind::Histogram;
+                let exemplars = if histogram { bounds.len() + 1 } else { 0 };
                 (
                     s,
                     Row {
                         buckets: vec![0; bounds.len() + 1],
+                        exemplars: vec![None; exemplars],
                         min: f64::NAN,
                         max: f64::NAN,
                         ..Row::default()
@@ -329,6 +338,14 @@ impl<'p> Red<'p> {
                 )
             });
             count_into(&mut entry.1);
+            if let Some(e) = entry.1.exemplars.get_mut(b) {
+                *e = Some(Exemplar {
+                    trace_id: o.ids.0,
+                    span_id: o.ids.1,
+                    value: v,
+                    time_ns: o.end_ns,
+                });
+            }
         }
     }
 
@@ -378,6 +395,7 @@ impl<'p> Red<'p> {
                                 sum: row.sum,
                                 min: row.min,
                                 max: row.max,
+                                exemplars: &row.exemplars,
                             });
                             emit(d.metric, series, point);
                         }

@@ -294,6 +294,7 @@ mod tests {
             sum: 150.0,
             min: 12.0,
             max: 18.0,
+            exemplars: &[],
         };
         assert_eq!(quantile(&h, 0.5), Some(15.0));
         assert_eq!(quantile(&h, 1.0), Some(18.0));

@@ -12,7 +12,7 @@ use super::exposition::{self, Family, Format};
 use super::naming::{self, Type};
 use super::target::{series_labels, Target, Targets};
 use crate::plan::Plan;
-use crate::sink::{MetricRecord, Point};
+use crate::sink::{Exemplar, MetricRecord, Point};
 
 /// One series: its metric and labels.
 pub struct Series {
@@ -258,14 +258,15 @@ impl Catalog {
         }
     }
 
-    /// Appends one stored point of a series: its samples in `format`.
+    /// Appends one stored point of a series: its samples in `format`,
+    /// with a histogram's per-bucket `exemplars` (if any) in OpenMetrics.
     /// Returns the number of samples written.
     pub fn point(
         &self,
         out: &mut String,
         format: Format,
-        series: &Series,
-        values: &[f64],
+        (series, values): (&Series, &[f64]),
+        exemplars: &[Option<Exemplar>],
         ms: Option<i64>,
     ) -> u64 {
         match self.stored(series, values) {
@@ -286,6 +287,7 @@ impl Catalog {
                     buckets,
                     count,
                     sum,
+                    exemplars,
                 };
                 let name = &family.names.family;
                 exposition::histogram(out, format, name, &series.labels, le, h, ms);

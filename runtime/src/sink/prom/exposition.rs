@@ -12,6 +12,7 @@
 use std::fmt::Write;
 
 use super::naming::{Names, Type};
+use crate::sink::Exemplar;
 
 /// Which text format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,6 +188,9 @@ pub struct Cumulative<'a> {
     pub count: f64,
     /// Their sum.
     pub sum: f64,
+    /// Per bucket, an exemplar to show beside it (OpenMetrics only; empty
+    /// for none).
+    pub exemplars: &'a [Option<Exemplar>],
 }
 
 /// Appends a histogram point's lines: every `_bucket`, `_count`, `_sum`.
@@ -202,8 +206,13 @@ pub fn histogram(
     let mut name = String::with_capacity(family.len() + 7);
     name.push_str(family);
     name.push_str("_bucket");
-    for (le, v) in le.iter().zip(h.buckets) {
+    for (i, (le, v)) in le.iter().zip(h.buckets).enumerate() {
         sample(out, format, &name, labels, Some(("le", le)), *v, ms);
+        if let (Format::OpenMetrics, Some(Some(e))) = (format, h.exemplars.get(i)) {
+            out.pop();
+            exemplar(out, e);
+            out.push('\n');
+        }
     }
     name.truncate(family.len());
     name.push_str("_count");
@@ -211,6 +220,26 @@ pub fn histogram(
     name.truncate(family.len());
     name.push_str("_sum");
     sample(out, format, &name, labels, None, h.sum, ms);
+}
+
+/// Appends an OpenMetrics exemplar to a sample line (its newline taken
+/// off): ` # {trace_id="...",span_id="..."} value timestamp`.
+fn exemplar(out: &mut String, e: &Exemplar) {
+    out.push_str(" # {trace_id=\"");
+    hex(out, &e.trace_id);
+    out.push_str("\",span_id=\"");
+    hex(out, &e.span_id);
+    out.push_str("\"} ");
+    float(out, e.value);
+    let secs = e.time_ns.div_euclid(1_000_000_000);
+    let nanos = e.time_ns.rem_euclid(1_000_000_000);
+    let _ = write!(out, " {secs}.{nanos:09}");
+}
+
+fn hex(out: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
 }
 
 /// Makes per-bucket counts cumulative into `out` (cleared first).
@@ -321,6 +350,7 @@ mod tests {
                 buckets: &buckets,
                 count: 5.0,
                 sum: 7.5,
+                exemplars: &[],
             },
             None,
         );
@@ -333,6 +363,35 @@ mod tests {
              rpc_duration_seconds_count{job=\"a\"} 5.0\n\
              rpc_duration_seconds_sum{job=\"a\"} 7.5\n"
         );
+    }
+
+    #[test]
+    fn exemplars_follow_their_buckets_in_openmetrics_only() {
+        let e = Exemplar {
+            trace_id: [0xab; 16],
+            span_id: [0x01; 8],
+            value: 0.25,
+            time_ns: 1_700_000_000_123_456_789,
+        };
+        let exemplars = [None, Some(e), None];
+        let le = le_values(&[0.1, 1.0]);
+        let h = Cumulative {
+            buckets: &[2.0, 3.0, 3.0],
+            count: 3.0,
+            sum: 0.6,
+            exemplars: &exemplars,
+        };
+        let mut om = String::new();
+        histogram(&mut om, Format::OpenMetrics, "d_seconds", "", &le, h, None);
+        let line = om.lines().nth(1).unwrap_or_default();
+        assert_eq!(
+            line,
+            "d_seconds_bucket{le=\"1.0\"} 3.0 # {trace_id=\"abababababababababababababababab\",span_id=\"0101010101010101\"} 0.25 1700000000.123456789"
+        );
+        assert_eq!(om.matches(" # {").count(), 1, "{om}");
+        let mut text = String::new();
+        histogram(&mut text, Format::Text, "d_seconds", "", &le, h, None);
+        assert!(!text.contains('#'), "{text}");
     }
 
     #[test]

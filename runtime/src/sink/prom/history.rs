@@ -193,7 +193,7 @@ impl OpenMetricsSink {
                 header = true;
             }
             for (t, v) in col.times.iter().zip(col.values.chunks_exact(w)) {
-                self.written.samples += c.point(out, Format::OpenMetrics, s, v, Some(*t));
+                self.written.samples += c.point(out, Format::OpenMetrics, (s, v), &[], Some(*t));
                 spill(out, &mut self.file)?;
             }
             self.written.series += c.stored_series(s);

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::catalog::{Catalog, TARGET_HELP};
 use super::exposition::{self, Format};
 use crate::plan::Plan;
-use crate::sink::{EventRecord, LogRecord, MetricRecord, Sink, SpanRecord};
+use crate::sink::{EventRecord, Exemplar, LogRecord, MetricRecord, Point, Sink, SpanRecord};
 
 /// The latest point of every series seen.
 #[derive(Default)]
@@ -19,6 +19,8 @@ pub struct Latest {
     catalog: Option<Catalog>,
     /// Per catalog series: its latest values.
     values: Vec<Vec<f64>>,
+    /// Per catalog series: a derived histogram's latest exemplar per bucket.
+    exemplars: Vec<Vec<Option<Exemplar>>>,
     /// Metric points seen.
     pub points: u64,
 }
@@ -28,6 +30,7 @@ impl Latest {
     pub fn link(&mut self, plan: &Plan<'_>) -> io::Result<()> {
         self.catalog = Some(Catalog::new(plan)?);
         self.values.clear();
+        self.exemplars.clear();
         Ok(())
     }
 
@@ -44,6 +47,17 @@ impl Latest {
         }
         if let Some(v) = self.values.get_mut(i) {
             catalog.values(m, v)?;
+        }
+        if let Point::Histogram(h) = &m.point {
+            if !h.exemplars.is_empty() {
+                if self.exemplars.len() <= i {
+                    self.exemplars.resize_with(i + 1, Vec::new);
+                }
+                if let Some(e) = self.exemplars.get_mut(i) {
+                    e.clear();
+                    e.extend_from_slice(h.exemplars);
+                }
+            }
         }
         self.points += 1;
         Ok(())
@@ -72,7 +86,7 @@ impl Latest {
         }
         for (metric, family) in c.families.iter().enumerate() {
             let mut header = false;
-            for (s, v) in c.series.iter().zip(&self.values) {
+            for (i, (s, v)) in c.series.iter().zip(&self.values).enumerate() {
                 if s.metric as usize != metric || v.is_empty() {
                     continue;
                 }
@@ -80,7 +94,8 @@ impl Latest {
                     exposition::header(&mut out, format, family);
                     header = true;
                 }
-                c.point(&mut out, format, s, v, None);
+                let exemplars = self.exemplars.get(i).map_or(&[][..], Vec::as_slice);
+                c.point(&mut out, format, (s, v), exemplars, None);
             }
         }
         if format == Format::OpenMetrics {
