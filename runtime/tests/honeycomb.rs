@@ -305,9 +305,20 @@ fn fields_are_what_the_scenario_declared() {
     if count > 0.0 {
         let avg = d["http.server.request.duration.avg"].as_f64().expect("avg");
         assert!((avg - sum / count).abs() < 1e-9);
-        let p50 = d["http.server.request.duration.p50"].as_f64().expect("p50");
-        let p99 = d["http.server.request.duration.p99"].as_f64().expect("p99");
-        assert!(p50 <= p99, "{d}");
+        assert_eq!(d["meta.annotation_type"], "metric_event", "{d}");
+        // Husky's percentile fields, in order.
+        let names = [
+            "p001", "p01", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "p999",
+        ];
+        let values: Vec<f64> = names
+            .iter()
+            .map(|p| {
+                d[format!("http.server.request.duration.{p}")]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("no {p}: {d}"))
+            })
+            .collect();
+        assert!(values.windows(2).all(|w| w[0] <= w[1]), "{d}");
     }
     let last = events
         .iter()

@@ -11,9 +11,15 @@
 //! (`meta.annotation_type: link`, `trace.link.trace_id`,
 //! `trace.link.span_id`). Logs carry `body`, `severity` (lowercase),
 //! `severity_code` (the number), `severity_text` and their trace context;
-//! a metric point is one event with the metric's name as its value field
-//! and its labels as fields (a histogram as `NAME.count`, `.sum`, `.avg`,
-//! `.min`, `.max` and bucket-estimated `.p50` ... `.p99`).
+//! a metric point is one event (`meta.annotation_type: metric_event`) with
+//! the metric's name as its value field and its labels as fields; a
+//! histogram has husky's fields `NAME.count`, `.sum`, `.avg` and
+//! `.p001`, `.p01`, `.p05`, `.p10`, `.p25`, `.p50`, `.p75`, `.p90`, `.p95`,
+//! `.p99`, `.p999`, plus `.min` and `.max`. Husky takes a quantile as the
+//! bound of the bucket that holds it; here it is interpolated within that
+//! bucket (closer to the truth; the same names, so boards carry over).
+//! Husky also merges the points of one resource, instant and label set
+//! into one event; here each point is its own event.
 
 use std::fmt::Write;
 
@@ -202,6 +208,7 @@ pub fn log(f: &mut Fields<'_>, r: &LogRecord<'_>, buf: &mut String) {
 /// A metric point's event.
 pub fn metric(f: &mut Fields<'_>, m: &MetricRecord<'_>, buf: &mut String) {
     f.str("meta.signal_type", "metric");
+    f.str("meta.annotation_type", "metric_event");
     service(f, m.service);
     for l in m.labels {
         f.value(l.key, l.value);
@@ -213,12 +220,18 @@ pub fn metric(f: &mut Fields<'_>, m: &MetricRecord<'_>, buf: &mut String) {
 }
 
 /// The percentiles a histogram's event carries.
-const QUANTILES: [(&str, f64); 5] = [
+const QUANTILES: [(&str, f64); 11] = [
+    ("p001", 0.001),
+    ("p01", 0.01),
+    ("p05", 0.05),
+    ("p10", 0.1),
+    ("p25", 0.25),
     ("p50", 0.5),
     ("p75", 0.75),
     ("p90", 0.9),
     ("p95", 0.95),
     ("p99", 0.99),
+    ("p999", 0.999),
 ];
 
 fn histogram(f: &mut Fields<'_>, name: &str, h: &HistogramPoint<'_>, buf: &mut String) {
