@@ -1,6 +1,7 @@
 //! `tsim run`'s wall-clock flags: `--rate`, `--speed`, `--jitter`,
-//! `--backdate`, `--multiplier`, `--shard`, parsed into the runtime's
-//! [`Live`] settings.
+//! `--backdate`, `--multiplier`, `--shard` and `--shards` (with a
+//! Kubernetes Indexed Job's `JOB_COMPLETION_INDEX`), parsed into the
+//! runtime's [`Live`] settings. A shard sends its share of the rate.
 
 use tsim_runtime::sim::{Live, Pace, Shard};
 use tsim_runtime::time::parse_duration;
@@ -29,10 +30,17 @@ pub struct LiveFlags {
     /// With `--speed`, the scenario's traffic times N (`10`, `2.5x`).
     #[arg(long, value_name = "N")]
     pub multiplier: Option<String>,
-    /// This sender is shard I of N (`0/4`): its trace ids never collide
-    /// with the other shards' and its random streams are its own.
-    #[arg(long, value_name = "I/N")]
+    /// This sender is shard I of N (`0/4`, 0-based): it sends 1/N of
+    /// `--rate` (or of the scenario's traffic with `--speed`), its trace
+    /// ids never collide with the other shards' and its random streams are
+    /// its own, so N shards together are one sender at the full rate.
+    #[arg(long, value_name = "I/N", conflicts_with = "shards")]
     pub shard: Option<String>,
+    /// This sender is shard `$JOB_COMPLETION_INDEX` of N: `--shard` for a
+    /// Kubernetes Indexed Job, whose pods each get their index in that
+    /// variable.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
     /// After the simulated run reaches the present, continue in real time:
     /// a backfill (`--start now-35d`) goes as fast as the sink takes it,
     /// then every record is sent when its instant comes, with no gap and
@@ -82,6 +90,25 @@ fn factor(flag: &str, s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// The shard of `--shards N`: index from `JOB_COMPLETION_INDEX` (`index`
+/// is that variable's value, `None` when unset).
+fn indexed_shard(count: u32, index: Option<&str>) -> Result<Shard, String> {
+    let Some(text) = index else {
+        return Err(format!(
+            "--shards {count}: JOB_COMPLETION_INDEX is not set (Kubernetes sets it in the pods of an Indexed Job); outside one, use --shard I/{count}"
+        ));
+    };
+    let index: u32 = text.trim().parse().map_err(|_| {
+        format!("--shards {count}: JOB_COMPLETION_INDEX `{text}` is not a whole number")
+    })?;
+    if count == 0 || index >= count {
+        return Err(format!(
+            "--shards {count}: JOB_COMPLETION_INDEX {index} is not below {count}; give the Job `completions: {count}` and `parallelism: {count}`"
+        ));
+    }
+    Ok(Shard { index, count })
+}
+
 /// Parses `I/N` with I < N.
 fn shard(s: &str) -> Result<Shard, String> {
     let bad = || format!("--shard `{s}`: expected I/N with 0 <= I < N, e.g. `0/4`");
@@ -118,6 +145,7 @@ impl LiveFlags {
                     ("backdate", self.backdate.is_some()),
                     ("multiplier", self.multiplier.is_some()),
                     ("shard", self.shard.is_some()),
+                    ("shards", self.shards.is_some()),
                 ];
                 if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
                     return Err(format!(
@@ -140,11 +168,25 @@ impl LiveFlags {
                 )
             }
         };
+        let shard = match (&self.shard, self.shards) {
+            (Some(s), _) => shard(s)?,
+            (None, Some(n)) => {
+                let index = std::env::var("JOB_COMPLETION_INDEX").ok();
+                indexed_shard(n, index.as_deref())?
+            }
+            (None, None) => Shard::default(),
+        };
+        // A shard sends its share: N shards add up to one sender.
+        let shards = f64::from(shard.count.max(1));
+        let pace = match pace {
+            Pace::Rate(r) => Pace::Rate(r / shards),
+            other => other,
+        };
         Ok(Some(Live {
             pace,
             jitter_ns: nanos("jitter", &self.jitter)?,
-            shard: self.shard.as_deref().map_or(Ok(Shard::default()), shard)?,
-            multiplier,
+            shard,
+            multiplier: multiplier / shards,
             timeline_speed,
         }))
     }
@@ -187,8 +229,34 @@ mod tests {
             ..LiveFlags::default()
         };
         let l = live.live().unwrap().unwrap();
-        assert_eq!(l.pace, Pace::Rate(1e4));
+        assert_eq!(l.pace, Pace::Rate(1e4 / 3.0));
         assert_eq!(l.timeline_speed, 60.0);
         assert_eq!(l.shard, Shard { index: 2, count: 3 });
+        let speed = LiveFlags {
+            speed: Some("1x".into()),
+            multiplier: Some("8".into()),
+            shard: Some("0/4".into()),
+            ..LiveFlags::default()
+        };
+        let l = speed.live().unwrap().unwrap();
+        assert_eq!((l.pace, l.multiplier), (Pace::Speed(1.0), 2.0));
+    }
+
+    #[test]
+    fn an_indexed_job_shard_comes_from_job_completion_index() {
+        assert_eq!(
+            indexed_shard(4, Some("3")),
+            Ok(Shard { index: 3, count: 4 })
+        );
+        assert!(indexed_shard(4, None)
+            .unwrap_err()
+            .contains("JOB_COMPLETION_INDEX is not set"));
+        assert!(indexed_shard(4, Some("4"))
+            .unwrap_err()
+            .contains("not below 4"));
+        assert!(indexed_shard(4, Some("x"))
+            .unwrap_err()
+            .contains("not a whole number"));
+        assert!(indexed_shard(0, Some("0")).is_err());
     }
 }

@@ -481,7 +481,7 @@ fn shards_sending_at_once_never_collide_and_add_up() {
     let procs: Vec<Proc> = (0..3)
         .map(|i| {
             let mut cmd = tsim();
-            cmd.args(["run", &input, "--to", &to, "--rate", "4000/s"])
+            cmd.args(["run", &input, "--to", &to, "--rate", "6000/s"])
                 .args(["--duration", "1s", "--seed", "1", "--stats-every", "0"])
                 .args(["--shard", &format!("{i}/3"), "--summary"])
                 .arg(&sums[i]);
@@ -503,6 +503,120 @@ fn shards_sending_at_once_never_collide_and_add_up() {
             generated(&sum)[0]
         })
         .sum();
-    assert!(sent > 3 * 2000, "{sent}");
+    assert_eq!(got(&report, "traces", None, "items"), sent);
+    // The rate is the fleet's: three shards of 6000/s for 1 s send about
+    // 6000 spans in all (each a third), held by fixed deadlines.
+    let shares: Vec<u64> = sums.iter().map(|s| generated(&read_json(s))[0]).collect();
+    for share in &shares {
+        assert!((1700..=2300).contains(share), "{shares:?}");
+    }
+    assert!((5400..=6600).contains(&sent), "{sent}");
+}
+
+#[test]
+fn an_indexed_job_pod_takes_its_shard_from_job_completion_index() {
+    let dir = TempDir::new("indexed");
+    let input = dir.scenario();
+    let run = |index: Option<&str>| {
+        let mut cmd = tsim();
+        cmd.args(["run", &input, "--to", "null", "--rate", "3000/s"])
+            .args(["--duration", "1s", "--shards", "3", "--stats-every", "0"])
+            .args(["--summary"])
+            .arg(dir.path("indexed.json"));
+        cmd.env_remove("JOB_COMPLETION_INDEX");
+        if let Some(i) = index {
+            cmd.env("JOB_COMPLETION_INDEX", i);
+        }
+        cmd.output().expect("runs")
+    };
+    let ok = run(Some("2"));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let spans = generated(&read_json(&dir.path("indexed.json")))[0];
+    assert!((800..=1200).contains(&spans), "{spans}");
+    let unset = run(None);
+    assert_eq!(unset.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("JOB_COMPLETION_INDEX is not set"));
+    let outside = run(Some("3"));
+    assert_eq!(outside.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&outside.stderr).contains("not below 3"));
+}
+
+/// `examples/k8s/tsim-job.yaml` as one of its pods runs it: the ConfigMap's
+/// scenario and the container's args (with the Secret's values in the
+/// environment, a lower rate and a shorter run) deliver into a receiver.
+#[test]
+fn the_kubernetes_job_example_runs_as_a_pod_would() {
+    let manifest = std::fs::read_to_string("examples/k8s/tsim-job.yaml").expect("the manifest");
+    let scenario: String = manifest
+        .lines()
+        .skip_while(|l| !l.contains("load.tsim: |"))
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with("    "))
+        .map(|l| format!("{}\n", l.strip_prefix("    ").unwrap_or(l)))
+        .collect();
+    assert!(scenario.contains("scenario \"k8s-load\""), "{scenario}");
+    let args: Vec<String> = manifest
+        .lines()
+        .skip_while(|l| l.trim() != "args:")
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with("- "))
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("- ")
+                .trim_matches('"')
+                .to_string()
+        })
+        .collect();
+    assert_eq!(args.first().map(String::as_str), Some("run"), "{args:?}");
+    let dir = TempDir::new("k8s");
+    let file = dir.path("load.tsim");
+    std::fs::write(&file, &scenario).expect("writes");
+    let r = receive(&dir, &[]);
+    let endpoint = format!("otlp-grpc://{}", r.grpc);
+    let mut flags: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = |x: Option<&String>| x.cloned().unwrap_or_default();
+        match a.as_str() {
+            "/scenario/load.tsim" => flags.push(file.display().to_string()),
+            "--to" => {
+                assert_eq!(v(it.next()), "$(OTLP_ENDPOINT)");
+                flags.extend(["--to".into(), endpoint.clone()]);
+            }
+            "--rate" => {
+                assert_eq!(v(it.next()), "2M/s");
+                flags.extend(["--rate".into(), "4000/s".into()]);
+            }
+            "--duration" => {
+                it.next();
+                flags.extend(["--duration".into(), "1s".into()]);
+            }
+            other => flags.push(other.to_string()),
+        }
+    }
+    let sum = dir.path("pod.json");
+    let out = tsim()
+        .args(&flags)
+        .args(["--stats-every", "0", "--summary"])
+        .arg(&sum)
+        .env("JOB_COMPLETION_INDEX", "3")
+        .env("HONEYCOMB_API_KEY", "k")
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{flags:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = r.stop();
+    let sent = generated(&read_json(&sum))[0];
+    // A quarter of 4000/s for 1 s.
+    assert!((800..=1200).contains(&sent), "{sent}");
     assert_eq!(got(&report, "traces", None, "items"), sent);
 }
