@@ -13,11 +13,12 @@ use crate::ast::*;
 use crate::diagnostic::{Diagnostic, Kind};
 use crate::source::{FileId, Span, Spanned};
 
-/// Parses one file's text. On a syntax error, returns that one diagnostic
-/// (pest stops at the first); bad literals are all collected.
+/// Parses one file's text. On syntax errors, returns one per broken
+/// top-level item ([`recover`](super::recover)); bad literals are all
+/// collected.
 pub fn parse_file(file: FileId, text: &str) -> Result<File, Vec<Diagnostic>> {
     let pairs = TsimParser::parse(Rule::file, text)
-        .map_err(|e| vec![names::syntax_error(file, text, e)])?;
+        .map_err(|_| super::recover::syntax_errors(file, text))?;
     let mut b = Builder {
         file,
         diags: Vec::new(),

@@ -5,6 +5,7 @@
 mod build;
 mod names;
 mod parser;
+mod recover;
 mod values;
 
 pub use build::{parse_file, parse_value};

@@ -74,10 +74,11 @@ pub fn describe(rule: Rule) -> String {
 }
 
 /// The keywords that start a top-level item.
-const ITEM_KEYWORDS: &[&str] = &[
+pub const ITEM_KEYWORDS: &[&str] = &[
     "import",
     "param",
     "scenario",
+    "select",
     "resource",
     "attributes",
     "service",
