@@ -166,15 +166,17 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Print a pack's header, section sizes, counts, one request drawn
-    /// through each root endpoint, metrics, log streams and the
-    /// disassembled timeline program.
+    /// Print what a scenario compiles to: the pack's header, section sizes,
+    /// counts, resources, one request drawn through each root endpoint,
+    /// metrics, log streams, events and the disassembled timeline program
+    /// (`--format json`: the same facts as structured JSON, every metric
+    /// listed).
     ///
     /// A pack that is truncated, corrupt or from another format version is
     /// rejected with one line saying why (exit status 1).
     Inspect {
-        /// The pack file.
-        #[arg(value_name = "PACK")]
+        /// A pack, a `.tsim` file (compiled in memory) or a stock scenario.
+        #[arg(value_name = "INPUT")]
         pack: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
@@ -218,7 +220,8 @@ enum Command {
 enum InspectFormat {
     /// Stable, human-readable text.
     Text,
-    /// One JSON object.
+    /// One JSON object: header, counts, resources, sample traces,
+    /// metrics, logs, events and program, structured.
     Json,
 }
 
@@ -363,8 +366,8 @@ fn overwrites_source(
 }
 
 fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
-    match tsim_runtime::load(path) {
-        Ok((pack, bytes)) => {
+    match crate::run::input_bytes(path, Vec::new()) {
+        Some((pack, bytes, _)) => {
             match format {
                 InspectFormat::Text => crate::stdout(format_args!(
                     "{}",
@@ -376,10 +379,7 @@ fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
+        None => ExitCode::from(1),
     }
 }
 

@@ -31,6 +31,14 @@ pub type Params = Option<std::collections::BTreeMap<String, String>>;
 
 /// [`input`], with the params the scenario resolved to.
 pub fn input_with_params(path: &Path, overrides: Vec<(String, String)>) -> Option<(Pack, Params)> {
+    input_bytes(path, overrides).map(|(pack, _, params)| (pack, params))
+}
+
+/// [`input_with_params`], with the pack's bytes.
+pub fn input_bytes(
+    path: &Path,
+    overrides: Vec<(String, String)>,
+) -> Option<(Pack, Vec<u8>, Params)> {
     if let Some(e) = crate::stock::unknown(path) {
         eprintln!("error: {e}");
         return None;
@@ -61,7 +69,7 @@ pub fn input_with_params(path: &Path, overrides: Vec<(String, String)>) -> Optio
             return None;
         }
         return match tsim_runtime::load(path) {
-            Ok((pack, _)) => Some((pack, None)),
+            Ok((pack, bytes)) => Some((pack, bytes, None)),
             Err(e) => {
                 eprintln!("error: {e}");
                 None
@@ -81,9 +89,9 @@ pub fn input_with_params(path: &Path, overrides: Vec<(String, String)>) -> Optio
         eprintln!("{}: not run: the scenario has errors", path.display());
         None
     })?;
-    match tsim_compiler::compile(&model).map(|b| tsim_pack::decode(&b)) {
-        Ok(Ok(pack)) => Some((pack, Some(model.params))),
-        Ok(Err(e)) => {
+    match tsim_compiler::compile(&model).map(|b| (tsim_pack::decode(&b), b)) {
+        Ok((Ok(pack), bytes)) => Some((pack, bytes, Some(model.params))),
+        Ok((Err(e), _)) => {
             eprintln!(
                 "{}: internal error: the compiled pack does not load: {e}",
                 path.display()

@@ -176,6 +176,12 @@ fn compile_then_inspect_round_trips_and_bad_packs_fail_in_one_line() {
     let json = tsim(&["inspect", "--format", "json", &pack.to_string_lossy()]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("inspect JSON");
     assert_eq!(v["name"], "hello");
+    // A source and a stock scenario inspect as their packs do.
+    let source = tsim(&["inspect", "--format", "json", "examples/hello.tsim"]);
+    assert_eq!(source.stdout, json.stdout);
+    let stock = tsim(&["inspect", "stock:checkout"]);
+    assert_eq!(code(&stock), 0, "{}", String::from_utf8_lossy(&stock.stderr));
+    assert!(String::from_utf8_lossy(&stock.stdout).contains("pack \"checkout\": format"));
     let mut bytes = std::fs::read(&pack).expect("pack");
     bytes.truncate(bytes.len() / 2);
     let bad = dir.join("bad.pack");

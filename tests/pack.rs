@@ -61,6 +61,65 @@ fn every_stock_scenario_compiles_round_trips_and_matches_its_inspect_snapshot() 
     }
 }
 
+/// `inspect --format json` holds the text form's facts, structured: the
+/// same header and counts, one entry per resource, root, metric, stream,
+/// rule, event and instruction (each instruction with the text form's
+/// line), and sample spans with their attributes as typed values.
+#[test]
+fn the_inspect_json_holds_the_facts_of_the_text_form() {
+    for path in stock() {
+        let bytes = compile_path(&path, None);
+        let pack = decode(&bytes).expect("decodes");
+        let text = tsim_runtime::inspect::text(&pack, &bytes);
+        let j = tsim_runtime::inspect::json(&pack, &bytes);
+        let name = path.display();
+        let first = text.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(&format!("crc32 {}", j["crc32"].as_str().unwrap_or("?"))),
+            "{name}"
+        );
+        assert_eq!(j["name"], pack.strings[pack.meta.name as usize], "{name}");
+        let len = |k: &str| j[k].as_array().map_or(usize::MAX, Vec::len);
+        assert_eq!(len("resources"), pack.resources.len(), "{name}");
+        assert_eq!(len("traces"), pack.calls.roots.len(), "{name}");
+        assert_eq!(len("metrics"), pack.metrics.len(), "{name}");
+        assert_eq!(len("events"), pack.events.len(), "{name}");
+        assert_eq!(len("program"), pack.program.len(), "{name}");
+        assert_eq!(j["counts"]["instructions"], pack.program.len(), "{name}");
+        let streams = j["logs"]["streams"].as_array().map_or(0, Vec::len);
+        assert_eq!(streams, pack.logs.streams.len(), "{name}");
+        for op in j["program"].as_array().into_iter().flatten() {
+            let line = format!(
+                "  {:04x}  {}",
+                op["offset"].as_u64().unwrap_or(0),
+                op["text"].as_str().unwrap_or("?")
+            );
+            assert!(
+                text.lines().any(|l| l == line),
+                "{name}: {line} not in the text form"
+            );
+            assert!(op["op"].is_string(), "{op}");
+        }
+        for m in j["metrics"].as_array().into_iter().flatten().take(24) {
+            let quoted = format!("{:?}", m["name"].as_str().unwrap_or("?"));
+            assert!(text.contains(&format!("  {quoted} ")), "{name}: {quoted}");
+        }
+        for t in j["traces"].as_array().into_iter().flatten() {
+            let spans = t["spans"].as_array().cloned().unwrap_or_default();
+            assert!(
+                !spans.is_empty() && spans.len() as u64 <= t["spans_in_all"].as_u64().unwrap_or(0),
+                "{name}: {t}"
+            );
+            for s in &spans {
+                assert!(
+                    s["attributes"].is_object() && s["duration_ns"].is_u64(),
+                    "{s}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_same_source_gives_the_same_bytes_from_another_directory() {
     let root = std::env::current_dir().expect("a working directory");

@@ -8,32 +8,59 @@ use tsim_pack::{AttrValue, Pack, NONE};
 
 use super::{kind_name, ms, num, View, TREE_LINES};
 
-/// Draws one request through every root (no timeline faults) and prints it.
-pub(super) fn drawn_traces(o: &mut String, v: &View<'_>, pack: &Pack) {
+/// One span of a sample trace, its names resolved.
+pub(super) struct SpanLine {
+    pub depth: usize,
+    pub kind: &'static str,
+    pub service: String,
+    pub peer: Option<String>,
+    pub name: String,
+    pub start_ns: u64,
+    pub duration_ns: u64,
+    pub failed: bool,
+    /// Attributes as (key, value as text, value as JSON).
+    pub attrs: Vec<(String, String, serde_json::Value)>,
+}
+
+/// One request drawn through a root endpoint.
+pub(super) struct Sample {
+    pub service: String,
+    pub endpoint: String,
+    pub share: f64,
+    /// Fixed shapes (0: drawn per trace).
+    pub shapes: u32,
+    /// Its first [`TREE_LINES`] spans.
+    pub spans: Vec<SpanLine>,
+    /// How many spans it has in all.
+    pub total: usize,
+}
+
+fn json_value(v: crate::sink::Value<'_>) -> serde_json::Value {
+    use crate::sink::Value;
+    match v {
+        Value::Str(s) => s.into(),
+        Value::Int(i) => i.into(),
+        Value::Float(f) => f.into(),
+        Value::Bool(b) => b.into(),
+    }
+}
+
+/// Draws one request through every root (no timeline faults).
+pub(super) fn samples(v: &View<'_>, pack: &Pack) -> Vec<Sample> {
     use crate::draw::request::{Trace, Walker};
     let plan = crate::plan::Plan::new(pack);
     let quiet = crate::timeline::Timeline::new(pack, pack.meta.seed).quiet();
     let mut rng = crate::streams::stream(pack.meta.seed, crate::streams::Purpose::Requests, 0);
     let mut trace = Trace::default();
+    let mut out = Vec::new();
     for root in &pack.calls.roots {
         let Some(ep) = pack.calls.endpoints.get(root.endpoint as usize) else {
             continue;
         };
-        let shapes = if root.shapes == 0 {
-            "shape drawn per trace".to_string()
-        } else {
-            format!("{} shapes", root.shapes)
-        };
-        let _ = writeln!(
-            o,
-            "  {} {:?}: share {}, {shapes}",
-            v.resource(ep.resource),
-            v.s(ep.name),
-            num(root.weight)
-        );
         trace.clear();
         Walker::new(&plan, &quiet, &mut rng, None, &mut trace).request(root.endpoint);
         let mut depth = vec![0usize; trace.spans.len()];
+        let mut spans = Vec::new();
         for (i, s) in trace.spans.iter().enumerate().take(TREE_LINES) {
             if s.parent != NONE {
                 depth[i] = depth.get(s.parent as usize).map_or(0, |d| d + 1);
@@ -41,41 +68,86 @@ pub(super) fn drawn_traces(o: &mut String, v: &View<'_>, pack: &Pack) {
             let Some(site) = plan.sites.get(s.site as usize) else {
                 continue;
             };
-            let status = if s.failed { " FAILED" } else { "" };
             let drawn = trace
                 .drawn
                 .get(s.drawn.0 as usize..s.drawn.1 as usize)
                 .unwrap_or(&[]);
             let attrs = crate::sink::Attributes::new(pack, site.attrs, drawn, &trace.text);
+            spans.push(SpanLine {
+                depth: depth[i],
+                kind: kind_name(site.kind),
+                service: v.resource(site.resource),
+                peer: (site.peer != NONE).then(|| v.resource(site.peer)),
+                name: v.s(site.name).to_string(),
+                start_ns: s.start_ns,
+                duration_ns: s.end_ns.saturating_sub(s.start_ns),
+                failed: s.failed,
+                attrs: attrs
+                    .iter()
+                    .map(|(k, val)| {
+                        let mut text = String::new();
+                        val.write(&mut text);
+                        (k.to_string(), text, json_value(val))
+                    })
+                    .collect(),
+            });
+        }
+        out.push(Sample {
+            service: v.resource(ep.resource),
+            endpoint: v.s(ep.name).to_string(),
+            share: root.weight,
+            shapes: root.shapes,
+            spans,
+            total: trace.spans.len(),
+        });
+    }
+    out
+}
+
+/// Prints one request drawn through every root.
+pub(super) fn drawn_traces(o: &mut String, v: &View<'_>, pack: &Pack) {
+    for t in samples(v, pack) {
+        let shapes = if t.shapes == 0 {
+            "shape drawn per trace".to_string()
+        } else {
+            format!("{} shapes", t.shapes)
+        };
+        let _ = writeln!(
+            o,
+            "  {} {:?}: share {}, {shapes}",
+            t.service,
+            t.endpoint,
+            num(t.share)
+        );
+        for s in &t.spans {
+            let status = if s.failed { " FAILED" } else { "" };
             let mut text = String::from("{");
-            for (k, (key, value)) in attrs.iter().enumerate() {
+            for (k, (key, value, _)) in s.attrs.iter().enumerate() {
                 if k > 0 {
                     text.push_str(", ");
                 }
                 text.push_str(key);
                 text.push('=');
-                value.write(&mut text);
+                text.push_str(value);
             }
             text.push('}');
             let _ = writeln!(
                 o,
                 "    {:indent$}{} {}{} {:?} +{} {}{status} {text}",
                 "",
-                kind_name(site.kind),
-                v.resource(site.resource),
-                if site.peer == NONE {
-                    String::new()
-                } else {
-                    format!(" -> {}", v.resource(site.peer))
-                },
-                v.s(site.name),
+                s.kind,
+                s.service,
+                s.peer
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" -> {p}")),
+                s.name,
                 ms(s.start_ns),
-                ms(s.end_ns.saturating_sub(s.start_ns)),
-                indent = depth[i] * 2
+                ms(s.duration_ns),
+                indent = s.depth * 2
             );
         }
-        if trace.spans.len() > TREE_LINES {
-            let _ = writeln!(o, "    ... {} more spans", trace.spans.len() - TREE_LINES);
+        if t.total > TREE_LINES {
+            let _ = writeln!(o, "    ... {} more spans", t.total - TREE_LINES);
         }
     }
 }

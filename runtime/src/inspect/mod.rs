@@ -1,20 +1,23 @@
-//! `tsim inspect`: a pack's header, section sizes, counts, a sample of its
-//! templates and its disassembled program, as stable text or JSON. The text
-//! is snapshot-tested for every stock scenario, so it changes only when
-//! what a scenario compiles to changes.
+//! `tsim inspect`: a pack's header, section sizes, counts, resources, one
+//! request drawn through each root, its metrics, log generators, events
+//! and disassembled program, as stable text ([`text`], snapshot-tested for
+//! every stock scenario) or as structured JSON ([`json`]) with the same
+//! facts. This module holds what both share: names resolved from the
+//! pack's strings, processes and instructions in words.
 
 use std::fmt::Write;
 
-use serde_json::{json, Value};
 use tsim_pack::program::{Op, Target};
-use tsim_pack::{
-    crc32, AttrValue, MetricKind, MetricSource, Pack, Process, ResourceKind, SpanKind, NONE, TAGS,
-};
+use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, Process, SpanKind, NONE, TAGS};
+
+mod drawn;
+mod json;
+mod text;
+
+pub use json::json;
+pub use text::text;
 
 /// Spans shown per sample trace.
-mod drawn;
-use drawn::{drawn_traces, log_gens};
-
 const TREE_LINES: usize = 24;
 /// Metrics listed by name.
 const METRIC_LINES: usize = 24;
@@ -286,210 +289,6 @@ fn kind_name(k: SpanKind) -> &'static str {
         SpanKind::Producer => "PRODUCER",
         SpanKind::Consumer => "CONSUMER",
     }
-}
-
-/// Renders a pack (and the bytes it was read from) as stable text.
-pub fn text(pack: &Pack, bytes: &[u8]) -> String {
-    let v = View { pack, bytes };
-    let m = &pack.meta;
-    let mut o = String::new();
-    let crc = crc32(bytes.get(..bytes.len().saturating_sub(4)).unwrap_or(&[]));
-    let _ = writeln!(
-        o,
-        "pack {:?}: format {}, {} bytes, crc32 {crc:08x}",
-        v.s(m.name),
-        tsim_pack::FORMAT_VERSION,
-        bytes.len()
-    );
-    let start = m
-        .start
-        .map_or("(none)".to_string(), |(s, n)| crate::time::rfc3339(s, n));
-    let _ = writeln!(
-        o,
-        "seed {}, duration {}, tick {}, start {start}",
-        m.seed,
-        secs(m.duration_ns),
-        secs(m.tick_ns)
-    );
-    if !v.s(m.description).is_empty() {
-        let _ = writeln!(o, "description {:?}", v.s(m.description));
-    }
-    let _ = writeln!(o, "\nsections");
-    for (tag, len) in v.sections() {
-        let _ = writeln!(o, "  {tag}  {len:>10} B");
-    }
-    let steps = count_steps(pack);
-    let services = pack
-        .resources
-        .iter()
-        .filter(|r| r.kind == ResourceKind::Service)
-        .count();
-    let series: usize = pack.series_sets.iter().map(|s| s.rows.len()).sum();
-    let metric_series: usize = pack
-        .metrics
-        .iter()
-        .map(|m| {
-            pack.series_sets
-                .get(m.series_set as usize)
-                .map_or(0, |s| s.rows.len())
-        })
-        .sum();
-    let log_shapes: usize = pack.logs.streams.iter().map(|s| s.shapes as usize).sum();
-    let _ = writeln!(o, "\ncounts");
-    let _ = writeln!(o, "  strings          {}", pack.strings.len());
-    let _ = writeln!(o, "  attribute sets   {}", pack.attr_sets.len());
-    let _ = writeln!(
-        o,
-        "  resources        {} ({services} services, {} backends)",
-        pack.resources.len(),
-        pack.resources.len() - services
-    );
-    let _ = writeln!(
-        o,
-        "  endpoints        {} with {steps} steps; {} roots",
-        pack.calls.endpoints.len(),
-        pack.calls.roots.len()
-    );
-    let _ = writeln!(
-        o,
-        "  metrics          {} with {metric_series} series ({} series sets, {series} rows)",
-        pack.metrics.len(),
-        pack.series_sets.len()
-    );
-    let _ = writeln!(
-        o,
-        "  log streams      {} with {log_shapes} fixed shapes; span log rules {}",
-        pack.logs.streams.len(),
-        pack.logs.span_rules.len()
-    );
-    let _ = writeln!(o, "  events           {}", pack.events.len());
-    let _ = writeln!(o, "  program          {} instructions", pack.program.len());
-
-    let _ = writeln!(o, "\nresources");
-    for (i, r) in pack.resources.iter().enumerate() {
-        let kind = match r.kind {
-            ResourceKind::Service => "service",
-            ResourceKind::Database => "database",
-            ResourceKind::Queue => "queue",
-        };
-        let _ = writeln!(
-            o,
-            "  [{i}] {kind} {:?} version {:?} x{} {}",
-            v.s(r.name),
-            v.s(r.version),
-            r.instances,
-            v.attrs(r.attrs)
-        );
-    }
-
-    let _ = writeln!(
-        o,
-        "\ntraces (one request drawn through each root endpoint; values vary per request)"
-    );
-    drawn_traces(&mut o, &v, pack);
-
-    let _ = writeln!(o, "\nmetrics");
-    for m in pack.metrics.iter().take(METRIC_LINES) {
-        let _ = writeln!(o, "  {}", v.metric_line(m));
-    }
-    if pack.metrics.len() > METRIC_LINES {
-        let _ = writeln!(
-            o,
-            "  ... {} more metrics",
-            pack.metrics.len() - METRIC_LINES
-        );
-    }
-    let _ = writeln!(o, "\nlogs");
-    for s in &pack.logs.streams {
-        let shapes = if s.shapes == 0 {
-            "drawn per record".to_string()
-        } else {
-            format!("{} fixed shapes", s.shapes)
-        };
-        let _ = writeln!(
-            o,
-            "  stream {:?} from {} at {}/s, {shapes}",
-            v.s(s.name),
-            v.resource(s.resource),
-            num(s.rate),
-        );
-        log_gens(&mut o, &v, &s.level, &s.message, s.attrs, &s.gen_attrs);
-    }
-    for r in &pack.logs.span_rules {
-        let _ = writeln!(
-            o,
-            "  from spans ({})",
-            if r.errors_only { "errors" } else { "access" },
-        );
-        log_gens(&mut o, &v, &r.level, &r.message, r.attrs, &r.gen_attrs);
-    }
-    let _ = writeln!(o, "\nevents");
-    for (i, e) in pack.events.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "  #{i} at {} {} {} {:?} severity={} version={:?}",
-            secs(e.at_ns),
-            v.s(e.kind),
-            v.resource(e.resource),
-            v.s(e.details),
-            v.s(e.severity),
-            v.s(e.version)
-        );
-    }
-    let _ = writeln!(o, "\nprogram");
-    for (at, op) in tsim_pack::program::offsets(&pack.program)
-        .iter()
-        .zip(&pack.program)
-    {
-        let _ = writeln!(o, "  {at:04x}  {}", v.op(op));
-    }
-    o
-}
-
-/// Renders a pack as JSON: the same facts as [`text`], machine-readable.
-pub fn json(pack: &Pack, bytes: &[u8]) -> Value {
-    let v = View { pack, bytes };
-    let m = &pack.meta;
-    let sections: Vec<Value> = v
-        .sections()
-        .into_iter()
-        .map(|(t, l)| json!({ "tag": t, "bytes": l }))
-        .collect();
-    let program: Vec<Value> = tsim_pack::program::offsets(&pack.program)
-        .iter()
-        .zip(&pack.program)
-        .map(|(at, op)| json!({ "offset": at, "instruction": v.op(op) }))
-        .collect();
-    let metrics: Vec<Value> = pack
-        .metrics
-        .iter()
-        .map(|x| json!(v.metric_line(x)))
-        .collect();
-    json!({
-        "name": v.s(m.name),
-        "format_version": tsim_pack::FORMAT_VERSION,
-        "bytes": bytes.len(),
-        "seed": m.seed,
-        "duration_ns": m.duration_ns,
-        "tick_ns": m.tick_ns,
-        "sections": sections,
-        "counts": {
-            "strings": pack.strings.len(),
-            "attribute_sets": pack.attr_sets.len(),
-            "resources": pack.resources.len(),
-            "endpoints": pack.calls.endpoints.len(),
-            "steps": count_steps(pack),
-            "roots": pack.calls.roots.len(),
-            "metrics": pack.metrics.len(),
-            "series_sets": pack.series_sets.len(),
-            "log_streams": pack.logs.streams.len(),
-            "log_shapes": pack.logs.streams.iter().map(|s| s.shapes as usize).sum::<usize>(),
-            "events": pack.events.len(),
-            "instructions": pack.program.len(),
-        },
-        "metrics": metrics,
-        "program": program,
-    })
 }
 
 fn count_steps(pack: &Pack) -> usize {
