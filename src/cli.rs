@@ -214,6 +214,16 @@ enum Command {
     /// loopback OTLP/gRPC into a counting server, against a blaster of
     /// pre-encoded requests on the same transport.
     Bench(crate::bench::BenchArgs),
+    /// Snapshot-test scenarios: run each `.tsim` under PATH (default: the
+    /// current directory) into NDJSON fixtures and compare a stable summary
+    /// of the run (what it compiles to, record counts, a digest of every
+    /// fixture byte, requests, failed share, p50 and p99 overall and per
+    /// incident, the first lines) with `NAME.snap` beside `NAME.tsim`.
+    /// `--update` writes the snapshots; read them before committing.
+    ///
+    /// Exit status: 0 when every snapshot matches, 1 when one differs or is
+    /// missing (a line diff is printed), 2 on usage errors.
+    Test(crate::scenario_test::TestArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -282,6 +292,7 @@ pub fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(args) => crate::bench::run(args),
+        Command::Test(args) => crate::scenario_test::run(args),
         Command::Fixtures {
             out,
             from,
@@ -385,7 +396,7 @@ fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
 
 /// Expands directories into the `.tsim` files under them, sorted (symlinks
 /// inside them are not followed).
-fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if let Some(stock) = crate::stock::path(p) {

@@ -10,6 +10,7 @@ mod live;
 mod progress;
 mod receive;
 mod run;
+mod scenario_test;
 mod send;
 mod serve;
 mod stock;

@@ -180,7 +180,12 @@ fn compile_then_inspect_round_trips_and_bad_packs_fail_in_one_line() {
     let source = tsim(&["inspect", "--format", "json", "examples/hello.tsim"]);
     assert_eq!(source.stdout, json.stdout);
     let stock = tsim(&["inspect", "stock:checkout"]);
-    assert_eq!(code(&stock), 0, "{}", String::from_utf8_lossy(&stock.stderr));
+    assert_eq!(
+        code(&stock),
+        0,
+        "{}",
+        String::from_utf8_lossy(&stock.stderr)
+    );
     assert!(String::from_utf8_lossy(&stock.stdout).contains("pack \"checkout\": format"));
     let mut bytes = std::fs::read(&pack).expect("pack");
     bytes.truncate(bytes.len() / 2);
