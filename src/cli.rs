@@ -182,6 +182,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
     },
+    /// Show a scenario at a glance: its traffic curve over a weekday and a
+    /// weekend day (a bar per hour, in its time zone), every timeline
+    /// window drawn over the run, and one request drawn through each root
+    /// endpoint.
+    Preview {
+        /// A `.tsim` file, a pack, or a stock scenario (`stock:checkout`).
+        #[arg(value_name = "INPUT")]
+        input: PathBuf,
+        /// Override a `param`: `--set rate=500/s` (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+        set: Vec<(String, String)>,
+    },
     /// List the stock scenarios built into tsim, one line each; run one with
     /// `tsim run stock:NAME`, check or compile it the same way.
     List,
@@ -265,6 +277,7 @@ pub fn run() -> ExitCode {
             flags,
         } => compile(&file, &output, flags),
         Command::Inspect { pack, format } => inspect(&pack, format),
+        Command::Preview { input, set } => crate::preview::run(&input, set),
         Command::Run {
             input,
             to,

@@ -7,6 +7,7 @@ mod dirs;
 mod execute;
 mod honeycomb;
 mod live;
+mod preview;
 mod progress;
 mod receive;
 mod run;

@@ -86,17 +86,23 @@ impl Shape {
             }
             Err(_) => (unix_secs.rem_euclid(86_400.0), 1),
         };
+        self.day_level(local, weekday >= 6)
+    }
+
+    /// The level at `secs` past local midnight on a weekday, or on a
+    /// Saturday or Sunday when `weekend`: 0..=1 of peak.
+    pub fn day_level(&self, secs: f64, weekend: bool) -> f64 {
         let day = if self.peaks.is_empty() {
             1.0
         } else {
             let bump = self
                 .peaks
                 .iter()
-                .map(|&(a, b)| peak_bump(local, a, b))
+                .map(|&(a, b)| peak_bump(secs, a, b))
                 .fold(0.0, f64::max);
             self.night + (1.0 - self.night) * bump
         };
-        if weekday >= 6 {
+        if weekend {
             day * self.weekend
         } else {
             day

@@ -17,6 +17,14 @@ mod text;
 pub use json::json;
 pub use text::text;
 
+/// One request drawn through each root endpoint (no timeline faults), as
+/// the text form shows it.
+pub fn sample_traces(pack: &Pack) -> String {
+    let mut o = String::new();
+    drawn::drawn_traces(&mut o, &View { pack, bytes: &[] }, pack);
+    o
+}
+
 /// Spans shown per sample trace.
 const TREE_LINES: usize = 24;
 /// Metrics listed by name.

@@ -56,6 +56,14 @@ pub struct Block {
     pub events: Vec<u32>,
 }
 
+impl Block {
+    /// What the block does while active (its instructions other than the
+    /// incident and events).
+    pub fn effects(&self) -> &[Op] {
+        &self.effects
+    }
+}
+
 /// Failures injected into one resource.
 #[derive(Clone, Debug, Default)]
 pub struct Fault {
