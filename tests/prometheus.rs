@@ -260,3 +260,19 @@ fn an_openmetrics_history_backfills_with_the_runs_range_series_and_values() {
         assert_eq!(checked, emitted.len());
     }
 }
+
+/// `examples/stack/prometheus.yml`, the scrape config the stack example
+/// points Prometheus at, is one promtool accepts.
+#[test]
+fn the_stack_examples_prometheus_config_passes_promtool() {
+    let out = std::process::Command::new(prometheus_tool("promtool"))
+        .args(["check", "config", "examples/stack/prometheus.yml"])
+        .output()
+        .expect("promtool runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
