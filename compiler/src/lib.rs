@@ -74,6 +74,8 @@ fn finish(
     mut sources: SourceMap,
     options: &Options,
 ) -> Outcome {
+    let arms = select::arms(&program);
+    let pristine = (!arms.is_empty()).then(|| program.clone());
     let (chosen, choice_diags) = select::choose(&mut program, &options.overrides, &mut sources);
     diags.extend(choice_diags);
     let (params, param_diags) =
@@ -81,6 +83,20 @@ fn finish(
     diags.extend(param_diags);
     let (model, check_diags) = check::check(&program, &params, &sources);
     diags.extend(check_diags);
+    if let Some(pristine) = pristine {
+        for (param, arm, span) in &arms {
+            if chosen.arms.iter().any(|(p, a)| p == param && a == arm) {
+                continue;
+            }
+            let found = check_arm(&pristine, options, (param, arm), &mut sources);
+            for d in found {
+                let seen = diags.iter().any(|e| e.kind == d.kind && e.span == d.span);
+                if !seen {
+                    diags.push(d.with_label(*span, format!("when `${param}` is \"{arm}\"")));
+                }
+            }
+        }
+    }
     let ok = !diags.iter().any(|d| d.severity == Severity::Error);
     let mut model = if ok { model } else { None };
     if let (Some(m), Some(seed)) = (&mut model, options.seed) {
@@ -97,6 +113,32 @@ fn finish(
         diagnostics: diags,
         sources,
     }
+}
+
+/// The errors of `program` with `param` choosing `arm` (an arm the run
+/// did not choose, checked so that a mistake in it shows before it is
+/// chosen).
+fn check_arm(
+    program: &resolve::Program,
+    options: &Options,
+    (param, arm): (&str, &str),
+    sources: &mut SourceMap,
+) -> Vec<Diagnostic> {
+    let mut program = program.clone();
+    let mut overrides: Vec<(String, String)> = options
+        .overrides
+        .iter()
+        .filter(|(k, _)| k != param)
+        .cloned()
+        .collect();
+    overrides.push((param.to_string(), arm.to_string()));
+    let (chosen, mut diags) = select::choose(&mut program, &overrides, sources);
+    let (params, param_diags) = resolve::params(&program, &chosen, &overrides, sources);
+    diags.extend(param_diags);
+    let (_, check_diags) = check::check(&program, &params, sources);
+    diags.extend(check_diags);
+    diags.retain(|d| d.severity == Severity::Error);
+    diags
 }
 
 /// Lowers a checked model and encodes it as pack bytes.

@@ -17,7 +17,7 @@ use crate::syntax;
 pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
 
 /// A root file and its imports, parsed, in dependency order (imports first).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Program {
     /// Parsed files.
     pub files: Vec<(FileId, File)>,

@@ -19,6 +19,8 @@ pub struct Chosen {
     pub params: Vec<(Spanned<String>, Value)>,
     /// For each choosing param set with `--set`, its value as a string.
     pub set: BTreeMap<String, Value>,
+    /// The arms chosen: (param, arm name).
+    pub arms: Vec<(String, String)>,
 }
 
 /// Replaces every `select` in `program` by its chosen arm's items.
@@ -58,6 +60,9 @@ pub fn choose(
             let Some(arm) = pick(&select, value, &mut diags) else {
                 continue;
             };
+            chosen
+                .arms
+                .push((select.param.node.clone(), arm.name.node.clone()));
             let mut declared: BTreeMap<String, Span> = BTreeMap::new();
             for item in arm.items {
                 match item {
@@ -82,6 +87,17 @@ pub fn choose(
         }
     }
     (chosen, diags)
+}
+
+/// Every arm of every `select`: (its param, its name, where it is named).
+pub fn arms(program: &Program) -> Vec<(String, String, Span)> {
+    selects(program)
+        .flat_map(|s| {
+            s.arms
+                .iter()
+                .map(|a| (s.param.node.clone(), a.name.node.clone(), a.name.span))
+        })
+        .collect()
 }
 
 fn selects(program: &Program) -> impl Iterator<Item = &Select> {
