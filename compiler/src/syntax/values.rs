@@ -72,7 +72,7 @@ pub fn rate(text: &str) -> Result<f64, String> {
         .split_once('/')
         .ok_or_else(|| format!("`{text}` is not a rate"))?;
     let per = duration_unit_secs(unit).ok_or_else(|| format!("unknown unit `/{unit}`"))?;
-    Ok(number(num)? / per)
+    finite(text, number(num)? / per)
 }
 
 /// Reads `512KiB` into bytes.
@@ -90,7 +90,16 @@ pub fn size(text: &str) -> Result<f64, String> {
         "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
         _ => return Err(format!("unknown unit `{unit}`")),
     };
-    Ok(number(num)? * factor)
+    finite(text, number(num)? * factor)
+}
+
+/// `v`, unless its unit made it too large to represent.
+fn finite(text: &str, v: f64) -> Result<f64, String> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("`{text}` is too large"))
+    }
 }
 
 /// Reads the unit-bearing part of a quantity (the sign is applied by the caller).
@@ -236,6 +245,9 @@ mod tests {
         assert_eq!(size("2KiB"), Ok(2048.0));
         assert_eq!(time_of_day("09:30"), Ok(34_200));
         assert!(time_of_day("25:00").is_err());
+        // Finite numbers whose unit overflows them are refused, not infinite.
+        assert!(size("1e300GiB").unwrap_err().contains("too large"));
+        assert!(rate("1e300/ns").unwrap_err().contains("too large"));
     }
 
     #[test]
