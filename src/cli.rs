@@ -212,6 +212,17 @@ enum Command {
     /// loopback OTLP/gRPC into a counting server, against a blaster of
     /// pre-encoded requests on the same transport.
     Bench(crate::bench::BenchArgs),
+    /// Format `.tsim` files in place in the one canonical layout: two
+    /// spaces per open bracket, one space between tokens (`a: b` in
+    /// arguments, `name = value`), your line breaks kept (runs of blank
+    /// lines become one), every comment kept. Formatting twice changes
+    /// nothing, and never changes what a file means.
+    ///
+    /// A file that does not parse is refused with its syntax errors and
+    /// left as it was. Exit status: 0 when every file is formatted (or, with
+    /// `--check`, already was), 1 when a file was refused or `--check`
+    /// found files to change, 2 on usage errors.
+    Fmt(crate::fmt::FmtArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -279,6 +290,7 @@ pub fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(args) => crate::bench::run(args),
+        Command::Fmt(args) => crate::fmt::run(args),
         Command::Fixtures {
             out,
             from,
@@ -385,7 +397,7 @@ fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
 
 /// Expands directories into the `.tsim` files under them, sorted (symlinks
 /// inside them are not followed).
-fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if let Some(stock) = crate::stock::path(p) {

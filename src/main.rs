@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod dirs;
 mod execute;
+mod fmt;
 mod honeycomb;
 mod live;
 mod progress;
