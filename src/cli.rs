@@ -223,6 +223,13 @@ enum Command {
     /// `--check`, already was), 1 when a file was refused or `--check`
     /// found files to change, 2 on usage errors.
     Fmt(crate::fmt::FmtArgs),
+    /// Start a new scenario: writes NAME.tsim from a template (a small,
+    /// commented scenario that checks and runs as it is) named after the
+    /// file. An existing file is never replaced.
+    ///
+    /// Exit status: 0 when the file was written, 1 when it exists or cannot
+    /// be written, 2 on usage errors.
+    New(crate::new::NewArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -291,6 +298,7 @@ pub fn run() -> ExitCode {
         }
         Command::Bench(args) => crate::bench::run(args),
         Command::Fmt(args) => crate::fmt::run(args),
+        Command::New(args) => crate::new::run(args),
         Command::Fixtures {
             out,
             from,

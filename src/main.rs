@@ -8,6 +8,7 @@ mod execute;
 mod fmt;
 mod honeycomb;
 mod live;
+mod new;
 mod progress;
 mod receive;
 mod run;

@@ -175,14 +175,15 @@ fn formatting_every_scenario_keeps_its_meaning_and_comments_and_is_idempotent() 
 }
 
 #[test]
-fn the_stock_library_and_examples_are_formatted() {
-    let s = root().join("scenarios");
-    let e = root().join("examples");
-    let out = common::tsim(&["fmt", "--check", s.to_str().unwrap(), e.to_str().unwrap()]);
+fn the_stock_library_examples_and_templates_are_formatted() {
+    let dirs = ["scenarios", "examples", "src/templates"].map(|d| root().join(d));
+    let mut args = vec!["fmt", "--check"];
+    args.extend(dirs.iter().map(|d| d.to_str().expect("utf-8")));
+    let out = common::tsim(&args);
     assert_eq!(
         common::code(&out),
         0,
-        "run `tsim fmt scenarios examples`:\n{}{}",
+        "run `tsim fmt scenarios examples src/templates`:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
