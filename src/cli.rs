@@ -230,6 +230,13 @@ enum Command {
     /// Exit status: 0 when the file was written, 1 when it exists or cannot
     /// be written, 2 on usage errors.
     New(crate::new::NewArgs),
+    /// Print a completion script for bash, zsh, fish, powershell or elvish:
+    /// every subcommand, flag and choice of value.
+    ///
+    /// Bash: `tsim completions bash > ~/.local/share/bash-completion/completions/tsim`;
+    /// zsh: `tsim completions zsh > ~/.zfunc/_tsim` (with `~/.zfunc` in
+    /// `fpath`); fish: `tsim completions fish > ~/.config/fish/completions/tsim.fish`.
+    Completions(crate::completions::CompletionsArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -299,6 +306,9 @@ pub fn run() -> ExitCode {
         Command::Bench(args) => crate::bench::run(args),
         Command::Fmt(args) => crate::fmt::run(args),
         Command::New(args) => crate::new::run(args),
+        Command::Completions(args) => {
+            crate::completions::run(args, &mut <Cli as clap::CommandFactory>::command())
+        }
         Command::Fixtures {
             out,
             from,

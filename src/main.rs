@@ -3,6 +3,7 @@
 
 mod bench;
 mod cli;
+mod completions;
 mod dirs;
 mod execute;
 mod fmt;
