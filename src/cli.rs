@@ -148,7 +148,16 @@ enum Command {
     /// folders and files) is replaced without `--force`; anything else in
     /// it is refused unless `--force`. Every file is written as a
     /// temporary and renamed into place only when its folder is complete.
+    ///
+    /// `--list DIR` writes nothing: it lists the tree at DIR, one line per
+    /// fixture folder with the records in each NDJSON file and the entries
+    /// of its answer key (exit status 1 when DIR is not a fixture tree or a
+    /// file is missing or unreadable).
     Fixtures {
+        /// List the fixture tree at DIR (made by `tsim fixtures --out DIR`)
+        /// instead of building one.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "from", "start", "force"])]
+        list: Option<PathBuf>,
         /// Where to write the tree.
         #[arg(long, value_name = "DIR", default_value = "fixtures")]
         out: PathBuf,
@@ -310,6 +319,10 @@ pub fn run() -> ExitCode {
             crate::completions::run(args, &mut <Cli as clap::CommandFactory>::command())
         }
         Command::Fixtures {
+            list: Some(dir), ..
+        } => crate::fixtures_list::run(&dir),
+        Command::Fixtures {
+            list: None,
             out,
             from,
             start,

@@ -6,6 +6,7 @@ mod cli;
 mod completions;
 mod dirs;
 mod execute;
+mod fixtures_list;
 mod fmt;
 mod honeycomb;
 mod live;
