@@ -41,6 +41,7 @@ enum Command {
     ///
     /// Exit status: 0 when every file is clean (warnings allowed), 1 when any
     /// file has errors, 2 on usage errors.
+    #[command(after_help = crate::help::CHECK)]
     Check {
         /// The `.tsim` files to check, each with its imports; a directory
         /// means every `.tsim` file under it.
@@ -60,6 +61,7 @@ enum Command {
     ///
     /// Exit status: 0 on success, 1 on errors in the scenario or when the
     /// pack cannot be written, 2 on usage errors.
+    #[command(after_help = crate::help::COMPILE)]
     Compile {
         /// The `.tsim` file.
         #[arg(value_name = "FILE")]
@@ -105,6 +107,7 @@ enum Command {
     /// summary. Exit status: 0 on success, 1 when the run or a write fails,
     /// DIR is refused, or anything sent was rejected or failed, 2 on usage
     /// errors, 130 for an interrupted file run.
+    #[command(after_help = crate::help::RUN)]
     Run {
         /// A `.tsim` file, a pack, or a stock scenario (`stock:checkout`; see
         /// `tsim list`).
@@ -153,6 +156,7 @@ enum Command {
     /// fixture folder with the records in each NDJSON file and the entries
     /// of its answer key (exit status 1 when DIR is not a fixture tree or a
     /// file is missing or unreadable).
+    #[command(after_help = crate::help::FIXTURES)]
     Fixtures {
         /// List the fixture tree at DIR (made by `tsim fixtures --out DIR`)
         /// instead of building one.
@@ -181,6 +185,7 @@ enum Command {
     ///
     /// A pack that is truncated, corrupt or from another format version is
     /// rejected with one line saying why (exit status 1).
+    #[command(after_help = crate::help::INSPECT)]
     Inspect {
         /// The pack file.
         #[arg(value_name = "PACK")]
@@ -191,6 +196,7 @@ enum Command {
     },
     /// List the stock scenarios built into tsim, one line each; run one with
     /// `tsim run stock:NAME`, check or compile it the same way.
+    #[command(after_help = crate::help::LIST)]
     List,
     /// Receive OTLP over gRPC and HTTP (protobuf or JSON, gzip or not),
     /// validate and count what arrives: ids, parent links, times,
@@ -200,6 +206,7 @@ enum Command {
     ///
     /// Stops on Ctrl-C or SIGTERM with a report. Exit status: 0 when
     /// nothing violated the checks, 1 when something did, 2 on usage errors.
+    #[command(after_help = crate::help::RECEIVE)]
     Receive(crate::receive::ReceiveArgs),
     /// Serve a scenario's metrics live for Prometheus to scrape: the
     /// scenario runs on the wall clock (its traffic, timeline and metric
@@ -215,11 +222,13 @@ enum Command {
     ///
     /// Ctrl-C or SIGTERM stops it. Exit status: 0 on a clean stop, 1 when
     /// the scenario or the address fails, 2 on usage errors.
+    #[command(after_help = crate::help::SERVE)]
     Serve(crate::serve::ServeArgs),
     /// Measure the sender on this machine, side by side in one run: drawing
     /// requests, encoding OTLP protobuf and JSON, gzip, and delivering over
     /// loopback OTLP/gRPC into a counting server, against a blaster of
     /// pre-encoded requests on the same transport.
+    #[command(after_help = crate::help::BENCH)]
     Bench(crate::bench::BenchArgs),
     /// Format `.tsim` files in place in the one canonical layout: two
     /// spaces per open bracket, one space between tokens (`a: b` in
@@ -231,6 +240,7 @@ enum Command {
     /// left as it was. Exit status: 0 when every file is formatted (or, with
     /// `--check`, already was), 1 when a file was refused or `--check`
     /// found files to change, 2 on usage errors.
+    #[command(after_help = crate::help::FMT)]
     Fmt(crate::fmt::FmtArgs),
     /// Start a new scenario: writes NAME.tsim from a template (a small,
     /// commented scenario that checks and runs as it is) named after the
@@ -238,6 +248,7 @@ enum Command {
     ///
     /// Exit status: 0 when the file was written, 1 when it exists or cannot
     /// be written, 2 on usage errors.
+    #[command(after_help = crate::help::NEW)]
     New(crate::new::NewArgs),
     /// Print a completion script for bash, zsh, fish, powershell or elvish:
     /// every subcommand, flag and choice of value.
@@ -245,6 +256,7 @@ enum Command {
     /// Bash: `tsim completions bash > ~/.local/share/bash-completion/completions/tsim`;
     /// zsh: `tsim completions zsh > ~/.zfunc/_tsim` (with `~/.zfunc` in
     /// `fpath`); fish: `tsim completions fish > ~/.config/fish/completions/tsim.fish`.
+    #[command(after_help = crate::help::COMPLETIONS)]
     Completions(crate::completions::CompletionsArgs),
 }
 

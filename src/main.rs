@@ -8,6 +8,7 @@ mod dirs;
 mod execute;
 mod fixtures_list;
 mod fmt;
+mod help;
 mod honeycomb;
 mod live;
 mod new;
