@@ -241,6 +241,31 @@ fn check_lists_and_diffs_without_writing_and_fmt_writes_in_place() {
     );
     let out = common::tsim(&["fmt", "--check", d.to_str().unwrap()]);
     assert_eq!(common::code(&out), 0);
+
+    // A symlink named on the command line: its target is formatted, the
+    // link kept.
+    #[cfg(unix)]
+    {
+        let target = d.join("target.tsim");
+        std::fs::write(&target, "scenario  \"l\" {}\n").unwrap();
+        let link = d.join("link.tsim");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let out = common::tsim(&["fmt", link.to_str().unwrap()]);
+        assert_eq!(
+            common::code(&out),
+            0,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "scenario \"l\" {}\n"
+        );
+    }
     let _ = std::fs::remove_dir_all(&d);
 }
 

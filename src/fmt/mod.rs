@@ -122,10 +122,18 @@ fn one(file: &Path, check: bool) -> Done {
 }
 
 /// Replaces `file` with `text`: a temporary in the same directory, given
-/// the file's permissions, renamed over it.
+/// the file's permissions, renamed over it. A symlink named on the command
+/// line is followed: the file it points to is formatted, the link kept.
 fn write(file: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use tsim_runtime::sink::output::{commit, TempFile};
+    let is_link = std::fs::symlink_metadata(file)?.file_type().is_symlink();
+    let target = if is_link {
+        std::fs::canonicalize(file)?
+    } else {
+        file.to_path_buf()
+    };
+    let file = target.as_path();
     let mut temp = TempFile::create(file)?;
     temp.write_all(text.as_bytes())?;
     if let Ok(meta) = std::fs::metadata(file) {
