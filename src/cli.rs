@@ -145,7 +145,8 @@ enum Command {
     /// Build the incident-fixture tree (from the built-in stock library by
     /// default, so it works from any directory): one folder per scenario
     /// of `--from`, under `normal/`, `incidents/<name>/` or `noise/<name>/`,
-    /// each with the four NDJSON files and an answer key; prints what it made.
+    /// each with the four NDJSON files and an answer key; prints what it made
+    /// (`--list DIR` lists a tree made earlier).
     ///
     /// An `--out` DIR that holds only an earlier fixture tree (tsim's own
     /// folders and files) is replaced without `--force`; anything else in
