@@ -41,6 +41,7 @@ enum Command {
     ///
     /// Exit status: 0 when every file is clean (warnings allowed), 1 when any
     /// file has errors, 2 on usage errors.
+    #[command(after_help = crate::help::CHECK)]
     Check {
         /// The `.tsim` files to check, each with its imports; a directory
         /// means every `.tsim` file under it.
@@ -60,6 +61,7 @@ enum Command {
     ///
     /// Exit status: 0 on success, 1 on errors in the scenario or when the
     /// pack cannot be written, 2 on usage errors.
+    #[command(after_help = crate::help::COMPILE)]
     Compile {
         /// The `.tsim` file.
         #[arg(value_name = "FILE")]
@@ -105,6 +107,7 @@ enum Command {
     /// summary. Exit status: 0 on success, 1 when the run or a write fails,
     /// DIR is refused, or anything sent was rejected or failed, 2 on usage
     /// errors, 130 for an interrupted file run.
+    #[command(after_help = crate::help::RUN)]
     Run {
         /// A `.tsim` file, a pack, or a stock scenario (`stock:checkout`; see
         /// `tsim list`).
@@ -142,13 +145,24 @@ enum Command {
     /// Build the incident-fixture tree (from the built-in stock library by
     /// default, so it works from any directory): one folder per scenario
     /// of `--from`, under `normal/`, `incidents/<name>/` or `noise/<name>/`,
-    /// each with the four NDJSON files and an answer key; prints what it made.
+    /// each with the four NDJSON files and an answer key; prints what it made
+    /// (`--list DIR` lists a tree made earlier).
     ///
     /// An `--out` DIR that holds only an earlier fixture tree (tsim's own
     /// folders and files) is replaced without `--force`; anything else in
     /// it is refused unless `--force`. Every file is written as a
     /// temporary and renamed into place only when its folder is complete.
+    ///
+    /// `--list DIR` writes nothing: it lists the tree at DIR, one line per
+    /// fixture folder with the records in each NDJSON file and the entries
+    /// of its answer key (exit status 1 when DIR is not a fixture tree or a
+    /// file is missing or unreadable).
+    #[command(after_help = crate::help::FIXTURES)]
     Fixtures {
+        /// List the fixture tree at DIR (made by `tsim fixtures --out DIR`)
+        /// instead of building one.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "from", "start", "force"])]
+        list: Option<PathBuf>,
         /// Where to write the tree.
         #[arg(long, value_name = "DIR", default_value = "fixtures")]
         out: PathBuf,
@@ -174,6 +188,7 @@ enum Command {
     ///
     /// A pack that is truncated, corrupt or from another format version is
     /// rejected with one line saying why (exit status 1).
+    #[command(after_help = crate::help::INSPECT)]
     Inspect {
         /// A pack, a `.tsim` file (compiled in memory) or a stock scenario.
         #[arg(value_name = "INPUT")]
@@ -186,6 +201,7 @@ enum Command {
     /// weekend day (a bar per hour, in its time zone), every timeline
     /// window drawn over the run, and one request drawn through each root
     /// endpoint.
+    #[command(after_help = crate::help::PREVIEW)]
     Preview {
         /// A `.tsim` file, a pack, or a stock scenario (`stock:checkout`).
         #[arg(value_name = "INPUT")]
@@ -196,6 +212,7 @@ enum Command {
     },
     /// List the stock scenarios built into tsim, one line each; run one with
     /// `tsim run stock:NAME`, check or compile it the same way.
+    #[command(after_help = crate::help::LIST)]
     List,
     /// Receive OTLP over gRPC and HTTP (protobuf or JSON, gzip or not),
     /// validate and count what arrives: ids, parent links, times,
@@ -205,6 +222,7 @@ enum Command {
     ///
     /// Stops on Ctrl-C or SIGTERM with a report. Exit status: 0 when
     /// nothing violated the checks, 1 when something did, 2 on usage errors.
+    #[command(after_help = crate::help::RECEIVE)]
     Receive(crate::receive::ReceiveArgs),
     /// Serve a scenario's metrics live for Prometheus to scrape: the
     /// scenario runs on the wall clock (its traffic, timeline and metric
@@ -220,11 +238,13 @@ enum Command {
     ///
     /// Ctrl-C or SIGTERM stops it. Exit status: 0 on a clean stop, 1 when
     /// the scenario or the address fails, 2 on usage errors.
+    #[command(after_help = crate::help::SERVE)]
     Serve(crate::serve::ServeArgs),
     /// Measure the sender on this machine, side by side in one run: drawing
     /// requests, encoding OTLP protobuf and JSON, gzip, and delivering over
     /// loopback OTLP/gRPC into a counting server, against a blaster of
     /// pre-encoded requests on the same transport.
+    #[command(after_help = crate::help::BENCH)]
     Bench(crate::bench::BenchArgs),
     /// Snapshot-test scenarios: run each `.tsim` under PATH (default: the
     /// current directory) into NDJSON fixtures and compare a stable summary
@@ -235,7 +255,36 @@ enum Command {
     ///
     /// Exit status: 0 when every snapshot matches, 1 when one differs or is
     /// missing (a line diff is printed), 2 on usage errors.
+    #[command(after_help = crate::help::TEST)]
     Test(crate::scenario_test::TestArgs),
+    /// Format `.tsim` files in place in the one canonical layout: two
+    /// spaces per open bracket, one space between tokens (`a: b` in
+    /// arguments, `name = value`), your line breaks kept (runs of blank
+    /// lines become one), every comment kept. Formatting twice changes
+    /// nothing, and never changes what a file means.
+    ///
+    /// A file that does not parse is refused with its syntax errors and
+    /// left as it was. Exit status: 0 when every file is formatted (or, with
+    /// `--check`, already was), 1 when a file was refused or `--check`
+    /// found files to change, 2 on usage errors.
+    #[command(after_help = crate::help::FMT)]
+    Fmt(crate::fmt::FmtArgs),
+    /// Start a new scenario: writes NAME.tsim from a template (a small,
+    /// commented scenario that checks and runs as it is) named after the
+    /// file. An existing file is never replaced.
+    ///
+    /// Exit status: 0 when the file was written, 1 when it exists or cannot
+    /// be written, 2 on usage errors.
+    #[command(after_help = crate::help::NEW)]
+    New(crate::new::NewArgs),
+    /// Print a completion script for bash, zsh, fish, powershell or elvish:
+    /// every subcommand, flag and choice of value.
+    ///
+    /// Bash: `tsim completions bash > ~/.local/share/bash-completion/completions/tsim`;
+    /// zsh: `tsim completions zsh > ~/.zfunc/_tsim` (with `~/.zfunc` in
+    /// `fpath`); fish: `tsim completions fish > ~/.config/fish/completions/tsim.fish`.
+    #[command(after_help = crate::help::COMPLETIONS)]
+    Completions(crate::completions::CompletionsArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -306,7 +355,16 @@ pub fn run() -> ExitCode {
         }
         Command::Bench(args) => crate::bench::run(args),
         Command::Test(args) => crate::scenario_test::run(args),
+        Command::Fmt(args) => crate::fmt::run(args),
+        Command::New(args) => crate::new::run(args),
+        Command::Completions(args) => {
+            crate::completions::run(args, &mut <Cli as clap::CommandFactory>::command())
+        }
         Command::Fixtures {
+            list: Some(dir), ..
+        } => crate::fixtures_list::run(&dir),
+        Command::Fixtures {
+            list: None,
             out,
             from,
             start,

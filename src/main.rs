@@ -3,10 +3,15 @@
 
 mod bench;
 mod cli;
+mod completions;
 mod dirs;
 mod execute;
+mod fixtures_list;
+mod fmt;
+mod help;
 mod honeycomb;
 mod live;
+mod new;
 mod preview;
 mod progress;
 mod receive;

@@ -18,6 +18,7 @@
 pub mod ast;
 mod check;
 pub mod diagnostic;
+pub mod format;
 pub mod lower;
 mod message;
 pub mod model;
