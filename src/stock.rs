@@ -26,6 +26,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../scenarios/ingest-load.tsim"),
     ),
     (
+        "kubernetes-fleet.tsim",
+        include_str!("../scenarios/kubernetes-fleet.tsim"),
+    ),
+    (
         "lib/triage.tsim",
         include_str!("../scenarios/lib/triage.tsim"),
     ),

@@ -442,7 +442,7 @@ fn the_stock_library_works_from_any_directory() {
     assert_eq!(code(&list), 0);
     let text = String::from_utf8_lossy(&list.stdout);
     assert!(text.contains("stock:checkout") && text.contains("stock:triage/outage"));
-    assert_eq!(text.lines().count(), 13, "{text}");
+    assert_eq!(text.lines().count(), 14, "{text}");
     let run = in_dir(&["run", "stock:checkout", "--to", "null", "--duration", "1m"]);
     assert_eq!(code(&run), 0, "{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(code(&in_dir(&["check", "stock:triage/outage"])), 0);
