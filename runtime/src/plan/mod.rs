@@ -11,6 +11,35 @@ use tsim_pack::{
 };
 
 use crate::draw::values::Sampler;
+use crate::sink::{Attributes, Value};
+
+/// The constant attribute `key` of attribute set `set`.
+fn constant<'p>(pack: &'p Pack, set: u32, key: &str) -> Option<Value<'p>> {
+    Attributes::new(pack, set, &[], "").get(key)
+}
+
+/// `scheme://host:port` of a call to an HTTP endpoint: the callee's
+/// `url.scheme` (`https` unless constant), the client span's constant
+/// `server.address` and `server.port`; `None` for other callees or when
+/// the address is not a constant.
+fn url_base(pack: &Pack, callee: &EndpointProgram, client: u32) -> Option<String> {
+    if !matches!(callee.protocol, Protocol::Http { .. }) {
+        return None;
+    }
+    let scheme = match constant(pack, callee.attrs, "url.scheme") {
+        Some(Value::Str(s)) if !s.is_empty() => s,
+        _ => "https",
+    };
+    let Some(Value::Str(host)) = constant(pack, client, "server.address") else {
+        return None;
+    };
+    let mut url = format!("{scheme}://{host}");
+    if let Some(port) = constant(pack, client, "server.port") {
+        url.push(':');
+        port.write(&mut url);
+    }
+    Some(url)
+}
 
 /// A place in a program that emits a span, with its fixed facts.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +106,9 @@ pub enum PlannedStep<'p> {
         endpoint: u32,
         /// Client span site.
         site: u32,
+        /// `scheme://host:port` of an HTTP callee: the client span's
+        /// `url.full` is this and the server span's `url.path`.
+        url: Option<String>,
         /// Options.
         options: Options,
     },
@@ -106,6 +138,9 @@ pub struct PlannedEndpoint<'p> {
     pub steps: Vec<PlannedStep<'p>>,
     /// Whether it speaks HTTP (status codes).
     pub http: bool,
+    /// Whether it is a gRPC endpoint (`rpc.system.name` is `grpc`): its
+    /// spans carry `rpc.response.status_code`.
+    pub grpc: bool,
     /// Instances of its service.
     pub instances: u32,
 }
@@ -199,6 +234,8 @@ impl<'p> Plan<'p> {
                 latency: Sampler::new(&ep.latency),
                 steps,
                 http: matches!(ep.protocol, Protocol::Http { .. }),
+                grpc: ep.protocol == Protocol::Rpc
+                    && constant(pack, ep.attrs, "rpc.system.name") == Some(Value::Str("grpc")),
                 instances: plan.resource(ep.resource).map_or(1, |r| r.instances.max(1)),
             });
         }
@@ -247,6 +284,7 @@ impl<'p> Plan<'p> {
                 PlannedStep::Call {
                     endpoint: *endpoint,
                     site,
+                    url: callee.and_then(|c| url_base(self.pack, c, *attrs)),
                     options: Options::new(options),
                 }
             }

@@ -169,9 +169,13 @@ pub fn span(reg: &Registry, out: &mut Vec<String>, s: &Span) {
                     "server.address",
                     "server.port",
                     "url.template",
+                    "url.full",
                     "service.peer.name",
                 ],
             );
+            if let Err(e) = url_full_path(a) {
+                out.push(format!("http client: `{}` {e}", s.name));
+            }
             if let Some(c) = code {
                 if (c >= 400) != error {
                     out.push(format!("http client: code {c} with status {status:?}"));
@@ -185,6 +189,9 @@ pub fn span(reg: &Registry, out: &mut Vec<String>, s: &Span) {
         if kind == SpanKind::Server && get(a, "rpc.method").as_deref() != Some(s.name.as_str()) {
             out.push(format!("rpc: span name `{}` is not rpc.method", s.name));
         }
+    }
+    if get(a, "rpc.system.name").as_deref() == Some("grpc") {
+        grpc_status(out, s, kind, error);
     }
     if get(a, "db.system.name").is_some() {
         require(out, "db", a, &["db.query.summary", "server.address"]);
@@ -222,6 +229,103 @@ pub fn span(reg: &Registry, out: &mut Vec<String>, s: &Span) {
             out.push("exception: neither exception.type nor exception.message".into());
         }
     }
+}
+
+/// The gRPC status codes by name, and the ones that make a server span an
+/// error (the gRPC conventions' list).
+pub const GRPC_CODES: [&str; 17] = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+const GRPC_SERVER_ERRORS: [&str; 6] = [
+    "UNKNOWN",
+    "DEADLINE_EXCEEDED",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+];
+
+/// A gRPC span: a string `rpc.response.status_code` naming a gRPC code; a
+/// server span is an error exactly for the server-error codes, a client
+/// span for every code but `OK`.
+fn grpc_status(out: &mut Vec<String>, s: &Span, kind: SpanKind, error: bool) {
+    let a = &s.attributes;
+    let is_str = a
+        .iter()
+        .find(|kv| kv.key == "rpc.response.status_code")
+        .and_then(|kv| kv.value.as_ref()?.value.as_ref())
+        .is_some_and(|v| matches!(v, Value::StringValue(_)));
+    let Some(code) = get(a, "rpc.response.status_code").filter(|_| is_str) else {
+        out.push(format!(
+            "grpc: `{}` has no string rpc.response.status_code",
+            s.name
+        ));
+        return;
+    };
+    if !GRPC_CODES.contains(&code.as_str()) {
+        out.push(format!(
+            "grpc: `{}` code `{code}` is not a gRPC code",
+            s.name
+        ));
+        return;
+    }
+    let should = match kind {
+        SpanKind::Server => GRPC_SERVER_ERRORS.contains(&code.as_str()),
+        _ => code != "OK",
+    };
+    if should != error {
+        out.push(format!(
+            "grpc: {kind:?} `{}` code {code} with error={error}",
+            s.name
+        ));
+    }
+}
+
+/// The path of an HTTP client span's `url.full`, which must be
+/// `{url.scheme or http(s)}://{server.address}:{server.port}{path}` with
+/// an absolute, concrete path.
+pub fn url_full_path(a: &[KeyValue]) -> Result<String, String> {
+    let full = get(a, "url.full").ok_or("has no url.full")?;
+    let (scheme, rest) = full
+        .split_once("://")
+        .ok_or(format!("url.full `{full}` has no scheme"))?;
+    if !matches!(scheme, "http" | "https") {
+        return Err(format!("url.full `{full}`: scheme `{scheme}`"));
+    }
+    let slash = rest
+        .find('/')
+        .ok_or(format!("url.full `{full}` has no path"))?;
+    let (authority, path) = rest.split_at(slash);
+    let expected = format!(
+        "{}:{}",
+        get(a, "server.address").unwrap_or_default(),
+        get(a, "server.port").unwrap_or_default()
+    );
+    if authority != expected {
+        return Err(format!(
+            "url.full `{full}`: authority is not server.address:server.port `{expected}`"
+        ));
+    }
+    if path.contains(['{', '}', ' ', '?', '#']) {
+        return Err(format!("url.full `{full}`: path is not concrete"));
+    }
+    Ok(path.to_string())
 }
 
 /// The attributes a request-duration histogram may carry.
