@@ -41,6 +41,7 @@ pub fn resource_ref<'a>(
     Some(ResourceRef {
         id: r,
         instance,
+        instance_id: plan.instance_id(r, instance),
         name: plan.str(res.name),
         version: plan.str(version),
         resource: res,

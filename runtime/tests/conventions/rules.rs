@@ -10,6 +10,11 @@ use opentelemetry_proto::tonic::metrics::v1::{metric::Data, Metric};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, Span};
 
+#[path = "requests.rs"]
+mod requests;
+use requests::grpc_status;
+pub use requests::url_full_path;
+
 /// The pinned release's registry: metric name -> (instrument, unit), and
 /// the deprecated attribute and metric names.
 pub struct Registry {
@@ -91,7 +96,18 @@ pub fn not_deprecated(reg: &Registry, out: &mut Vec<String>, what: &str, attrs: 
     }
 }
 
-/// Resources: identity and SDK attributes, the schema URL.
+/// Whether `id` is a UUID in version 4 format, lower-case hex.
+fn is_uuid(id: &str) -> bool {
+    id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && id
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
+        && id.get(14..15) == Some("4")
+        && matches!(id.get(19..20), Some("8" | "9" | "a" | "b"))
+}
+
+/// Resources: identity (a UUID instance id) and SDK attributes, the
+/// schema URL.
 pub fn resource(reg: &Registry, out: &mut Vec<String>, r: &Resource, schema_url: &str) {
     require(
         out,
@@ -105,6 +121,11 @@ pub fn resource(reg: &Registry, out: &mut Vec<String>, r: &Resource, schema_url:
             "telemetry.sdk.version",
         ],
     );
+    if let Some(id) = get(&r.attributes, "service.instance.id").filter(|id| !is_uuid(id)) {
+        out.push(format!(
+            "resource: service.instance.id `{id}` is not a UUID"
+        ));
+    }
     if schema_url != tsim_runtime::sink::SCHEMA_URL {
         out.push(format!("resource: schema_url `{schema_url}`"));
     }
@@ -229,103 +250,6 @@ pub fn span(reg: &Registry, out: &mut Vec<String>, s: &Span) {
             out.push("exception: neither exception.type nor exception.message".into());
         }
     }
-}
-
-/// The gRPC status codes by name, and the ones that make a server span an
-/// error (the gRPC conventions' list).
-pub const GRPC_CODES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-const GRPC_SERVER_ERRORS: [&str; 6] = [
-    "UNKNOWN",
-    "DEADLINE_EXCEEDED",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-];
-
-/// A gRPC span: a string `rpc.response.status_code` naming a gRPC code; a
-/// server span is an error exactly for the server-error codes, a client
-/// span for every code but `OK`.
-fn grpc_status(out: &mut Vec<String>, s: &Span, kind: SpanKind, error: bool) {
-    let a = &s.attributes;
-    let is_str = a
-        .iter()
-        .find(|kv| kv.key == "rpc.response.status_code")
-        .and_then(|kv| kv.value.as_ref()?.value.as_ref())
-        .is_some_and(|v| matches!(v, Value::StringValue(_)));
-    let Some(code) = get(a, "rpc.response.status_code").filter(|_| is_str) else {
-        out.push(format!(
-            "grpc: `{}` has no string rpc.response.status_code",
-            s.name
-        ));
-        return;
-    };
-    if !GRPC_CODES.contains(&code.as_str()) {
-        out.push(format!(
-            "grpc: `{}` code `{code}` is not a gRPC code",
-            s.name
-        ));
-        return;
-    }
-    let should = match kind {
-        SpanKind::Server => GRPC_SERVER_ERRORS.contains(&code.as_str()),
-        _ => code != "OK",
-    };
-    if should != error {
-        out.push(format!(
-            "grpc: {kind:?} `{}` code {code} with error={error}",
-            s.name
-        ));
-    }
-}
-
-/// The path of an HTTP client span's `url.full`, which must be
-/// `{url.scheme or http(s)}://{server.address}:{server.port}{path}` with
-/// an absolute, concrete path.
-pub fn url_full_path(a: &[KeyValue]) -> Result<String, String> {
-    let full = get(a, "url.full").ok_or("has no url.full")?;
-    let (scheme, rest) = full
-        .split_once("://")
-        .ok_or(format!("url.full `{full}` has no scheme"))?;
-    if !matches!(scheme, "http" | "https") {
-        return Err(format!("url.full `{full}`: scheme `{scheme}`"));
-    }
-    let slash = rest
-        .find('/')
-        .ok_or(format!("url.full `{full}` has no path"))?;
-    let (authority, path) = rest.split_at(slash);
-    let expected = format!(
-        "{}:{}",
-        get(a, "server.address").unwrap_or_default(),
-        get(a, "server.port").unwrap_or_default()
-    );
-    if authority != expected {
-        return Err(format!(
-            "url.full `{full}`: authority is not server.address:server.port `{expected}`"
-        ));
-    }
-    if path.contains(['{', '}', ' ', '?', '#']) {
-        return Err(format!("url.full `{full}`: path is not concrete"));
-    }
-    Ok(path.to_string())
 }
 
 /// The attributes a request-duration histogram may carry.
