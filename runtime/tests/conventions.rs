@@ -9,12 +9,13 @@
 #[path = "conventions/rules.rs"]
 mod rules;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, Span};
 use prost::Message;
 use rules::Registry;
 use tsim_runtime::sim;
@@ -81,8 +82,66 @@ fn run(path: &Path) -> Collected {
     sink.into_requests()
 }
 
-fn check(reg: &Registry, c: &Collected, out: &mut Vec<String>) -> (u64, u64, u64) {
-    let mut counts = (0, 0, 0);
+/// What one run emitted, counted.
+#[derive(Default)]
+struct Counts {
+    spans: u64,
+    metrics: u64,
+    logs: u64,
+    /// HTTP client spans whose `url.full` path matched their server span's.
+    urls: u64,
+    /// gRPC spans, and those that failed.
+    grpc: u64,
+    grpc_failed: u64,
+}
+
+/// Every HTTP client span's `url.full` path is its server span's
+/// `url.path` (spans of a trace may sit in different requests).
+#[derive(Default)]
+struct Urls {
+    /// Client span id -> (span name, url.full path).
+    clients: HashMap<Vec<u8>, (String, String)>,
+    /// Parent span id -> url.path of an HTTP server span.
+    servers: HashMap<Vec<u8>, String>,
+}
+
+impl Urls {
+    fn add(&mut self, s: &Span) {
+        let a = &s.attributes;
+        if rules::get(a, "http.request.method").is_none() {
+            return;
+        }
+        if s.kind == SpanKind::Client as i32 {
+            if let Ok(path) = rules::url_full_path(a) {
+                self.clients
+                    .insert(s.span_id.clone(), (s.name.clone(), path));
+            }
+        } else if s.kind == SpanKind::Server as i32 {
+            if let Some(path) = rules::get(a, "url.path") {
+                self.servers.insert(s.parent_span_id.clone(), path);
+            }
+        }
+    }
+
+    /// Compares each client with its server span; returns the matches.
+    fn check(&self, out: &mut Vec<String>) -> u64 {
+        let mut matched = 0;
+        for (id, (name, path)) in &self.clients {
+            match self.servers.get(id) {
+                Some(p) if p == path => matched += 1,
+                Some(p) => out.push(format!(
+                    "http client: `{name}` url.full path `{path}`, its server span's url.path `{p}`"
+                )),
+                None => out.push(format!("http client: `{name}` has no server span")),
+            }
+        }
+        matched
+    }
+}
+
+fn check(reg: &Registry, c: &Collected, out: &mut Vec<String>) -> Counts {
+    let mut counts = Counts::default();
+    let mut urls = Urls::default();
     for (signal, body, _) in &c.requests {
         match signal {
             Signal::Traces => {
@@ -94,7 +153,17 @@ fn check(reg: &Registry, c: &Collected, out: &mut Vec<String>) -> (u64, u64, u64
                     for ss in &rs.scope_spans {
                         for s in &ss.spans {
                             rules::span(reg, out, s);
-                            counts.0 += 1;
+                            urls.add(s);
+                            counts.spans += 1;
+                            if rules::get(&s.attributes, "rpc.system.name").as_deref()
+                                == Some("grpc")
+                            {
+                                counts.grpc += 1;
+                                counts.grpc_failed += u64::from(
+                                    rules::get(&s.attributes, "rpc.response.status_code")
+                                        .is_some_and(|c| c != "OK"),
+                                );
+                            }
                         }
                     }
                 }
@@ -108,7 +177,7 @@ fn check(reg: &Registry, c: &Collected, out: &mut Vec<String>) -> (u64, u64, u64
                     for sm in &rm.scope_metrics {
                         for m in &sm.metrics {
                             rules::metric(reg, out, m);
-                            counts.1 += 1;
+                            counts.metrics += 1;
                         }
                     }
                 }
@@ -119,13 +188,14 @@ fn check(reg: &Registry, c: &Collected, out: &mut Vec<String>) -> (u64, u64, u64
                     for sl in &rl.scope_logs {
                         for l in &sl.log_records {
                             rules::log(reg, out, l);
-                            counts.2 += 1;
+                            counts.logs += 1;
                         }
                     }
                 }
             }
         }
     }
+    counts.urls = urls.check(out);
     counts
 }
 
@@ -137,15 +207,27 @@ fn every_stock_scenario_follows_the_pinned_conventions() {
     let mut problems = BTreeSet::new();
     let scenarios = stock();
     assert!(scenarios.len() >= 10, "{scenarios:?}");
+    let mut total = Counts::default();
     for path in &scenarios {
         let mut out = Vec::new();
-        let (spans, metrics, logs) = check(&reg, &run(path), &mut out);
+        let c = check(&reg, &run(path), &mut out);
         let name = path
             .file_name()
             .map_or(String::new(), |n| n.to_string_lossy().into());
-        assert!(spans + metrics + logs > 0, "{name} emitted nothing");
+        assert!(c.spans + c.metrics + c.logs > 0, "{name} emitted nothing");
         problems.extend(out.into_iter().map(|p| format!("{name}: {p}")));
+        total.urls += c.urls;
+        total.grpc += c.grpc;
+        total.grpc_failed += c.grpc_failed;
     }
+    // The rules about url.full and gRPC codes had something to check.
+    assert!(total.urls > 1000, "{} url.full checked", total.urls);
+    assert!(
+        total.grpc > 1000 && total.grpc_failed > 10,
+        "{} gRPC spans, {} failed",
+        total.grpc,
+        total.grpc_failed
+    );
     let list: Vec<&String> = problems.iter().take(60).collect();
     assert!(
         problems.is_empty(),
@@ -196,4 +278,58 @@ fn the_rules_catch_what_they_are_about() {
     ] {
         assert!(all.contains(expected), "{expected} not caught in:\n{all}");
     }
+    // A gRPC server span failed with NOT_FOUND (not a server error), a
+    // gRPC client span with an integer code, an HTTP client span whose
+    // url.full names another host and a template path.
+    let error = Some(Status {
+        code: 2,
+        ..Default::default()
+    });
+    let grpc = |kind: SpanKind, code: any_value::Value| Span {
+        name: "charge".into(),
+        kind: kind as i32,
+        attributes: vec![
+            kv("rpc.system.name", s("grpc")),
+            kv("rpc.method", s("charge")),
+            kv("server.address", s("payment-service")),
+            kv("rpc.response.status_code", code),
+            kv("error.type", s("NOT_FOUND")),
+        ],
+        status: error.clone(),
+        ..Default::default()
+    };
+    let client = Span {
+        name: "GET /users/{id}".into(),
+        kind: SpanKind::Client as i32,
+        attributes: vec![
+            kv("http.request.method", s("GET")),
+            kv("url.template", s("/users/{id}")),
+            kv("url.full", s("https://elsewhere:443/users/{id}")),
+            kv("service.peer.name", s("user-service")),
+            kv("server.address", s("user-service")),
+            kv("server.port", any_value::Value::IntValue(443)),
+        ],
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    rules::span(&reg, &mut out, &grpc(SpanKind::Server, s("NOT_FOUND")));
+    rules::span(
+        &reg,
+        &mut out,
+        &grpc(SpanKind::Client, any_value::Value::IntValue(5)),
+    );
+    rules::span(&reg, &mut out, &client);
+    let all = out.join("\n");
+    for expected in [
+        "code NOT_FOUND with error=true",
+        "no string rpc.response.status_code",
+        "authority is not server.address:server.port",
+    ] {
+        assert!(all.contains(expected), "{expected} not caught in:\n{all}");
+    }
+    let mut fixed = client.attributes.clone();
+    fixed[2] = kv("url.full", s("https://user-service:443/users/{id}"));
+    assert!(rules::url_full_path(&fixed).is_err_and(|e| e.contains("not concrete")));
+    fixed[2] = kv("url.full", s("https://user-service:443/users/42"));
+    assert_eq!(rules::url_full_path(&fixed).as_deref(), Ok("/users/42"));
 }

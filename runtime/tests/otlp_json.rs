@@ -88,6 +88,7 @@ fn no_duplicate_keys(kvs: &[KeyValue], what: &str) {
 #[test]
 fn every_line_decodes_as_an_otlp_export_request_and_matches_the_summary() {
     let p = pack(SCENARIO);
+    let ids = tsim_pack::InstanceIndex::new(&p);
     let dir = temp_dir("decode").join("nested/out");
     let sum = run_into(&p, &dir, 2);
     assert!(sum.spans > 0 && sum.logs > 0 && sum.metrics > 0, "{sum:?}");
@@ -110,10 +111,10 @@ fn every_line_decodes_as_an_otlp_export_request_and_matches_the_summary() {
             let name = string_attr(&res.attributes, "service.name").expect("service.name");
             let instance =
                 string_attr(&res.attributes, "service.instance.id").expect("service.instance.id");
-            assert!(
-                instance.starts_with(&format!("{name}-")),
-                "{instance} of {name}"
-            );
+            // One of the service's instance ids (UUIDs).
+            let (r, k) = ids.get(instance).expect("a known instance id");
+            let r = p.resources.get(r as usize).expect("its resource");
+            assert_eq!(p.strings[r.name as usize], name, "{instance} #{k}");
             assert_eq!(
                 string_attr(&res.attributes, "telemetry.sdk.name"),
                 Some("tsim")

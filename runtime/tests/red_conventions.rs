@@ -57,3 +57,31 @@ fn the_http_duration_histogram_counts_http_server_spans_only() {
     let sigma = (0.1 * 0.9 / n).sqrt();
     assert!(((errors / n) - 0.1).abs() < 4.0 * sigma, "{errors} of {n}");
 }
+
+/// A `per instance` derived counter finds each instance's row by its
+/// `service.instance.id` (a UUID): one growing series per instance, which
+/// together count every server span.
+#[test]
+fn a_per_instance_counter_counts_each_instances_spans() {
+    let scenario = r#"
+scenario "inst" { seed 4 duration 2m tick 1m traffic { rate 30/s } }
+service "api" { instances 3 endpoint "GET /" { latency 2ms } }
+metric "requests" counter per instance from spans
+"#;
+    let mut sink = MemorySink::default();
+    let opts = sim::Options {
+        start_ns: 1_700_000_000_000_000_000,
+        ..Default::default()
+    };
+    sim::run(&pack(scenario), &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
+    let mut last: BTreeMap<&str, f64> = BTreeMap::new();
+    for p in &sink.metrics {
+        if p.metric.starts_with("requests") {
+            last.insert(&p.metric, p.value);
+        }
+    }
+    assert_eq!(last.len(), 3, "one series per instance: {last:?}");
+    assert!(last.values().all(|v| *v > 0.0), "{last:?}");
+    let spans = sink.spans.iter().filter(|s| s.parent.is_none()).count() as f64;
+    assert_eq!(last.values().sum::<f64>(), spans, "{last:?}");
+}

@@ -1,8 +1,9 @@
 //! Per-request values: samplers and generated attribute values
-//! ([`values`]), and drawing one request through its endpoint's program
-//! ([`request`]).
+//! ([`values`]), drawing one request through its endpoint's program
+//! ([`request`]), and the gRPC status codes of RPC spans ([`grpc`]).
 
 pub mod gen;
+pub mod grpc;
 pub mod request;
 pub mod trace;
 pub mod values;

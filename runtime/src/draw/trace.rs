@@ -3,6 +3,7 @@
 
 use tsim_pack::Status;
 
+use super::grpc::GrpcCode;
 use super::values::{DVal, Drawn};
 use crate::timeline::Cause;
 
@@ -28,6 +29,8 @@ pub enum KnownError {
     Dependency,
     /// A database or queue failed, with no declared type.
     Backend,
+    /// A gRPC status code (a failed RPC span's `error.type` is its code).
+    Grpc(GrpcCode),
 }
 
 impl KnownError {
@@ -39,6 +42,7 @@ impl KnownError {
             KnownError::Internal => "InternalError",
             KnownError::Dependency => "DependencyError",
             KnownError::Backend => "BackendError",
+            KnownError::Grpc(c) => c.as_str(),
         }
     }
 }
@@ -75,6 +79,10 @@ pub struct DrawnSpan {
     pub status: Status,
     /// HTTP status code, when the span has one.
     pub code: Option<u16>,
+    /// gRPC status code (`rpc.response.status_code`) of a gRPC span.
+    pub rpc: Option<GrpcCode>,
+    /// `url.full` of an HTTP client span: a range of [`Trace::text`].
+    pub url: Option<(u32, u32)>,
     /// `error.type` when failed.
     pub error_type: Option<ErrorType>,
     /// The failure raised an exception (declared type): sinks add an event.

@@ -11,6 +11,35 @@ use tsim_pack::{
 };
 
 use crate::draw::values::Sampler;
+use crate::sink::{Attributes, Value};
+
+/// The constant attribute `key` of attribute set `set`.
+fn constant<'p>(pack: &'p Pack, set: u32, key: &str) -> Option<Value<'p>> {
+    Attributes::new(pack, set, &[], "").get(key)
+}
+
+/// `scheme://host:port` of a call to an HTTP endpoint: the callee's
+/// `url.scheme` (`https` unless constant), the client span's constant
+/// `server.address` and `server.port`; `None` for other callees or when
+/// the address is not a constant.
+fn url_base(pack: &Pack, callee: &EndpointProgram, client: u32) -> Option<String> {
+    if !matches!(callee.protocol, Protocol::Http { .. }) {
+        return None;
+    }
+    let scheme = match constant(pack, callee.attrs, "url.scheme") {
+        Some(Value::Str(s)) if !s.is_empty() => s,
+        _ => "https",
+    };
+    let Some(Value::Str(host)) = constant(pack, client, "server.address") else {
+        return None;
+    };
+    let mut url = format!("{scheme}://{host}");
+    if let Some(port) = constant(pack, client, "server.port") {
+        url.push(':');
+        port.write(&mut url);
+    }
+    Some(url)
+}
 
 /// A place in a program that emits a span, with its fixed facts.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +106,9 @@ pub enum PlannedStep<'p> {
         endpoint: u32,
         /// Client span site.
         site: u32,
+        /// `scheme://host:port` of an HTTP callee: the client span's
+        /// `url.full` is this and the server span's `url.path`.
+        url: Option<String>,
         /// Options.
         options: Options,
     },
@@ -106,6 +138,9 @@ pub struct PlannedEndpoint<'p> {
     pub steps: Vec<PlannedStep<'p>>,
     /// Whether it speaks HTTP (status codes).
     pub http: bool,
+    /// Whether it is a gRPC endpoint (`rpc.system.name` is `grpc`): its
+    /// spans carry `rpc.response.status_code`.
+    pub grpc: bool,
     /// Instances of its service.
     pub instances: u32,
 }
@@ -136,10 +171,53 @@ pub struct Plan<'p> {
     /// Each resource's attributes other than `service.name` and
     /// `service.version` (records carry those two as fields).
     pub resource_attrs: Vec<Vec<tsim_pack::Attr>>,
+    /// Every resource's `service.instance.id`s, by instance.
+    pub instance_ids: InstanceIds,
     /// Network hop, each way.
     pub hop: Sampler,
     /// Parallel branch stagger.
     pub stagger: Sampler,
+}
+
+/// Every resource's `service.instance.id`s ([`tsim_pack::instance_id`]),
+/// worked out once: fixed-width UUIDs back to back in one string.
+#[derive(Clone, Debug, Default)]
+pub struct InstanceIds {
+    text: String,
+    /// Per resource: the position of its first id, and how many it has.
+    first: Vec<(usize, u32)>,
+}
+
+/// The length of a UUID's text.
+const UUID_LEN: usize = 36;
+
+impl InstanceIds {
+    fn new(pack: &Pack) -> InstanceIds {
+        let mut ids = InstanceIds::default();
+        let mut n = 0;
+        for r in &pack.resources {
+            let name = pack.strings.get(r.name as usize).map_or("", String::as_str);
+            let count = r.instances.max(1);
+            ids.first.push((n, count));
+            for k in 0..count {
+                ids.text
+                    .push_str(&tsim_pack::instance_id(pack.meta.seed, name, k));
+            }
+            n += count as usize;
+        }
+        ids
+    }
+
+    /// Instance `k` of resource `r` ("" when out of range).
+    pub fn get(&self, r: u32, k: u32) -> &str {
+        match self.first.get(r as usize) {
+            Some(&(first, count)) if k < count => {
+                let at = (first + k as usize) * UUID_LEN;
+                self.text.get(at..at + UUID_LEN).unwrap_or("")
+            }
+            _ => "",
+        }
+    }
 }
 
 /// The roots of one ingress service.
@@ -180,6 +258,7 @@ impl<'p> Plan<'p> {
                         .collect()
                 })
                 .collect(),
+            instance_ids: InstanceIds::new(pack),
             hop: Sampler::new(&pack.calls.hop),
             stagger: Sampler::new(&pack.calls.stagger),
         };
@@ -199,6 +278,8 @@ impl<'p> Plan<'p> {
                 latency: Sampler::new(&ep.latency),
                 steps,
                 http: matches!(ep.protocol, Protocol::Http { .. }),
+                grpc: ep.protocol == Protocol::Rpc
+                    && constant(pack, ep.attrs, "rpc.system.name") == Some(Value::Str("grpc")),
                 instances: plan.resource(ep.resource).map_or(1, |r| r.instances.max(1)),
             });
         }
@@ -209,6 +290,12 @@ impl<'p> Plan<'p> {
     /// A resource by index.
     pub fn resource(&self, r: u32) -> Option<&'p Resource> {
         self.pack.resources.get(r as usize)
+    }
+
+    /// The `service.instance.id` of instance `k` of resource `r` ("" when
+    /// out of range).
+    pub fn instance_id(&self, r: u32, k: u32) -> &str {
+        self.instance_ids.get(r, k)
     }
 
     /// A string by id ("" when out of range, which validation excludes).
@@ -247,6 +334,7 @@ impl<'p> Plan<'p> {
                 PlannedStep::Call {
                     endpoint: *endpoint,
                     site,
+                    url: callee.and_then(|c| url_base(self.pack, c, *attrs)),
                     options: Options::new(options),
                 }
             }

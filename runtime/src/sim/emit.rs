@@ -11,7 +11,7 @@ use rand_pcg::Pcg64;
 use tsim_pack::{Pack, ResourceKind, SpanKind, StrId, NONE};
 
 use super::red::{self, Red};
-use crate::draw::request::{ErrorType, Trace};
+use crate::draw::request::{DrawnSpan, ErrorType, Trace};
 use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::plan::{Plan, Site};
 use crate::sink::{Attributes, Body, Exception, LogRecord, ResourceRef, Sink, SpanRecord, Value};
@@ -41,6 +41,7 @@ pub fn resource_ref<'a>(
     Some(ResourceRef {
         id: r,
         instance,
+        instance_id: plan.instance_id(r, instance),
         name: plan.str(res.name),
         version: plan.str(version),
         resource: res,
@@ -74,6 +75,33 @@ fn error_value<'a>(pack: &'a Pack, text: &'a str, e: ErrorType) -> Value<'a> {
         ErrorType::Known(k) => Value::Str(k.as_str()),
     }
 }
+
+/// The attributes the walk worked out for a span, `url.full` and
+/// `rpc.response.status_code`, in `buf`; one the scenario declares itself
+/// is left to it.
+fn worked_out<'a, 'b>(
+    sp: &DrawnSpan,
+    text: &'a str,
+    declared: Attributes<'a>,
+    buf: &'b mut [(&'a str, Value<'a>); 2],
+) -> &'b [(&'a str, Value<'a>)] {
+    let mut n = 0;
+    let url = sp.url.and_then(|(a, b)| text.get(a as usize..b as usize));
+    let found = [
+        ("url.full", url.map(Value::Str)),
+        (RPC_STATUS_KEY, sp.rpc.map(|c| Value::Str(c.as_str()))),
+    ];
+    for (key, value) in found {
+        if let Some(v) = value.filter(|_| declared.get(key).is_none()) {
+            buf[n] = (key, v);
+            n += 1;
+        }
+    }
+    &buf[..n]
+}
+
+/// `rpc.response.status_code` of a gRPC span.
+pub const RPC_STATUS_KEY: &str = "rpc.response.status_code";
 
 fn to_backend(pack: &Pack, site: &Site) -> bool {
     site.peer != NONE
@@ -175,6 +203,9 @@ impl<'p> Emitter<'p> {
             let error_type = sp.error_type.map(|e| error_value(pack, &trace.text, e));
             let end_ns = at_ns.saturating_add(sp.end_ns as i64);
             let span_id = self.ids[i];
+            let attributes = Attributes::new(pack, site.attrs, drawn, &trace.text);
+            let mut extra = [("", Value::Bool(false)); 2];
+            let extra = worked_out(sp, &trace.text, attributes, &mut extra);
             let rec = SpanRecord {
                 trace_id,
                 span_id,
@@ -186,7 +217,7 @@ impl<'p> Emitter<'p> {
                 kind: site.kind,
                 name: plan.str(site.name),
                 peer: plan.resource(site.peer).map(|r| plan.str(r.name)),
-                attributes: Attributes::new(pack, site.attrs, drawn, &trace.text),
+                attributes: attributes.with_extra(extra),
                 failed: sp.failed,
                 status: sp.status,
                 status_message: "",

@@ -143,9 +143,10 @@ impl<'p> Engine<'_, 'p> {
             for k in 0..instances {
                 self.message.clear();
                 self.message.push_str(&format!(
-                    "{} on {}-{k}: readiness probe returned 503",
+                    "{} on {} {}: readiness probe returned 503",
                     check.unwrap_or("health_check_failed"),
-                    self.res_name(r)
+                    self.res_name(r),
+                    self.plan.instance_id(r, k)
                 ));
                 let version = self.emitter.versions.get(r as usize).copied().unwrap_or(0);
                 sink.log(&LogRecord {

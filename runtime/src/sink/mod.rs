@@ -61,6 +61,8 @@ pub struct ResourceRef<'a> {
     pub id: u32,
     /// Which instance (0-based) of it.
     pub instance: u32,
+    /// Its `service.instance.id` (see [`tsim_pack::instance`]).
+    pub instance_id: &'a str,
     /// `service.name`.
     pub name: &'a str,
     /// `service.version` ("" when none), as the timeline has it now (a

@@ -67,13 +67,15 @@ fn key(pack: &Pack, k: u32) -> &str {
 }
 
 /// A span's or record's attributes: constant ones from the pack, then the
-/// ones drawn for this request.
+/// ones drawn for this request, then the ones the walk worked out for it
+/// (`url.full`, `rpc.response.status_code`), which count as drawn.
 #[derive(Clone, Copy, Debug)]
 pub struct Attributes<'a> {
     pack: &'a Pack,
     constant: &'a [Attr],
     drawn: &'a [Drawn],
     text: &'a str,
+    extra: &'a [(&'a str, Value<'a>)],
 }
 
 impl<'a> Attributes<'a> {
@@ -88,7 +90,13 @@ impl<'a> Attributes<'a> {
             constant,
             drawn,
             text,
+            extra: &[],
         }
+    }
+
+    /// These attributes and `extra` after the drawn ones.
+    pub fn with_extra(self, extra: &'a [(&'a str, Value<'a>)]) -> Attributes<'a> {
+        Attributes { extra, ..self }
     }
 
     /// Constant attributes only.
@@ -98,6 +106,7 @@ impl<'a> Attributes<'a> {
             constant,
             drawn: &[],
             text: "",
+            extra: &[],
         }
     }
 
@@ -108,6 +117,7 @@ impl<'a> Attributes<'a> {
             constant: &[],
             drawn: &[],
             text: "",
+            extra: &[],
         }
     }
 
@@ -124,12 +134,13 @@ impl<'a> Attributes<'a> {
             .map(move |a| (key(pack, a.key), Value::from_attr(pack, a.value)))
     }
 
-    /// The attributes drawn for this record.
+    /// The attributes drawn (or worked out) for this record.
     pub fn drawn(&self) -> impl Iterator<Item = (&'a str, Value<'a>)> + 'a {
         let (pack, text) = (self.pack, self.text);
         self.drawn
             .iter()
             .map(move |d| (key(pack, d.key), Value::from_drawn(pack, text, d.value)))
+            .chain(self.extra.iter().copied())
     }
 
     /// The value of `name`, if present.
@@ -139,7 +150,7 @@ impl<'a> Attributes<'a> {
 
     /// How many there are.
     pub fn len(&self) -> usize {
-        self.constant.len() + self.drawn.len()
+        self.constant.len() + self.drawn.len() + self.extra.len()
     }
 
     /// Whether there are none.

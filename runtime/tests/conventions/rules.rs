@@ -10,6 +10,11 @@ use opentelemetry_proto::tonic::metrics::v1::{metric::Data, Metric};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, Span};
 
+#[path = "requests.rs"]
+mod requests;
+use requests::grpc_status;
+pub use requests::url_full_path;
+
 /// The pinned release's registry: metric name -> (instrument, unit), and
 /// the deprecated attribute and metric names.
 pub struct Registry {
@@ -91,7 +96,18 @@ pub fn not_deprecated(reg: &Registry, out: &mut Vec<String>, what: &str, attrs: 
     }
 }
 
-/// Resources: identity and SDK attributes, the schema URL.
+/// Whether `id` is a UUID in version 4 format, lower-case hex.
+fn is_uuid(id: &str) -> bool {
+    id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && id
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
+        && id.get(14..15) == Some("4")
+        && matches!(id.get(19..20), Some("8" | "9" | "a" | "b"))
+}
+
+/// Resources: identity (a UUID instance id) and SDK attributes, the
+/// schema URL.
 pub fn resource(reg: &Registry, out: &mut Vec<String>, r: &Resource, schema_url: &str) {
     require(
         out,
@@ -105,6 +121,11 @@ pub fn resource(reg: &Registry, out: &mut Vec<String>, r: &Resource, schema_url:
             "telemetry.sdk.version",
         ],
     );
+    if let Some(id) = get(&r.attributes, "service.instance.id").filter(|id| !is_uuid(id)) {
+        out.push(format!(
+            "resource: service.instance.id `{id}` is not a UUID"
+        ));
+    }
     if schema_url != tsim_runtime::sink::SCHEMA_URL {
         out.push(format!("resource: schema_url `{schema_url}`"));
     }
@@ -169,9 +190,13 @@ pub fn span(reg: &Registry, out: &mut Vec<String>, s: &Span) {
                     "server.address",
                     "server.port",
                     "url.template",
+                    "url.full",
                     "service.peer.name",
                 ],
             );
+            if let Err(e) = url_full_path(a) {
+                out.push(format!("http client: `{}` {e}", s.name));
+            }
             if let Some(c) = code {
                 if (c >= 400) != error {
                     out.push(format!("http client: code {c} with status {status:?}"));
@@ -185,6 +210,9 @@ pub fn span(reg: &Registry, out: &mut Vec<String>, s: &Span) {
         if kind == SpanKind::Server && get(a, "rpc.method").as_deref() != Some(s.name.as_str()) {
             out.push(format!("rpc: span name `{}` is not rpc.method", s.name));
         }
+    }
+    if get(a, "rpc.system.name").as_deref() == Some("grpc") {
+        grpc_status(out, s, kind, error);
     }
     if get(a, "db.system.name").is_some() {
         require(out, "db", a, &["db.query.summary", "server.address"]);

@@ -68,7 +68,10 @@ fn scope_rows(model: &Model, m: &Metric) -> (Vec<&'static str>, Vec<Vec<Sampled>
             services
                 .iter()
                 .flat_map(|s| {
-                    (0..s.1).map(move |i| vec![text(s.0), Sampled::Str(format!("{}-{i}", s.0))])
+                    (0..s.1).map(move |i| {
+                        let id = tsim_pack::instance_id(model.settings.seed, s.0, i);
+                        vec![text(s.0), Sampled::Str(id)]
+                    })
                 })
                 .collect(),
         ),

@@ -65,16 +65,18 @@ impl<'a> Walker<'a, '_> {
         None
     }
 
+    /// A declared failure's status (when `coded`: HTTP and gRPC
+    /// endpoints; 500 unless declared) and `error.type`.
     pub(super) fn declared(
         &mut self,
         model: &ErrorModel,
         span: usize,
-        http: bool,
+        coded: bool,
     ) -> (Option<u16>, Option<ErrorType>) {
         let ctx = GenCtx {
             pack: self.plan.pack,
         };
-        let code = if http {
+        let code = if coded {
             let drawn = model
                 .status
                 .as_ref()
@@ -97,8 +99,9 @@ impl<'a> Walker<'a, '_> {
         (code, ty)
     }
 
-    pub(super) fn injected(&mut self, f: &Fault, http: bool) -> (Option<u16>, Option<ErrorType>) {
-        let code = http.then(|| pick_weighted(self.rng, &f.codes).unwrap_or(500));
+    /// A timeline fault's status (when `coded`) and `error.type`.
+    pub(super) fn injected(&mut self, f: &Fault, coded: bool) -> (Option<u16>, Option<ErrorType>) {
+        let code = coded.then(|| pick_weighted(self.rng, &f.codes).unwrap_or(500));
         let ty = pick_weighted(self.rng, &f.types).map(|s| ErrorType::Declared(DVal::Str(s)));
         let ty = ty.or(if f.spread {
             Some(ErrorType::Known(KnownError::CircuitBreakerOpen))

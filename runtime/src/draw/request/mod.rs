@@ -10,7 +10,12 @@
 //! Failure semantics (OpenTelemetry semantic conventions): an HTTP server
 //! span with a 5xx is an error, with a 4xx it leaves its status unset and
 //! has no `error.type`; a client span that sees any failure (>= 400, a
-//! timeout) is an error. A failure reaches the caller unless the step says
+//! timeout) is an error. A gRPC endpoint draws its failure's status the
+//! same way and maps it to a gRPC code (`rpc.response.status_code`, see
+//! [`super::grpc`]): its server span is an error for the server-error
+//! codes only, its client spans for every code but `OK`. An HTTP client
+//! span's `url.full` is the callee's base URL and the path its server
+//! span drew. A failure reaches the caller unless the step says
 //! `on_error ignore`; scattered timeline errors (`intermittent`) are
 //! handled where they happen: the client sees them, its caller does not.
 
@@ -18,6 +23,7 @@ use rand::RngExt;
 use rand_pcg::Pcg64;
 use tsim_pack::{GenAttr, Status, NONE};
 
+use super::grpc::GrpcCode;
 pub use super::trace::{
     DrawnSpan, ErrorType, KnownError, Trace, MAX_DEPTH, MAX_SPANS_PER_TRACE, MAX_SPAN_NS,
 };
@@ -40,6 +46,8 @@ struct Outcome {
     /// A failure the client span sees (handled ones included).
     seen: bool,
     code: Option<u16>,
+    /// The gRPC status of a gRPC server span.
+    rpc: Option<GrpcCode>,
     error_type: Option<ErrorType>,
     cause: Option<Cause>,
 }
@@ -118,6 +126,8 @@ impl<'a, 'p> Walker<'a, 'p> {
             failed: false,
             status: Status::Unset,
             code: None,
+            rpc: None,
+            url: None,
             error_type: None,
             exception: false,
             resend: 0,
@@ -198,38 +208,48 @@ impl<'a, 'p> Walker<'a, 'p> {
             cause = cause.or(dep.cause);
             end
         };
-        let http = pe.http;
+        let (http, grpc) = (pe.http, pe.grpc);
+        // HTTP and gRPC endpoints draw a status; gRPC maps it to its code.
+        let coded = http || grpc;
         let (code, ty, reaches) = match failure {
             Some(Failure::Own) => {
-                let (c, t) = self.declared(&prog.errors, idx, http);
+                let (c, t) = self.declared(&prog.errors, idx, coded);
                 (c, t, true)
             }
             Some(Failure::Fault(f, c)) => {
                 cause = Some(c);
-                let (code, t) = self.injected(f, http);
+                let (code, t) = self.injected(f, coded);
                 (code, t, true)
             }
             Some(Failure::Handled(f, c)) => {
                 cause = Some(c);
-                let (code, t) = self.injected(f, http);
+                let (code, t) = self.injected(f, coded);
                 (code, t, false)
             }
-            None if dep.failed => (http.then_some(500), dep.error_type.filter(|_| !http), true),
-            None => (http.then_some(200), None, false),
+            None if dep.failed => (
+                coded.then_some(500),
+                dep.error_type.filter(|_| !coded),
+                true,
+            ),
+            None => (coded.then_some(200), None, false),
         };
         let failed = failure.is_some() || dep.failed;
-        let status = match code {
-            Some(c) if http && c < 500 => Status::Unset,
+        let rpc = code.filter(|_| grpc).map(GrpcCode::from_http);
+        let code = code.filter(|_| http);
+        let status = match (code, rpc) {
+            (Some(c), _) if c < 500 => Status::Unset,
+            (_, Some(r)) if !r.server_error() => Status::Unset,
             _ if failed => Status::Error,
             _ => Status::Unset,
         };
         // error.type is set when the span is an error: the declared type,
         // else the status code, else tsim's own name for what happened.
         let ty = (status == Status::Error).then(|| {
-            ty.unwrap_or(match code {
-                Some(c) => ErrorType::Code(c),
-                None if dep.failed && failure.is_none() => ErrorType::Known(KnownError::Dependency),
-                None => ErrorType::Known(KnownError::Internal),
+            ty.unwrap_or(match (code, rpc) {
+                (Some(c), _) => ErrorType::Code(c),
+                (None, Some(r)) => ErrorType::Known(KnownError::Grpc(r)),
+                _ if dep.failed && failure.is_none() => ErrorType::Known(KnownError::Dependency),
+                _ => ErrorType::Known(KnownError::Internal),
             })
         });
         if let Some(s) = self.trace.spans.get_mut(idx) {
@@ -237,6 +257,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             s.failed = failed;
             s.status = status;
             s.code = code;
+            s.rpc = rpc;
             s.error_type = ty;
             s.cause = cause;
             s.exception &= status == Status::Error;
@@ -246,6 +267,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             failed: reaches,
             seen: failed,
             code,
+            rpc,
             error_type: ty,
             cause,
         }

@@ -9,8 +9,10 @@ use tsim_pack::{SpanKind, Status, NONE};
 
 use super::failure::Failure;
 use super::{key, ErrorType, KnownError, Outcome, Walker};
+use crate::draw::grpc::GrpcCode;
 use crate::draw::values::chance;
 use crate::plan::{Backend, Options, PlannedStep};
+use crate::sink::Attributes;
 
 impl<'p> Walker<'_, 'p> {
     pub(super) fn step(
@@ -46,8 +48,9 @@ impl<'p> Walker<'_, 'p> {
             PlannedStep::Call {
                 endpoint,
                 site,
+                url,
                 options,
-            } => self.call(*endpoint, *site, options, at),
+            } => self.call(*endpoint, *site, url.as_deref(), options, at),
             PlannedStep::Backend {
                 backend,
                 consumers,
@@ -75,16 +78,23 @@ impl<'p> Walker<'_, 'p> {
         }
     }
 
-    fn call(&mut self, callee: u32, site: u32, o: &Options, at: Place) -> Outcome {
+    fn call(
+        &mut self,
+        callee: u32,
+        site: u32,
+        url: Option<&str>,
+        o: &Options,
+        at: Place,
+    ) -> Outcome {
         let mut out = Outcome {
             end: at.start,
             ..Outcome::default()
         };
-        let http = self
+        let (http, grpc) = self
             .plan
             .endpoints
             .get(callee as usize)
-            .is_some_and(|e| e.http);
+            .map_or((false, false), |e| (e.http, e.grpc));
         for rep in 0..self.repeats(o, site, at.shape) {
             // Every attempt of a repetition has the same shape.
             let shape = key(at.shape, site, rep);
@@ -96,6 +106,9 @@ impl<'p> Walker<'_, 'p> {
                 let c = self.open(site, at.parent, at.instance, cursor);
                 let there = cursor.saturating_add(self.plan.hop.nanos(self.rng));
                 let srv = self.endpoint(callee, c as u32, NONE, there, at.depth + 1, shape);
+                if let Some(base) = url {
+                    self.url_full(c, base);
+                }
                 let mut end = srv.end.saturating_add(self.plan.hop.nanos(self.rng));
                 let timed_out = o.timeout_ns.is_some_and(|t| end.saturating_sub(cursor) > t);
                 if let Some(t) = o.timeout_ns.filter(|_| timed_out) {
@@ -107,10 +120,20 @@ impl<'p> Walker<'_, 'p> {
                 } else {
                     srv.code.filter(|_| http)
                 };
+                // A gRPC client that gives up reports DEADLINE_EXCEEDED.
+                let rpc = match (grpc, timed_out) {
+                    (false, _) => None,
+                    (true, true) => Some(GrpcCode::DeadlineExceeded),
+                    (true, false) => srv.rpc,
+                };
                 let ty = if timed_out {
-                    Some(ErrorType::Known(KnownError::Timeout))
+                    Some(ErrorType::Known(
+                        rpc.map_or(KnownError::Timeout, KnownError::Grpc),
+                    ))
                 } else if seen {
-                    code.map(ErrorType::Code).or(srv.error_type)
+                    code.map(ErrorType::Code)
+                        .or(rpc.map(|r| ErrorType::Known(KnownError::Grpc(r))))
+                        .or(srv.error_type)
                 } else {
                     None
                 };
@@ -119,6 +142,7 @@ impl<'p> Walker<'_, 'p> {
                     s.failed = seen;
                     s.status = if seen { Status::Error } else { Status::Unset };
                     s.code = code;
+                    s.rpc = rpc;
                     s.error_type = ty;
                     s.resend = attempt;
                     s.cause = srv.cause;
@@ -140,6 +164,39 @@ impl<'p> Walker<'_, 'p> {
             out.failed = false;
         }
         out
+    }
+
+    /// Sets client span `client`'s `url.full`: `base` and the `url.path`
+    /// of the server span right under it (none when the trace was cut
+    /// before it, or it has no path).
+    fn url_full(&mut self, client: usize, base: &str) {
+        let pack = self.plan.pack;
+        let Some(server) = self
+            .trace
+            .spans
+            .get(client + 1)
+            .filter(|s| s.parent as usize == client)
+        else {
+            return;
+        };
+        let Some(site) = self.plan.sites.get(server.site as usize) else {
+            return;
+        };
+        let (a, b) = (server.drawn.0 as usize, server.drawn.1 as usize);
+        let drawn = self.trace.drawn.get(a..b).unwrap_or(&[]);
+        let mut path = String::new();
+        match Attributes::new(pack, site.attrs, drawn, &self.trace.text).get("url.path") {
+            Some(v) => v.write(&mut path),
+            None => return,
+        }
+        let text = &mut self.trace.text;
+        let start = text.len() as u32;
+        text.push_str(base);
+        text.push_str(&path);
+        let end = text.len() as u32;
+        if let Some(s) = self.trace.spans.get_mut(client) {
+            s.url = Some((start, end));
+        }
     }
 
     fn backend(&mut self, b: &Backend<'p>, consumers: &[u32], o: &Options, at: Place) -> Outcome {

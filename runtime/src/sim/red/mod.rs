@@ -149,6 +149,7 @@ impl<'p> Red<'p> {
                 )
             })
             .collect();
+        let instances = tsim_pack::InstanceIndex::new(pack);
         let mut metrics = Vec::new();
         for (mi, m) in pack.metrics.iter().enumerate() {
             let MetricSource::Spans { of } = m.source else {
@@ -178,13 +179,10 @@ impl<'p> Red<'p> {
                 let endpoint = get(ke)
                     .and_then(|e| string_id.get(e.as_str()).copied())
                     .unwrap_or(NONE);
-                let instance = match (get(ki), &service) {
-                    (Some(id), Some(s)) => id
-                        .strip_prefix(&format!("{s}-"))
-                        .and_then(|k| k.parse().ok())
-                        .unwrap_or(NONE),
-                    _ => NONE,
-                };
+                let instance = get(ki)
+                    .and_then(|id| instances.get(&id))
+                    .filter(|&(r, _)| r == resource)
+                    .map_or(NONE, |(_, k)| k);
                 index.entry((resource, endpoint, instance)).or_insert(r);
             }
             let name = pack

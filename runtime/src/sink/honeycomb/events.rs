@@ -21,8 +21,6 @@
 //! Husky also merges the points of one resource, instant and label set
 //! into one event; here each point is its own event.
 
-use std::fmt::Write;
-
 use super::fields::Fields;
 use crate::sink::{
     sdk_attributes, HistogramPoint, LogRecord, MetricRecord, Point, ResourceRef, SpanRecord,
@@ -56,17 +54,15 @@ pub fn severity(n: u8) -> &'static str {
 }
 
 /// The resource's fields: `service.name`, `service.version` (when set),
-/// `service.instance.id` (`<name>-<instance>`), `telemetry.sdk.*`, its
+/// `service.instance.id` (the instance's UUID), `telemetry.sdk.*`, its
 /// declared attributes, then the scope's `library.name` and
 /// `library.version` (as the OTLP sinks send them).
-fn resource(f: &mut Fields<'_>, r: &ResourceRef<'_>, buf: &mut String) {
+fn resource(f: &mut Fields<'_>, r: &ResourceRef<'_>) {
     f.str("service.name", r.name);
     if !r.version.is_empty() {
         f.str("service.version", r.version);
     }
-    buf.clear();
-    let _ = write!(buf, "{}-{}", r.name, r.instance);
-    f.str("service.instance.id", buf);
+    f.str("service.instance.id", r.instance_id);
     for (k, v) in sdk_attributes() {
         f.str(k, v);
     }
@@ -117,7 +113,7 @@ pub fn span(f: &mut Fields<'_>, s: &SpanRecord<'_>, buf: &mut String) {
     f.int("span.num_events", i64::from(s.exception.is_some()));
     f.int("span.num_links", i64::from(s.link.is_some()));
     f.str("meta.signal_type", "trace");
-    resource(f, &s.resource, buf);
+    resource(f, &s.resource);
     attributes(f, s, buf);
     // Honeycomb copies an exception event's attributes onto its span.
     if let Some(e) = s.exception {
@@ -148,13 +144,13 @@ fn attributes(f: &mut Fields<'_>, s: &SpanRecord<'_>, buf: &mut String) {
 }
 
 /// The fields every annotation of a span (its exception, its link) shares.
-fn annotation(f: &mut Fields<'_>, s: &SpanRecord<'_>, kind: &str, buf: &mut String) {
+fn annotation(f: &mut Fields<'_>, s: &SpanRecord<'_>, kind: &str) {
     f.id("trace.trace_id", &s.trace_id);
     f.id("trace.parent_id", &s.span_id);
     f.str("parent_name", s.name);
     f.str("meta.annotation_type", kind);
     f.str("meta.signal_type", "trace");
-    resource(f, &s.resource, buf);
+    resource(f, &s.resource);
     if s.status == Status::Error {
         f.bool("error", true);
     }
@@ -164,16 +160,16 @@ fn annotation(f: &mut Fields<'_>, s: &SpanRecord<'_>, kind: &str, buf: &mut Stri
 pub fn exception(f: &mut Fields<'_>, s: &SpanRecord<'_>, buf: &mut String) {
     let Some(e) = s.exception else { return };
     f.str("name", "exception");
-    annotation(f, s, "span_event", buf);
+    annotation(f, s, "span_event");
     let since = e.time_ns.saturating_sub(s.start_ns).max(0) as f64 / 1e6;
     f.float("meta.time_since_span_start_ms", since);
     f.text("exception.type", e.exception_type, buf);
 }
 
 /// A span's link as a link event (at the span's start).
-pub fn link(f: &mut Fields<'_>, s: &SpanRecord<'_>, buf: &mut String) {
+pub fn link(f: &mut Fields<'_>, s: &SpanRecord<'_>) {
     let Some((trace, span)) = s.link else { return };
-    annotation(f, s, "link", buf);
+    annotation(f, s, "link");
     f.id("trace.link.trace_id", &trace);
     f.id("trace.link.span_id", &span);
 }
@@ -197,7 +193,7 @@ pub fn log(f: &mut Fields<'_>, r: &LogRecord<'_>, buf: &mut String) {
     r.body.render(buf);
     f.str("body", buf);
     match &r.resource {
-        Some(res) => resource(f, res, buf),
+        Some(res) => resource(f, res),
         None => service(f, r.service),
     }
     for (k, v) in r.attributes.iter() {

@@ -107,7 +107,7 @@ impl<R: Requests> Sink for HoneycombSink<R> {
             })?;
         }
         if s.link.is_some() {
-            self.add(Signal::Traces, s.start_ns, |f, buf| events::link(f, s, buf))?;
+            self.add(Signal::Traces, s.start_ns, |f, _| events::link(f, s))?;
         }
         self.add(Signal::Traces, s.start_ns, |f, buf| events::span(f, s, buf))
     }

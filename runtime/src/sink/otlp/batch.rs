@@ -59,7 +59,6 @@ struct Resources {
     instances: FastMap<(u32, u32), Vec<(String, usize)>>,
     /// The entry of each service known by name only.
     services: FastMap<String, usize>,
-    buf: String,
 }
 
 impl Resources {
@@ -69,7 +68,7 @@ impl Resources {
             return i;
         }
         let mut bytes = Vec::with_capacity(256);
-        common::resource(&mut bytes, r, &mut self.buf);
+        common::resource(&mut bytes, r);
         self.encoded.push(bytes);
         versions.push((r.version.to_string(), self.encoded.len() - 1));
         self.encoded.len() - 1

@@ -4,8 +4,6 @@
 //! `opentelemetry/proto/common/v1/common.proto` and
 //! `resource/v1/resource.proto`.
 
-use std::fmt::Write;
-
 use super::wire::{self, begin, end};
 use crate::sink::{sdk_attributes, ResourceRef, Value, RESOURCE_KEYS, SCOPE_NAME};
 use crate::VERSION;
@@ -56,16 +54,14 @@ pub fn text_value(out: &mut Vec<u8>, field: u32, key: &str, v: Value<'_>, buf: &
 
 /// The body of a service instance's `Resource`: `service.name`,
 /// `service.version` (when set), `service.instance.id`
-/// (`<name>-<instance>`), the `telemetry.sdk.*` attributes, then its
+/// (the instance's UUID), the `telemetry.sdk.*` attributes, then its
 /// declared attributes (the OTLP/JSON sink writes the same, in this order).
-pub fn resource(out: &mut Vec<u8>, r: &ResourceRef<'_>, buf: &mut String) {
+pub fn resource(out: &mut Vec<u8>, r: &ResourceRef<'_>) {
     key_value(out, 1, "service.name", Value::Str(r.name));
     if !r.version.is_empty() {
         key_value(out, 1, "service.version", Value::Str(r.version));
     }
-    buf.clear();
-    let _ = write!(buf, "{}-{}", r.name, r.instance);
-    key_value(out, 1, "service.instance.id", Value::Str(buf));
+    key_value(out, 1, "service.instance.id", Value::Str(r.instance_id));
     for (k, v) in sdk_attributes() {
         key_value(out, 1, k, Value::Str(v));
     }

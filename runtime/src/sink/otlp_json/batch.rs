@@ -54,7 +54,7 @@ impl<T: Default> Batch<T> {
     }
 
     /// The records of a resource instance's group, created when new.
-    pub fn instance(&mut self, r: &ResourceRef<'_>, buf: &mut String) -> &mut T {
+    pub fn instance(&mut self, r: &ResourceRef<'_>) -> &mut T {
         let key = (r.id, r.instance);
         let found = self
             .instances
@@ -65,7 +65,7 @@ impl<T: Default> Batch<T> {
             Some(i) => i,
             None => {
                 let mut resource = String::with_capacity(256);
-                json::resource(&mut resource, r, buf);
+                json::resource(&mut resource, r);
                 self.groups.push(Group {
                     version: r.version.to_string(),
                     resource,

@@ -161,18 +161,16 @@ fn sdk(kv: &mut KeyValues<'_>) {
 }
 
 /// Appends `{"attributes":[...]}` for a resource instance: `service.name`,
-/// `service.version` (when set), `service.instance.id` (`<name>-<instance>`),
+/// `service.version` (when set), `service.instance.id` (the instance's UUID),
 /// the `telemetry.sdk.*` attributes, then its declared attributes.
-pub fn resource(out: &mut String, r: &ResourceRef<'_>, buf: &mut String) {
+pub fn resource(out: &mut String, r: &ResourceRef<'_>) {
     out.push('{');
     let mut kv = KeyValues::new(out, "\"attributes\":[");
     kv.str("service.name", r.name);
     if !r.version.is_empty() {
         kv.str("service.version", r.version);
     }
-    buf.clear();
-    let _ = write!(buf, "{}-{}", r.name, r.instance);
-    kv.str("service.instance.id", buf);
+    kv.str("service.instance.id", r.instance_id);
     sdk(&mut kv);
     for (k, v) in r.attributes.iter() {
         if !RESOURCE_KEYS.contains(&k) {

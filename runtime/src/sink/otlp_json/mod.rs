@@ -12,7 +12,7 @@
 //!
 //! - spans and the logs of a service: the resource instance, with
 //!   `service.name`, `service.version` (when set), `service.instance.id`
-//!   (`<name>-<instance>`), `telemetry.sdk.{name,language,version}` and the
+//!   (the instance's UUID), `telemetry.sdk.{name,language,version}` and the
 //!   declared resource attributes;
 //! - logs of no service: only `service.name` (the scenario's name);
 //! - metrics: the series' service (`service.name` and `telemetry.sdk.*`).
@@ -181,7 +181,7 @@ fn flush<T: Default, R: Requests>(
 
 impl<R: Requests> Sink for OtlpJsonSink<R> {
     fn span(&mut self, s: &SpanRecord<'_>) -> io::Result<()> {
-        let group = self.spans.instance(&s.resource, &mut self.buf);
+        let group = self.spans.instance(&s.resource);
         batch::push_item(group, |out| traces::span(out, s, &mut self.buf));
         if self.spans.added(1) {
             flush(
@@ -198,7 +198,7 @@ impl<R: Requests> Sink for OtlpJsonSink<R> {
 
     fn log(&mut self, r: &LogRecord<'_>) -> io::Result<()> {
         let group = match &r.resource {
-            Some(res) => self.records.instance(res, &mut self.buf),
+            Some(res) => self.records.instance(res),
             None => self.records.service(r.service, false),
         };
         batch::push_item(group, |out| logs::record(out, r, &mut self.buf));
