@@ -39,7 +39,7 @@ pub struct LiveFlags {
     /// This sender is shard `$JOB_COMPLETION_INDEX` of N: `--shard` for a
     /// Kubernetes Indexed Job, whose pods each get their index in that
     /// variable.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
     /// After the simulated run reaches the present, continue in real time:
     /// a backfill (`--start now-35d`) goes as fast as the sink takes it,

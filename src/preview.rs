@@ -154,6 +154,9 @@ fn windows(o: &mut String, pack: &Pack) {
         let when = match spans.as_slice() {
             [] => "after the run".to_string(),
             [(a, b)] => format!("{}..{}", fmt(*a), fmt(*b)),
+            many if many.len() as u64 == MAX_OCCURRENCES => {
+                format!("{MAX_OCCURRENCES}+ times (drawn up to the {MAX_OCCURRENCES}th)")
+            }
             many => format!("{} times", many.len()),
         };
         let name: String = name.chars().take(pad).collect();

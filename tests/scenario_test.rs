@@ -88,6 +88,18 @@ fn snapshots_are_written_compared_and_diffed() {
         stdout(&capped)
     );
 
+    // A file that imports a scenario to redefine its params is a scenario
+    // too, not a library.
+    std::fs::write(
+        dir.join("fast.tsim"),
+        "import \"shop.tsim\"\nparam rate = 40/s\n",
+    )
+    .expect("writes");
+    let fast = tsim(&["test", &d, "--update"]);
+    assert_eq!(code(&fast), 0, "{}", stdout(&fast));
+    let snap = std::fs::read_to_string(dir.join("fast.snap")).expect("the importer's snapshot");
+    assert!(snap.contains("from fast.tsim"), "{snap}");
+
     assert_eq!(code(&tsim(&["test", &d, "--duration", "0"])), 2);
     assert_eq!(code(&tsim(&["test", "stock:checkout"])), 2);
     let _ = std::fs::remove_dir_all(&dir);

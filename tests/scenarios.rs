@@ -126,6 +126,45 @@ fn the_claude_code_variants_are_chosen_by_a_param() {
     }
 }
 
+/// A `--set` meant for the chosen arm does not fail the others (they are
+/// checked with the defaults), and an importer's redefinition of a param
+/// beats the imported file's chosen arm, as it beats any imported default.
+#[test]
+fn arms_are_checked_with_defaults_and_importers_keep_their_params() {
+    let short = check_file(
+        Path::new("scenarios/claude-code.tsim"),
+        &Options {
+            overrides: vec![("length".into(), "20m".into())],
+            ..Options::default()
+        },
+    );
+    let text = common::render(&short);
+    let model = short.model.unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(model.settings.duration, 1200.0);
+    let dir = std::env::temp_dir().join(format!("tsim-arm-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("lib.tsim"),
+        "param variant = \"short\"\nparam length = 1h\nselect $variant { \"short\" { param length = 30m } }\n\
+         scenario \"s\" { duration $length }\nservice \"a\" { endpoint \"GET /\" { latency 1ms } }\n",
+    )
+    .expect("write");
+    let top = dir.join("top.tsim");
+    std::fs::write(&top, "import \"lib.tsim\"\nparam length = 2h\n").expect("write");
+    let out = check_file(&top, &Options::default());
+    let text = common::render(&out);
+    assert_eq!(
+        out.model
+            .unwrap_or_else(|| panic!("{text}"))
+            .settings
+            .duration,
+        7200.0
+    );
+    let lib = check_file(&dir.join("lib.tsim"), &Options::default());
+    assert_eq!(lib.model.expect("checks").settings.duration, 1800.0);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
 #[test]
 fn an_unknown_variant_names_the_arms() {
     let out = check_file(

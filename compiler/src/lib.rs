@@ -89,7 +89,7 @@ fn finish(
             if chosen.arms.iter().any(|(p, a)| p == param && a == arm) {
                 continue;
             }
-            let found = check_arm(&pristine, options, (param, arm), &mut sources);
+            let found = check_arm(&pristine, (param, arm), &mut sources);
             for d in found {
                 let seen = diags.iter().any(|e| e.kind == d.kind && e.span == d.span);
                 if !seen {
@@ -118,21 +118,15 @@ fn finish(
 
 /// The errors of `program` with `param` choosing `arm` (an arm the run
 /// did not choose, checked so that a mistake in it shows before it is
-/// chosen).
+/// chosen). The other params keep their defaults: a `--set` meant for the
+/// chosen arm must not fail an arm it was not meant for.
 fn check_arm(
     program: &resolve::Program,
-    options: &Options,
     (param, arm): (&str, &str),
     sources: &mut SourceMap,
 ) -> Vec<Diagnostic> {
     let mut program = program.clone();
-    let mut overrides: Vec<(String, String)> = options
-        .overrides
-        .iter()
-        .filter(|(k, _)| k != param)
-        .cloned()
-        .collect();
-    overrides.push((param.to_string(), arm.to_string()));
+    let overrides = vec![(param.to_string(), arm.to_string())];
     let (chosen, mut diags) = select::choose(&mut program, &overrides, sources);
     let (params, param_diags) = resolve::params(&program, &chosen, &overrides, sources);
     diags.extend(param_diags);

@@ -198,15 +198,25 @@ fn param_cycles(params: &BTreeMap<String, Value>, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Applies the params of chosen `select` arms over the files' defaults
-/// (with a value of the same kind, as a redefinition in a later file).
+/// Applies the params of chosen `select` arms over the defaults of the
+/// file that holds the `select` and of its imports (with a value of the
+/// same kind); a file that imports it and redefines the param keeps its
+/// own value, as it would over any imported default.
 fn arm_params(
+    program: &Program,
     chosen: &Chosen,
     params: &mut BTreeMap<String, Value>,
     declared: &mut BTreeMap<String, Span>,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let order = |file| program.files.iter().position(|(id, _)| *id == file);
     for (name, value) in &chosen.params {
+        let later = declared
+            .get(&name.node)
+            .is_some_and(|d| order(d.file) > order(name.span.file));
+        if later {
+            continue;
+        }
         if let Some(earlier) = params.get(&name.node) {
             if !same_shape(&earlier.node, &value.node) {
                 let kind = Kind::DuplicateName {
@@ -266,7 +276,7 @@ pub fn params(
             }
         }
     }
-    arm_params(chosen, &mut params, &mut declared, &mut diags);
+    arm_params(program, chosen, &mut params, &mut declared, &mut diags);
     param_cycles(&params, &mut diags);
     for (name, text) in overrides {
         if let Some(v) = chosen.set.get(name) {

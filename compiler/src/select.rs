@@ -33,7 +33,7 @@ pub fn choose(
     let mut diags = Vec::new();
     let defaults = string_defaults(program);
     for (name, text) in overrides {
-        if selects(program).any(|s| s.param.node == *name) {
+        if defaults.contains_key(name) && selects(program).any(|s| s.param.node == *name) {
             let id = sources.add(format!("--set {name}"), text.as_str());
             let span = Span {
                 file: id,
@@ -89,9 +89,12 @@ pub fn choose(
     (chosen, diags)
 }
 
-/// Every arm of every `select`: (its param, its name, where it is named).
+/// Every arm of every `select` on a declared param: (its param, its name,
+/// where it is named).
 pub fn arms(program: &Program) -> Vec<(String, String, Span)> {
+    let declared = string_defaults(program);
     selects(program)
+        .filter(|s| declared.contains_key(&s.param.node))
         .flat_map(|s| {
             s.arms
                 .iter()
@@ -123,8 +126,28 @@ fn string_defaults(program: &Program) -> BTreeMap<String, Value> {
     out
 }
 
+/// Reports arms named twice (the second could never be chosen).
+fn duplicate_arms(select: &Select, diags: &mut Vec<Diagnostic>) {
+    for (i, arm) in select.arms.iter().enumerate() {
+        if let Some(first) = select.arms[..i]
+            .iter()
+            .find(|a| a.name.node == arm.name.node)
+        {
+            let kind = Kind::DuplicateName {
+                what: "select arm".into(),
+                name: arm.name.node.clone(),
+            };
+            diags.push(
+                Diagnostic::error(kind, arm.name.span)
+                    .with_label(first.name.span, "first defined here"),
+            );
+        }
+    }
+}
+
 /// The arm `value` names, or a diagnostic saying why there is none.
 fn pick(select: &Select, value: Option<&Value>, diags: &mut Vec<Diagnostic>) -> Option<Arm> {
+    duplicate_arms(select, diags);
     let param = select.param.node.clone();
     let Some(value) = value else {
         let reason = "there is no such param".to_string();
@@ -147,10 +170,13 @@ fn pick(select: &Select, value: Option<&Value>, diags: &mut Vec<Diagnostic>) -> 
     }
     let names = select.arms.iter().map(|a| a.name.node.as_str());
     let suggestion = suggest::closest(wanted, names.clone());
-    let arms = names
+    let mut arms = names
         .map(|n| format!("\"{n}\""))
         .collect::<Vec<_>>()
         .join(", ");
+    if arms.is_empty() {
+        arms = "none (this `select` is empty)".into();
+    }
     diags.push(
         Diagnostic::error(
             Kind::UnknownChoice {

@@ -114,21 +114,20 @@ pub fn run(args: TestArgs) -> ExitCode {
     }
 }
 
-/// True when the file itself declares `scenario "..." { }` (a library
-/// that others import does not). A file that does not parse counts as a
-/// scenario, so that checking it reports its errors.
+/// True when the file, with what it imports, declares `scenario "..." { }`
+/// (a library that others import does not; a file that imports a
+/// scenario to redefine its params does). A file that does not load
+/// counts as a scenario, so that checking it reports its errors.
 fn declares_scenario(file: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(file) else {
-        return true;
-    };
-    let id = tsim_compiler::source::FileId(0);
-    match tsim_compiler::syntax::parse_file(id, &text) {
-        Ok(f) => f
-            .items
-            .iter()
-            .any(|i| matches!(i, tsim_compiler::ast::Item::Scenario(_))),
-        Err(_) => true,
-    }
+    let mut sources = tsim_compiler::source::SourceMap::new();
+    let read = |p: &Path| tsim_compiler::read::read_source(p);
+    let (program, diags) = tsim_compiler::resolve::load(file, &read, &mut sources);
+    !diags.is_empty()
+        || program.files.iter().any(|(_, f)| {
+            f.items
+                .iter()
+                .any(|i| matches!(i, tsim_compiler::ast::Item::Scenario(_)))
+        })
 }
 
 fn one(file: &Path, index: usize, duration_ns: Option<u64>, update: bool) -> Verdict {
@@ -194,7 +193,8 @@ fn compare(file: &Path, actual: &str, update: bool) -> Verdict {
             Err(e) => Verdict::Failed(format!("  cannot write {}: {e}", snap.display())),
         };
     }
-    match std::fs::read_to_string(&snap) {
+    // A checkout with CRLF line ends (git's autocrlf) compares as LF.
+    match std::fs::read_to_string(&snap).map(|t| t.replace("\r\n", "\n")) {
         Ok(expected) if expected == actual => Verdict::Pass,
         Ok(expected) => Verdict::Failed(format!(
             "  {} differs (- expected, + actual); `tsim test --update` accepts the new run:\n{}",

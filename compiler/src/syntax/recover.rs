@@ -32,7 +32,10 @@ pub fn syntax_errors(file: FileId, text: &str) -> Vec<Diagnostic> {
         d.span.end = d.span.end.saturating_add(shift);
         let at = d.span.start as usize;
         diags.push(d);
-        match next_item(text, at) {
+        // An item left open is reported at the next item's keyword: resume
+        // there, so that item's own errors are found too.
+        let here = (at > offset && opens_item(text, at)).then_some(at);
+        match here.or_else(|| next_item(text, at)) {
             Some(next) if next > offset => offset = next,
             _ => break,
         }
@@ -40,20 +43,29 @@ pub fn syntax_errors(file: FileId, text: &str) -> Vec<Diagnostic> {
     diags
 }
 
+/// True when byte `pos` starts a line that opens a top-level item: an
+/// item keyword at column 0, followed by a space, `{` or `"`.
+fn opens_item(text: &str, pos: usize) -> bool {
+    let line_start = pos == 0 || text.as_bytes().get(pos - 1) == Some(&b'\n');
+    let Some(line) = text.get(pos..) else {
+        return false;
+    };
+    line_start
+        && ITEM_KEYWORDS.iter().any(|k| {
+            line.strip_prefix(k)
+                .is_some_and(|r| r.starts_with([' ', '\t', '{', '"']))
+        })
+}
+
 /// The start of the first line after byte `after` that opens a top-level
-/// item: an item keyword at column 0, followed by a space.
+/// item.
 fn next_item(text: &str, after: usize) -> Option<usize> {
     let mut pos = text.get(after..)?.find('\n')? + after + 1;
     loop {
-        let line = text.get(pos..)?;
-        let opens = ITEM_KEYWORDS.iter().any(|k| {
-            line.strip_prefix(k)
-                .is_some_and(|r| r.starts_with([' ', '\t', '{', '"']))
-        });
-        if opens {
+        if opens_item(text, pos) {
             return Some(pos);
         }
-        pos += line.find('\n')? + 1;
+        pos += text.get(pos..)?.find('\n')? + 1;
     }
 }
 
@@ -75,6 +87,14 @@ mod tests {
             .map(|d| text[..d.span.start as usize].matches('\n').count())
             .collect();
         assert_eq!(lines, [0, 2, 3]);
+    }
+
+    #[test]
+    fn an_item_left_open_does_not_hide_the_next_items_errors() {
+        let text = "service \"a\" { endpoint \"x\" { latency 1ms }\n\
+                    service \"b\" { endpoint \"y\" { latency } }\n";
+        let diags = syntax_errors(FileId(0), text);
+        assert_eq!(diags.len(), 2, "{diags:?}");
     }
 
     #[test]
