@@ -27,23 +27,21 @@ fn fnv(hash: &mut u64, bytes: &[u8]) {
     }
 }
 
-fn roots(traces: &str) -> Result<Vec<Root>, String> {
-    let mut out = Vec::new();
-    for (n, line) in traces.lines().enumerate() {
-        let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| format!("traces.ndjson line {}: {e}", n + 1))?;
-        if v["parent_span_id"] != "" {
-            continue;
-        }
-        let start = v["timestamp"].as_str().unwrap_or_default();
-        out.push(Root {
-            start_ns: tsim_runtime::time::parse_start(start, 0)
-                .map_err(|e| format!("traces.ndjson line {}: {e}", n + 1))?,
-            ms: v["duration_ms"].as_f64().unwrap_or(0.0),
-            failed: v["status"] == "error",
-        });
+/// The root span of a `traces.ndjson` line, if it is one.
+fn root(line: &str, n: usize) -> Result<Option<Root>, String> {
+    // Only roots are parsed: their parent is empty.
+    if !line.contains("\"parent_span_id\":\"\"") {
+        return Ok(None);
     }
-    Ok(out)
+    let v: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("traces.ndjson line {n}: {e}"))?;
+    let start = v["timestamp"].as_str().unwrap_or_default();
+    Ok(Some(Root {
+        start_ns: tsim_runtime::time::parse_start(start, 0)
+            .map_err(|e| format!("traces.ndjson line {n}: {e}"))?,
+        ms: v["duration_ms"].as_f64().unwrap_or(0.0),
+        failed: v["status"] == "error",
+    }))
 }
 
 /// `N roots, failed X%, p50 Yms, p99 Zms` of the roots in `[from, to)`.
@@ -105,21 +103,24 @@ pub fn summarise(h: &Header<'_>, dir: &Path) -> Result<String, String> {
     let mut digest = 0xcbf2_9ce4_8422_2325u64;
     let mut counts = Vec::new();
     let mut firsts = String::new();
-    let mut traces = String::new();
+    let mut roots = Vec::new();
     for name in FILES {
-        let text = read(name)?;
-        fnv(&mut digest, text.as_bytes());
-        counts.push(format!(
-            "{} {}",
-            name.trim_end_matches(".ndjson"),
-            text.lines().count()
-        ));
-        for line in text.lines().take(FIRST_LINES) {
-            let _ = writeln!(firsts, "  {name}  {line}");
+        // Streamed line by line: a long run's fixtures need not fit in memory.
+        let file = std::fs::File::open(dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        let mut lines = 0usize;
+        for line in std::io::BufRead::lines(std::io::BufReader::new(file)) {
+            let line = line.map_err(|e| format!("{name}: {e}"))?;
+            fnv(&mut digest, line.as_bytes());
+            fnv(&mut digest, b"\n");
+            lines += 1;
+            if lines <= FIRST_LINES {
+                let _ = writeln!(firsts, "  {name}  {line}");
+            }
+            if name == "traces.ndjson" {
+                roots.extend(root(&line, lines)?);
+            }
         }
-        if name == "traces.ndjson" {
-            traces = text;
-        }
+        counts.push(format!("{} {lines}", name.trim_end_matches(".ndjson")));
     }
     let key = read(ANSWER_KEY)?;
     fnv(&mut digest, key.as_bytes());
@@ -128,7 +129,6 @@ pub fn summarise(h: &Header<'_>, dir: &Path) -> Result<String, String> {
         o,
         "digest {digest:016x} (FNV-1a of the four files and the answer key)"
     );
-    let roots = roots(&traces)?;
     let _ = writeln!(o, "requests {}", headline(&roots, i64::MIN, i64::MAX));
     let incidents: serde_json::Value =
         serde_json::from_str(&key).map_err(|e| format!("{ANSWER_KEY}: {e}"))?;
