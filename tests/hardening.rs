@@ -283,3 +283,97 @@ fn a_histogram_drawing_a_trillion_observations_a_second_is_refused() {
     );
     assert!(err.contains("observations.tsim:2:"), "{err}");
 }
+
+#[test]
+fn a_family_level_past_a_million_series_is_refused_naming_its_settings() {
+    let text = format!(
+        "scenario \"s\" {{ duration 1s tick 1s }}\n{LEAF}\nfamily kubernetes {{ pods 400000 containers 3 }}\n"
+    );
+    let err = refused("k8s.tsim", &text, "tsim::too_big");
+    assert!(
+        err.contains("1,200,000 series at its container level"),
+        "{err}"
+    );
+    assert!(err.contains("`pods` 400,000 x `containers` 3"), "{err}");
+    assert!(err.contains("limit of 1,000,000 series"), "{err}");
+    assert!(
+        err.contains("`pods`, `containers` or `series_multiplier`"),
+        "{err}"
+    );
+    // The label points at the largest setting written.
+    assert!(err.contains("k8s.tsim:3:26"), "{err}");
+}
+
+#[test]
+fn a_metric_past_a_million_series_is_refused_with_its_factors() {
+    let text = "scenario \"s\" { duration 1s tick 1s }\n\
+        service \"api\" { instances 600000 endpoint \"GET /\" { latency 5ms } }\n\
+        metric \"cpu\" gauge per instance { labels { core = pick { \"0\": 1, \"1\": 1 } } walk brownian(start: 0.5, drift: 0, volatility: 0.01) within 0..1 }\n";
+    let err = refused("metric.tsim", text, "tsim::too_big");
+    assert!(
+        err.contains("metric `cpu` has 1,200,000 series (600,000 instances x 2 label sets)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_family_level_at_exactly_the_limit_keeps_every_series() {
+    let text = format!(
+        "scenario \"s\" {{ duration 1s tick 1s }}\n{LEAF}\nfamily kubernetes {{ nodes 1000000 }}\n"
+    );
+    let path = scenario("limit.tsim", &text);
+    let pack = path.with_extension("pack");
+    let out = tsim(&[
+        "compile",
+        &path.to_string_lossy(),
+        "-o",
+        &pack.to_string_lossy(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tsim(&["inspect", &pack.to_string_lossy()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"k8s.node.cpu.usage\" gauge unit=\"{cpu}\" series=1000000 "),
+        "{text}"
+    );
+}
+
+#[test]
+fn more_series_than_labels_can_make_is_refused_not_made_fewer() {
+    let text = "scenario \"s\" { duration 1s tick 1s }\n\
+        metric \"q\" gauge { labels { queue = pick { \"a\": 1, \"b\": 1 } env = pool(3, \"env-{n}\") } series 7 walk brownian(start: 1, drift: 0, volatility: 0.1) }\n";
+    let err = refused("labels.tsim", text, "tsim::out_of_range");
+    assert!(err.contains("`series` 7 is out of range"), "{err}");
+    assert!(err.contains("at most 6 for metric `q`"), "{err}");
+    let ok = text.replace("series 7", "series 6");
+    let (out, err) = check("labels_ok.tsim", &ok);
+    assert_eq!(code(&out), 0, "{err}");
+}
+
+/// A checked model changed behind the checker's back: lowering fails with
+/// a message instead of cutting the declaration short.
+#[test]
+fn lowering_fails_rather_than_cut_a_series_set_it_cannot_hold() {
+    use tsim_compiler::{check_source, compile, Options};
+    let text =
+        format!("scenario \"s\" {{ duration 1s tick 1s }}\n{LEAF}\nfamily host {{ hosts 10 }}\n");
+    let out = check_source("hosts.tsim", &text, &Options::default());
+    let mut model = out.model.expect("the scenario checks");
+    for (key, value) in &mut model.families[0].settings {
+        if key == "hosts" {
+            *value = 2_000_000.0;
+        }
+    }
+    let err = compile(&model).expect_err("two million hosts do not lower");
+    assert!(err.0.contains("family `host`"), "{err}");
+    assert!(err.0.contains("2000000 series"), "{err}");
+
+    let text = "scenario \"s\" { duration 1s tick 1s }\n\
+        metric \"q\" gauge { labels { queue = pick { \"a\": 1, \"b\": 1 } } series 2 walk brownian(start: 1, drift: 0, volatility: 0.1) }\n";
+    let out = check_source("labels.tsim", text, &Options::default());
+    let mut model = out.model.expect("the scenario checks");
+    model.metrics[0].series = Some(5);
+    let err = compile(&model).expect_err("two label values do not make five series");
+    assert!(err.0.contains("declares `series 5`"), "{err}");
+    assert!(err.0.contains("only 2 distinct sets"), "{err}");
+}

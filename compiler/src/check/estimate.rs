@@ -6,7 +6,9 @@
 
 use crate::ast::{Item, Prop};
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::lower::{root_sizes, series_counts, MAX_EXPECTED_SPANS_PER_TRACE, MAX_SERIES};
+use crate::lower::{
+    exact_domain, root_sizes, series_counts, SeriesCount, MAX_EXPECTED_SPANS_PER_TRACE, MAX_SERIES,
+};
 use crate::model::Model;
 use crate::source::Span;
 
@@ -279,6 +281,7 @@ pub(super) fn limits(model: &Model, items: &[&Item]) -> Vec<Diagnostic> {
         }
     }
     series(model, items, &est, &at, &mut out);
+    label_domains(model, items, &mut out);
     observations(model, items, &mut out);
     if est.records > MAX_RECORDS || !est.records.is_finite() {
         if let Some(span) = first_of(&[at.rate, at.duration, at.scenario], items) {
@@ -363,32 +366,10 @@ fn series(model: &Model, items: &[&Item], est: &Estimate, at: &Sites, out: &mut 
         if c.widest <= MAX_SERIES as f64 {
             continue;
         }
-        let span = items.iter().find_map(|i| match i {
-            Item::Metric(m) if !c.family && m.name.node == c.name => Some(m.name.span),
-            Item::Family(f) if c.family && f.kind.node == c.name => Some(f.kind.span),
-            _ => None,
-        });
-        let Some(span) = span else {
+        let Some(d) = series_too_big(&c, items) else {
             continue;
         };
-        let (what, hint) = if c.family {
-            (
-                format!("family `{}` builds", c.name),
-                "try fewer `hosts` (or `nodes`, `pods`, `containers`), or a smaller `series_multiplier`",
-            )
-        } else {
-            (
-                format!("metric `{}` has", c.name),
-                "try a smaller `series`, fewer label choices, or fewer `instances` (for `per instance`)",
-            )
-        };
-        out.push(too_big(
-            what,
-            format!("about {} series in one set", sci(c.widest)),
-            format!("{} series", sci(MAX_SERIES as f64)),
-            hint,
-            span,
-        ));
+        out.push(d);
     }
     if est.series > MAX_SERIES_ROWS {
         if let Some(span) = first_of(&[at.scenario], items) {
@@ -401,6 +382,133 @@ fn series(model: &Model, items: &[&Item], est: &Estimate, at: &Sites, out: &mut 
                 ),
                 format!("{} series rows", sci(MAX_SERIES_ROWS)),
                 "try fewer series per metric or family, or fewer instances",
+                span,
+            ));
+        }
+    }
+}
+
+/// `tsim::too_big` for one metric or family level past [`MAX_SERIES`]:
+/// how many series and what they multiply, at the setting to lower.
+fn series_too_big(c: &SeriesCount, items: &[&Item]) -> Option<Diagnostic> {
+    let product = c
+        .factors
+        .iter()
+        .map(|(name, v)| {
+            if c.family {
+                format!("`{name}` {}", whole(*v))
+            } else {
+                format!("{} {name}", whole(*v))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" x ");
+    let limit = format!("{} series", whole(MAX_SERIES as f64));
+    if c.family {
+        let f = items.iter().find_map(|i| match i {
+            Item::Family(f) if f.kind.node == c.name => Some(f),
+            _ => None,
+        })?;
+        // The written setting with the largest value, else the family.
+        let span = c
+            .factors
+            .iter()
+            .filter_map(|(name, v)| prop_span(&f.settings, name).map(|s| (s, *v)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(f.kind.span, |(s, _)| s);
+        let names: Vec<String> = c.factors.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let hint = format!("try a smaller {}", or_list(&names));
+        return Some(too_big(
+            format!("family `{}` builds", c.name),
+            format!(
+                "{} series at its {} level ({product})",
+                whole(c.widest),
+                c.level
+            ),
+            limit,
+            &hint,
+            span,
+        ));
+    }
+    let m = items.iter().find_map(|i| match i {
+        Item::Metric(m) if m.name.node == c.name => Some(m),
+        _ => None,
+    })?;
+    let span = prop_span(&m.props, "series").unwrap_or(m.name.span);
+    Some(too_big(
+        format!("metric `{}` has", c.name),
+        format!("{} series ({product})", whole(c.widest)),
+        limit,
+        "try a smaller `series`, fewer label choices, or fewer `instances` (for `per instance`)",
+        span,
+    ))
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// A count as digits grouped by thousands (`1,000,001`), or in `1.0e20`
+/// style past what digits show sensibly.
+pub fn whole(x: f64) -> String {
+    if !x.is_finite() || x.abs() >= 1e15 {
+        return sci(x);
+    }
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Metrics that declare `series N` when their labels can make fewer than
+/// N distinct sets (lowering would otherwise fail: it never makes fewer
+/// series than declared, nor repeats one).
+fn label_domains(model: &Model, items: &[&Item], out: &mut Vec<Diagnostic>) {
+    for m in &model.metrics {
+        let Some(n) = m.series.filter(|_| !m.labels.is_empty()) else {
+            continue;
+        };
+        let Some(most) = m
+            .labels
+            .iter()
+            .map(|l| exact_domain(&l.value))
+            .try_fold(1.0, |a, d| d.map(|d| a * d))
+        else {
+            continue;
+        };
+        if f64::from(n) <= most {
+            continue;
+        }
+        let span = items.iter().find_map(|i| match i {
+            Item::Metric(a) if a.name.node == m.name => {
+                prop_span(&a.props, "series").or(Some(a.name.span))
+            }
+            _ => None,
+        });
+        if let Some(span) = span {
+            out.push(Diagnostic::error(
+                Kind::OutOfRange {
+                    what: "`series`".into(),
+                    value: n.to_string(),
+                    allowed: format!(
+                        "at most {} for metric `{}`: the distinct label sets its labels make (or give the labels more values)",
+                        whole(most),
+                        m.name
+                    ),
+                },
                 span,
             ));
         }
