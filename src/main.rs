@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod dirs;
 mod execute;
+mod fixtures;
 mod honeycomb;
 mod live;
 mod progress;
@@ -13,6 +14,7 @@ mod run;
 mod send;
 mod serve;
 mod stock;
+mod work;
 
 /// Writes a line to stdout, like `println!`, but a closed pipe (`tsim ... |
 /// head`) ends the process quietly with status 0 instead of a panic; any

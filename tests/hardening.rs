@@ -377,3 +377,164 @@ fn lowering_fails_rather_than_cut_a_series_set_it_cannot_hold() {
     assert!(err.0.contains("declares `series 5`"), "{err}");
     assert!(err.0.contains("only 2 distinct sets"), "{err}");
 }
+
+/// Runs `tsim run` with `args` and returns its exit code and stderr.
+fn run(args: &[&str]) -> (i32, String) {
+    let out = tsim(&[&["run"], args].concat());
+    (
+        code(&out),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_duration_flag_past_the_run_limit_is_refused_before_anything_runs() {
+    let dir = std::env::temp_dir().join(format!("tsim-hardening-long-{}", std::process::id()));
+    let to = format!("ndjson:{}", dir.display());
+    let (status, err) = run(&[
+        "stock:checkout",
+        "--to",
+        &to,
+        "--duration",
+        "100000d",
+        "--start",
+        "1970-01-01T00:00:00Z",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: --duration 100000d: the run would emit about "),
+        "{err}"
+    );
+    assert!(
+        err.contains("more than the limit of 1.0e13 records a run; shorten --duration"),
+        "{err}"
+    );
+    assert!(!dir.exists(), "nothing is written");
+    // Past what nanoseconds hold, the message says so rather than "not a duration".
+    let (status, err) = run(&["stock:checkout", "--to", "null", "--duration", "1000000d"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("longer than 64-bit nanoseconds hold"), "{err}");
+}
+
+#[test]
+fn a_multiplier_that_floods_a_tick_is_refused_naming_the_flag() {
+    let (status, err) = run(&[
+        "stock:checkout",
+        "--to",
+        "null",
+        "--speed",
+        "1x",
+        "--multiplier",
+        "1e9",
+        "--duration",
+        "1s",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.starts_with("error: --multiplier 1e9: one tick would hold about "),
+        "{err}"
+    );
+    assert!(
+        err.contains("limit of 5.0e7 root requests per tick; lower --multiplier"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_live_rate_whose_run_passes_the_limit_is_refused_and_one_until_stopped_is_not_counted() {
+    let (status, err) = run(&[
+        "stock:checkout",
+        "--to",
+        "null",
+        "--rate",
+        "1G/s",
+        "--duration",
+        "10000d",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.starts_with("error: --duration 10000d, --rate 1G/s: the run would emit"),
+        "{err}"
+    );
+    assert!(err.contains("1.0e9 spans/s"), "{err}");
+    assert!(err.contains("shorten --duration or lower --rate"), "{err}");
+}
+
+/// The bytes of `about 12.5 MiB of FORMAT` in an estimate line.
+fn estimated_bytes(err: &str, format: &str) -> f64 {
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("tsim: estimate: "))
+        .unwrap_or_else(|| panic!("no estimate line: {err}"));
+    let before = line
+        .split(&format!(" of {format} into "))
+        .next()
+        .unwrap_or_default();
+    let words: Vec<&str> = before.rsplit(' ').take(2).collect();
+    let unit = match words[0] {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        other => panic!("unit {other} in {line}"),
+    };
+    words[1].parse::<f64>().expect("a number") * unit
+}
+
+fn size_of(path: &std::path::Path) -> u64 {
+    common::walk(path)
+        .iter()
+        .chain(std::iter::once(&path.to_path_buf()).filter(|p| p.is_file()))
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+#[test]
+fn file_runs_print_an_estimate_within_a_factor_of_two_of_what_they_write() {
+    let base = std::env::temp_dir().join(format!("tsim-hardening-est-{}", std::process::id()));
+    for (scenario, format, spec, name) in [
+        ("stock:checkout", "NDJSON", "ndjson", "checkout"),
+        ("stock:demo-stack", "NDJSON", "ndjson", "demo"),
+        ("stock:checkout", "OTLP/JSON", "otlp-json", "checkout-otlp"),
+        (
+            "stock:triage/normal",
+            "OpenMetrics",
+            "openmetrics",
+            "normal.om",
+        ),
+    ] {
+        let path = base.join(name);
+        let to = format!("{spec}:{}", path.display());
+        let (status, err) = run(&[scenario, "--to", &to, "--duration", "10m"]);
+        assert_eq!(status, 0, "{err}");
+        let estimate = estimated_bytes(&err, format);
+        let actual = size_of(&path) as f64;
+        let ratio = estimate / actual;
+        assert!(
+            (0.5..=2.0).contains(&ratio),
+            "{scenario} {format}: estimated {estimate} bytes, wrote {actual} ({ratio:.2}x)"
+        );
+    }
+    std::fs::remove_dir_all(&base).ok();
+}
+
+#[test]
+fn a_file_run_bigger_than_the_free_space_is_refused_with_both_figures() {
+    // A thousand days of checkout: about 1e11 records, tens of terabytes,
+    // inside the record limit but past any test machine's free space.
+    let dir = std::env::temp_dir().join(format!("tsim-hardening-full-{}", std::process::id()));
+    let to = format!("ndjson:{}", dir.display());
+    let (status, err) = run(&["stock:checkout", "--to", &to, "--duration", "1000d"]);
+    assert_eq!(status, 2, "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].starts_with("tsim: estimate: about "), "{err}");
+    assert!(lines[0].contains("TiB of NDJSON into "), "{err}");
+    assert!(lines[1].starts_with("error: --to "), "{err}");
+    assert!(lines[1].contains("TiB, more than the "), "{err}");
+    assert!(lines[1].contains(" free there"), "{err}");
+    assert!(lines[1].contains("--force"), "{err}");
+    assert!(!dir.exists(), "nothing is written");
+}

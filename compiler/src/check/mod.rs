@@ -5,6 +5,7 @@
 
 pub mod estimate;
 mod graph;
+mod limits;
 mod services;
 mod telemetry;
 mod timeline;
@@ -88,7 +89,7 @@ pub fn check(
         .iter()
         .any(|d| d.severity == crate::diagnostic::Severity::Error)
     {
-        diags.extend(estimate::limits(&model, &items));
+        diags.extend(limits::limits(&model, &items));
     }
     diags.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
     let ok = !diags
