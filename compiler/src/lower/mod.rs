@@ -10,6 +10,7 @@ mod calls;
 mod convert;
 mod logs;
 mod metrics;
+mod repeat_count;
 pub(crate) mod sample;
 mod size;
 mod timeline;
