@@ -538,3 +538,12 @@ fn a_file_run_bigger_than_the_free_space_is_refused_with_both_figures() {
     assert!(lines[1].contains("--force"), "{err}");
     assert!(!dir.exists(), "nothing is written");
 }
+
+#[test]
+fn a_size_whose_unit_overflows_a_float_is_a_bad_literal_not_a_corrupt_pack() {
+    // Found by fuzzing: the number fits, times 2^30 it is infinite, and
+    // the compiler wrote a pack its own decoder refuses.
+    let text = format!("attributes {{ share = 1e300GiB }}\n{LEAF}\n");
+    let err = refused("size.tsim", &text, "tsim::bad_literal");
+    assert!(err.contains("`1e300GiB` is too large"), "{err}");
+}
