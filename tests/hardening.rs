@@ -547,3 +547,43 @@ fn a_size_whose_unit_overflows_a_float_is_a_bad_literal_not_a_corrupt_pack() {
     let err = refused("size.tsim", &text, "tsim::bad_literal");
     assert!(err.contains("`1e300GiB` is too large"), "{err}");
 }
+
+#[test]
+fn fixtures_print_their_estimate_and_refuse_a_tree_past_the_free_space() {
+    let base = std::env::temp_dir().join(format!("tsim-hardening-fx-{}", std::process::id()));
+    let out = base.join("tree");
+    let made = tsim(&["fixtures", "--out", &out.to_string_lossy()]);
+    let err = String::from_utf8_lossy(&made.stderr);
+    assert_eq!(code(&made), 0, "{err}");
+    let estimate = estimated_bytes(&err, "NDJSON");
+    let actual = size_of(&out) as f64;
+    assert!(
+        (0.5..=2.0).contains(&(estimate / actual)),
+        "estimated {estimate} bytes, wrote {actual}"
+    );
+    // Eight years at 2000 requests a second: about 120 TiB of NDJSON.
+    let from = base.join("from");
+    std::fs::create_dir_all(&from).expect("from dir");
+    std::fs::write(
+        from.join("big.tsim"),
+        format!(
+            "scenario \"big\" {{ duration 3000d tick 1m traffic {{ rate 2000/s }} }}\n{LEAF}\n"
+        ),
+    )
+    .expect("write scenario");
+    let big = base.join("big");
+    let refused = tsim(&[
+        "fixtures",
+        "--from",
+        &from.to_string_lossy(),
+        "--out",
+        &big.to_string_lossy(),
+    ]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(code(&refused), 1, "{err}");
+    assert!(err.contains("TiB of NDJSON into "), "{err}");
+    assert!(err.contains("error: --out "), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert!(!big.join("normal").exists(), "nothing is written");
+    std::fs::remove_dir_all(&base).ok();
+}
