@@ -40,8 +40,8 @@ pub struct Loaded {
     pub pack: Pack,
     /// Its params.
     pub params: Params,
-    /// The scenario's estimated work; `None` for a compiled pack, which
-    /// does not hold the model it is estimated from.
+    /// The scenario's estimated work (from its model, or read from the
+    /// pack).
     pub estimate: Option<Estimate>,
 }
 
@@ -78,9 +78,9 @@ pub fn load(path: &Path, overrides: Vec<(String, String)>) -> Option<Loaded> {
         }
         return match tsim_runtime::load(path) {
             Ok((pack, _)) => Some(Loaded {
+                estimate: Some(tsim_compiler::estimate_pack(&pack)),
                 pack,
                 params: None,
-                estimate: None,
             }),
             Err(e) => {
                 eprintln!("error: {e}");

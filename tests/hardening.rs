@@ -587,3 +587,53 @@ fn fixtures_print_their_estimate_and_refuse_a_tree_past_the_free_space() {
     assert!(!big.join("normal").exists(), "nothing is written");
     std::fs::remove_dir_all(&base).ok();
 }
+
+#[test]
+fn a_pack_is_estimated_as_its_source_is_so_its_runs_are_held_to_the_same_limits() {
+    use tsim_compiler::{check_file, compile, estimate, estimate_pack, Options};
+    for name in ["checkout", "demo-stack", "ingest-load", "triage/outage"] {
+        let path = PathBuf::from(format!("scenarios/{name}.tsim"));
+        let out = check_file(&path, &Options::default());
+        let model = out.model.unwrap_or_else(|| panic!("{name} checks"));
+        let pack = tsim_pack::decode(&compile(&model).expect("compiles")).expect("loads");
+        let (from_model, from_pack) = (estimate(&model), estimate_pack(&pack));
+        for (what, a, b) in [
+            ("spans/s", from_model.spans_per_s, from_pack.spans_per_s),
+            ("logs/s", from_model.logs_per_s, from_pack.logs_per_s),
+            ("points/s", from_model.points_per_s, from_pack.points_per_s),
+            ("records", from_model.records, from_pack.records),
+            ("bytes", from_model.ndjson_bytes, from_pack.ndjson_bytes),
+        ] {
+            assert!(
+                (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+                "{name} {what}: model {a}, pack {b}"
+            );
+        }
+    }
+    let source = scenario(
+        "pack.tsim",
+        &format!("scenario \"s\" {{ duration 1h tick 1s traffic {{ rate 2000/s }} }}\n{LEAF}\n"),
+    );
+    let pack = source.with_extension("pack");
+    let out = tsim(&[
+        "compile",
+        &source.to_string_lossy(),
+        "-o",
+        &pack.to_string_lossy(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let (status, err) = run(&[
+        &pack.to_string_lossy(),
+        "--to",
+        "null",
+        "--duration",
+        "100000d",
+        "--start",
+        "1970-01-01T00:00:00Z",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.starts_with("error: --duration 100000d: the run would emit about "),
+        "{err}"
+    );
+}

@@ -3,9 +3,13 @@
 //! rate) and for the whole run, NDJSON bytes roughly, and the memory
 //! compile and a run's plan need; and the same work with a run's
 //! overrides (`--duration`, `--multiplier`, `--rate`) against the same
-//! limits. `limits` turns the limits into diagnostics.
+//! limits; the same estimate read from a compiled pack. `limits` turns
+//! the limits into diagnostics.
 
-use crate::lower::{root_sizes, series_counts};
+use tsim_pack::program::Op;
+use tsim_pack::Pack;
+
+use crate::lower::{root_sizes, series_counts, Sizes};
 use crate::model::Model;
 
 /// The most root requests one tick may hold (a run draws a tick's arrivals
@@ -248,49 +252,115 @@ pub fn bytes(b: f64) -> String {
     format!("{} {unit}", short(v))
 }
 
+/// What an estimate is made from, read from a model or from a pack.
+struct Inputs {
+    /// Peak root requests per second.
+    rate: f64,
+    /// Each root's share and expected spans (`None`: a cycle).
+    roots: Vec<(f64, Option<f64>)>,
+    /// Span log rules that log every server span (`access`).
+    access: f64,
+    /// Log stream records per second at the peak.
+    stream_logs: f64,
+    /// Series rows built.
+    series: f64,
+    /// Metric points per tick.
+    points_per_tick: f64,
+    tick: f64,
+    duration: f64,
+}
+
 /// Estimates the work of `model` (roots whose calls form a cycle count
 /// nothing: the checker reports those).
 pub fn estimate(model: &Model) -> Estimate {
     let s = &model.settings;
-    let roots = root_sizes(model).unwrap_or_default();
-    let weight: f64 = roots.iter().map(|r| r.share).sum();
-    let spans_per_trace = if weight > 0.0 {
-        roots
+    let counts = series_counts(model);
+    from_inputs(&Inputs {
+        rate: s.traffic.rate,
+        roots: root_sizes(model)
+            .unwrap_or_default()
             .iter()
-            .map(|r| r.share * r.spans.unwrap_or(0.0))
+            .map(|r| (r.share, r.spans))
+            .collect(),
+        access: model
+            .span_logs
+            .iter()
+            .filter(|r| r.kind == "access")
+            .count() as f64,
+        stream_logs: model.log_streams.iter().map(|l| l.rate).sum(),
+        series: counts.iter().map(|c| c.rows).sum(),
+        points_per_tick: counts.iter().map(|c| c.points).sum(),
+        tick: s.tick,
+        duration: s.duration,
+    })
+}
+
+/// Estimates the work of a compiled pack the same way (it keeps no model:
+/// its call programs, roots, log streams and series sets are read instead).
+pub fn estimate_pack(pack: &Pack) -> Estimate {
+    let rate = pack
+        .program
+        .iter()
+        .find_map(|op| match op {
+            Op::Traffic { rate, .. } => Some(*rate),
+            _ => None,
+        })
+        // The runtime's flat rate for a pack without a traffic curve.
+        .unwrap_or(10.0);
+    let mut sizes = Sizes::new(&pack.calls.endpoints);
+    let rows = |set: u32| {
+        pack.series_sets
+            .get(set as usize)
+            .map_or(0.0, |s| s.rows.len() as f64)
+    };
+    from_inputs(&Inputs {
+        rate,
+        roots: pack
+            .calls
+            .roots
+            .iter()
+            .map(|r| (r.weight, sizes.trace(r.endpoint)))
+            .collect(),
+        access: pack
+            .logs
+            .span_rules
+            .iter()
+            .filter(|r| !r.errors_only)
+            .count() as f64,
+        stream_logs: pack.logs.streams.iter().map(|l| l.rate).sum(),
+        series: pack.series_sets.iter().map(|s| s.rows.len() as f64).sum(),
+        points_per_tick: pack.metrics.iter().map(|m| rows(m.series_set)).sum(),
+        tick: pack.meta.tick_ns.max(1_000_000) as f64 / 1e9,
+        duration: pack.meta.duration_ns as f64 / 1e9,
+    })
+}
+
+fn from_inputs(i: &Inputs) -> Estimate {
+    let weight: f64 = i.roots.iter().map(|r| r.0).sum();
+    let spans_per_trace = if weight > 0.0 {
+        i.roots
+            .iter()
+            .map(|(share, spans)| share * spans.unwrap_or(0.0))
             .sum::<f64>()
             / weight
     } else {
         0.0
     };
-    let requests_per_s = if roots.is_empty() {
-        0.0
-    } else {
-        s.traffic.rate
-    };
+    let requests_per_s = if i.roots.is_empty() { 0.0 } else { i.rate };
     let spans_per_s = requests_per_s * spans_per_trace;
-    let access = model
-        .span_logs
-        .iter()
-        .filter(|r| r.kind == "access")
-        .count() as f64;
     // One access record per server span: about half the spans of a trace
     // of calls (each call is a client and a server span).
-    let span_logs = requests_per_s * access * (spans_per_trace + 1.0) / 2.0;
-    let stream_logs: f64 = model.log_streams.iter().map(|l| l.rate).sum();
-    let counts = series_counts(model);
-    let series: f64 = counts.iter().map(|c| c.rows).sum();
-    let points_per_tick: f64 = counts.iter().map(|c| c.points).sum();
-    let points_per_s = points_per_tick / s.tick;
-    let logs_per_s = span_logs + stream_logs;
-    let records = (spans_per_s + logs_per_s + points_per_s) * s.duration;
-    let arrivals_per_tick = requests_per_s * s.tick;
-    let records_per_tick = (spans_per_s + logs_per_s) * s.tick + points_per_tick;
+    let span_logs = requests_per_s * i.access * (spans_per_trace + 1.0) / 2.0;
+    let points_per_s = i.points_per_tick / i.tick;
+    let logs_per_s = span_logs + i.stream_logs;
+    let records = (spans_per_s + logs_per_s + points_per_s) * i.duration;
+    let arrivals_per_tick = requests_per_s * i.tick;
+    let records_per_tick = (spans_per_s + logs_per_s) * i.tick + i.points_per_tick;
     let ndjson_bytes =
         (spans_per_s * SPAN_BYTES + logs_per_s * LOG_BYTES + points_per_s * POINT_BYTES)
-            * s.duration;
+            * i.duration;
     let memory_bytes =
-        series * ROW_BYTES + arrivals_per_tick.min(s.traffic.rate * s.duration) * ARRIVAL_BYTES;
+        i.series * ROW_BYTES + arrivals_per_tick.min(i.rate * i.duration) * ARRIVAL_BYTES;
     Estimate {
         requests_per_s,
         spans_per_trace,
@@ -298,11 +368,11 @@ pub fn estimate(model: &Model) -> Estimate {
         logs_per_s,
         span_logs_per_s: span_logs,
         points_per_s,
-        series,
+        series: i.series,
         arrivals_per_tick,
         records_per_tick,
-        duration_s: s.duration,
-        tick_s: s.tick,
+        duration_s: i.duration,
+        tick_s: i.tick,
         records,
         ndjson_bytes,
         memory_bytes,

@@ -17,6 +17,7 @@ mod timeline;
 mod trace_limits;
 
 pub(crate) use metrics::{exact_domain, series_counts, SeriesCount, MAX_SERIES};
+pub(crate) use size::Sizes;
 pub(crate) use trace_limits::root_sizes;
 
 use std::collections::HashMap;
