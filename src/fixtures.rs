@@ -25,9 +25,7 @@ fn fixtures_fit(
 ) -> Result<(), String> {
     let (mut records, mut needed) = (0.0, 0.0);
     for (_, _, loaded, start_ns) in runs {
-        let Some(est) = &loaded.estimate else {
-            continue;
-        };
+        let est = &loaded.estimate;
         let run = RunWork {
             duration_s: est.duration_s,
             multiplier: 1.0,

@@ -42,7 +42,7 @@ pub struct Loaded {
     pub params: Params,
     /// The scenario's estimated work (from its model, or read from the
     /// pack).
-    pub estimate: Option<Estimate>,
+    pub estimate: Estimate,
 }
 
 /// [`input_with_params`], with the scenario's estimate.
@@ -78,7 +78,7 @@ pub fn load(path: &Path, overrides: Vec<(String, String)>) -> Option<Loaded> {
         }
         return match tsim_runtime::load(path) {
             Ok((pack, _)) => Some(Loaded {
-                estimate: Some(tsim_compiler::estimate_pack(&pack)),
+                estimate: tsim_compiler::estimate_pack(&pack),
                 pack,
                 params: None,
             }),
@@ -104,7 +104,7 @@ pub fn load(path: &Path, overrides: Vec<(String, String)>) -> Option<Loaded> {
     match tsim_compiler::compile(&model).map(|b| tsim_pack::decode(&b)) {
         Ok(Ok(pack)) => Some(Loaded {
             pack,
-            estimate: Some(tsim_compiler::estimate(&model)),
+            estimate: tsim_compiler::estimate(&model),
             params: Some(model.params),
         }),
         Ok(Err(e)) => {
@@ -247,23 +247,21 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         eprintln!("error: --start: the run would end after 2262-04-11T23:47:16Z, the last instant Unix nanoseconds can hold; start earlier or run shorter");
         return ExitCode::from(2);
     }
-    if let Some(est) = &estimate {
-        let flags = work::Flags {
-            duration,
-            multiplier: live_flags.multiplier.as_deref(),
-            rate: live_flags.rate.as_deref(),
-        };
-        let run = run_work(length, live.as_ref().map(|(l, _)| l), est);
-        let expected = RunWork {
-            mean_level: work::mean_level(&pack, start_ns, run.duration_s),
-            ..run
-        };
-        let checked = work::recheck(est, &run, &flags)
-            .and_then(|_| work::disk(&est.for_run(&expected), &pack, target, force));
-        if let Err(e) = checked {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let flags = work::Flags {
+        duration,
+        multiplier: live_flags.multiplier.as_deref(),
+        rate: live_flags.rate.as_deref(),
+    };
+    let run = run_work(length, live.as_ref().map(|(l, _)| l), &estimate);
+    let expected = RunWork {
+        mean_level: work::mean_level(&pack, start_ns, run.duration_s),
+        ..run
+    };
+    let checked = work::recheck(&estimate, &run, &flags)
+        .and_then(|_| work::disk(&estimate.for_run(&expected), &pack, target, force));
+    if let Err(e) = checked {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
     }
     let stop = crate::send::stop_flag();
     let opts = sim::Options {
