@@ -102,7 +102,11 @@ enum Command {
     /// Files are written as temporaries and renamed into place only when
     /// the whole run succeeded: a failed or interrupted run leaves DIR as it
     /// was. A DIR holding anything but tsim's files, or symlinks, needs
-    /// `--force`. Ctrl-C or SIGTERM stops a run at the next tick; an OTLP run
+    /// `--force`. Before it starts, the run's work with `--duration`,
+    /// `--multiplier` and `--rate` is held to the limits `tsim check` uses
+    /// (exit 2 past one); a file run prints its estimated records and bytes
+    /// and is refused (exit 2) when they exceed the free space there,
+    /// unless `--force`. Ctrl-C or SIGTERM stops a run at the next tick; an OTLP run
     /// then delivers what is in flight (up to `--drain`) and prints its
     /// summary. Exit status: 0 on success, 1 when the run or a write fails,
     /// DIR is refused, or anything sent was rejected or failed, 2 on usage
@@ -132,7 +136,9 @@ enum Command {
         /// Write into a DIR that holds other files too (they are left
         /// alone) or symlinks at tsim's file names (the links are replaced,
         /// their targets untouched). Without it such a DIR is refused; a DIR
-        /// holding only tsim's own files is replaced.
+        /// holding only tsim's own files is replaced. Also starts a file
+        /// run whose estimated size (printed before it starts) is more than
+        /// the free space of the target's filesystem.
         #[arg(long)]
         force: bool,
         #[command(flatten)]
@@ -176,7 +182,8 @@ enum Command {
         start: Option<String>,
         /// Write into an `--out` that holds other files too (they are left
         /// alone) or symlinks (links at tsim's file names are replaced,
-        /// their targets untouched).
+        /// their targets untouched); and start even when the tree's
+        /// estimated size (printed first) is more than the free space there.
         #[arg(long)]
         force: bool,
     },
@@ -369,7 +376,7 @@ pub fn run() -> ExitCode {
             from,
             start,
             force,
-        } => crate::run::fixtures(&from, &out, start.as_deref(), force),
+        } => crate::fixtures::fixtures(&from, &out, start.as_deref(), force),
     }
 }
 

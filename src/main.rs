@@ -6,6 +6,7 @@ mod cli;
 mod completions;
 mod dirs;
 mod execute;
+mod fixtures;
 mod fixtures_list;
 mod fmt;
 mod help;
@@ -20,6 +21,7 @@ mod scenario_test;
 mod send;
 mod serve;
 mod stock;
+mod work;
 
 /// Writes a line to stdout, like `println!`, but a closed pipe (`tsim ... |
 /// head`) ends the process quietly with status 0 instead of a panic; any

@@ -1,13 +1,12 @@
-//! `tsim run` and `tsim fixtures`: wiring inputs (a `.tsim` compiled in
-//! memory, or a pack), the start instant and the sink to the runtime.
+//! `tsim run`: wiring inputs (a `.tsim` compiled in memory, or a pack),
+//! the start instant, the re-checked work and the sink to the runtime.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use tsim_compiler::{check_file_with, Options};
+use tsim_compiler::{check_file_with, Estimate, Options, RunWork};
 use tsim_pack::Pack;
-use tsim_runtime::sim;
-use tsim_runtime::sink::ndjson::{ANSWER_KEY, FILES};
+use tsim_runtime::sim::{self, Live, Pace};
 use tsim_runtime::sink::otlp_json;
 use tsim_runtime::sink::output::{self, TempFile};
 use tsim_runtime::sink::spec::Target;
@@ -17,6 +16,7 @@ use crate::execute::{execute, Done};
 use crate::live::LiveFlags;
 use crate::progress;
 use crate::send::SendFlags;
+use crate::work;
 
 /// Reads a pack file, or compiles a `.tsim` in memory (with the scenario's
 /// own seed: `--seed` is applied by the runtime, the same way for both).
@@ -31,7 +31,7 @@ pub type Params = Option<std::collections::BTreeMap<String, String>>;
 
 /// [`input`], with the params the scenario resolved to.
 pub fn input_with_params(path: &Path, overrides: Vec<(String, String)>) -> Option<(Pack, Params)> {
-    input_bytes(path, overrides).map(|(pack, _, params)| (pack, params))
+    load(path, overrides).map(|l| (l.pack, l.params))
 }
 
 /// [`input_with_params`], with the pack's bytes.
@@ -39,6 +39,24 @@ pub fn input_bytes(
     path: &Path,
     overrides: Vec<(String, String)>,
 ) -> Option<(Pack, Vec<u8>, Params)> {
+    load(path, overrides).map(|l| (l.pack, l.bytes, l.params))
+}
+
+/// A run's input: its pack, params and the work it asks for.
+pub struct Loaded {
+    /// The pack (compiled in memory from a `.tsim`, or read).
+    pub pack: Pack,
+    /// The pack's bytes.
+    pub bytes: Vec<u8>,
+    /// Its params.
+    pub params: Params,
+    /// The scenario's estimated work (from its model, or read from the
+    /// pack).
+    pub estimate: Estimate,
+}
+
+/// [`input_with_params`], with the scenario's estimate.
+pub fn load(path: &Path, overrides: Vec<(String, String)>) -> Option<Loaded> {
     if let Some(e) = crate::stock::unknown(path) {
         eprintln!("error: {e}");
         return None;
@@ -69,7 +87,12 @@ pub fn input_bytes(
             return None;
         }
         return match tsim_runtime::load(path) {
-            Ok((pack, bytes)) => Some((pack, bytes, None)),
+            Ok((pack, bytes)) => Some(Loaded {
+                estimate: tsim_compiler::estimate_pack(&pack),
+                pack,
+                bytes,
+                params: None,
+            }),
             Err(e) => {
                 eprintln!("error: {e}");
                 None
@@ -90,7 +113,12 @@ pub fn input_bytes(
         None
     })?;
     match tsim_compiler::compile(&model).map(|b| (tsim_pack::decode(&b), b)) {
-        Ok((Ok(pack), bytes)) => Some((pack, bytes, Some(model.params))),
+        Ok((Ok(pack), bytes)) => Some(Loaded {
+            pack,
+            bytes,
+            estimate: tsim_compiler::estimate(&model),
+            params: Some(model.params),
+        }),
         Ok((Err(e), _)) => {
             eprintln!(
                 "{}: internal error: the compiled pack does not load: {e}",
@@ -158,6 +186,7 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         live,
         send,
     } = req;
+    let live_flags = live;
     let follow = live.then_live;
     let live = match live.live() {
         Ok(l) => l.map(|l| (l, live.backdate_ns())),
@@ -179,7 +208,7 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    let Some(pack) = input(input_path, overrides) else {
+    let Some(Loaded { pack, estimate, .. }) = load(input_path, overrides) else {
         return ExitCode::from(1);
     };
     let start_ns = match (&live, start_flag) {
@@ -230,6 +259,22 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         eprintln!("error: --start: the run would end after 2262-04-11T23:47:16Z, the last instant Unix nanoseconds can hold; start earlier or run shorter");
         return ExitCode::from(2);
     }
+    let flags = work::Flags {
+        duration,
+        multiplier: live_flags.multiplier.as_deref(),
+        rate: live_flags.rate.as_deref(),
+    };
+    let run = run_work(length, live.as_ref().map(|(l, _)| l), &estimate);
+    let expected = RunWork {
+        mean_level: work::mean_level(&pack, start_ns, run.duration_s),
+        ..run
+    };
+    let checked = work::recheck(&estimate, &run, &flags)
+        .and_then(|_| work::disk(&estimate.for_run(&expected), &pack, target, force));
+    if let Err(e) = checked {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let stop = crate::send::stop_flag();
     let opts = sim::Options {
         start_ns,
@@ -249,6 +294,28 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
                 1
             })
         }
+    }
+}
+
+/// What a run of `length` ns asks of the scenario estimated as `est`.
+fn run_work(length: u64, live: Option<&Live>, est: &Estimate) -> RunWork {
+    let duration_s = if length == u64::MAX {
+        f64::INFINITY
+    } else {
+        length as f64 / 1e9
+    };
+    let paced = live.and_then(|l| match l.pace {
+        Pace::Rate(r) => Some((r, l.timeline_speed)),
+        // As fast as the sink takes: no rate to estimate by, so the
+        // scenario's own.
+        Pace::Max => Some((est.spans_per_s, l.timeline_speed)),
+        Pace::Speed(_) => None,
+    });
+    RunWork {
+        duration_s,
+        multiplier: live.map_or(1.0, |l| l.multiplier),
+        mean_level: 1.0,
+        paced,
     }
 }
 
@@ -288,99 +355,4 @@ fn report(done: &Done, send: &SendFlags) -> ExitCode {
         }
         _ => ExitCode::SUCCESS,
     }
-}
-
-/// `tsim fixtures`: the REFERENCE E tree from every scenario in `from`.
-/// An `out` holding only an earlier fixture tree is replaced; anything else
-/// in it needs `force` (and is left alone).
-pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) -> ExitCode {
-    let mut files: Vec<PathBuf> = match from.to_str().and_then(|f| f.strip_prefix("stock:")) {
-        Some(dir) => crate::stock::scenarios(dir),
-        None => std::fs::read_dir(from)
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "tsim"))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
-    files.sort();
-    if files.is_empty() {
-        eprintln!("error: no .tsim files in {}", from.display());
-        return ExitCode::from(2);
-    }
-    if let Err(e) = check_dir(out, force, Shape::Tree) {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
-    }
-    let stop = crate::send::stop_flag();
-    crate::outln!(
-        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
-        "fixture",
-        "metrics",
-        "logs",
-        "traces",
-        "events",
-        "incidents"
-    );
-    let mut failed = false;
-    for f in files {
-        let stem = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let Some(pack) = input(&f, Vec::new()) else {
-            failed = true;
-            continue;
-        };
-        let folder = tsim_runtime::fixtures::folder(&pack, &stem);
-        let start_ns = match start(start_flag, &pack) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: --start {e}");
-                return ExitCode::from(2);
-            }
-        };
-        let opts = sim::Options {
-            start_ns,
-            stop: Some(stop.clone()),
-            ..Default::default()
-        };
-        match execute(&pack, &opts, &Target::Ndjson(out.join(&folder)), None) {
-            Ok(Done {
-                summary: sum,
-                lines: Some(lines),
-                ..
-            }) => {
-                crate::outln!(
-                    "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
-                    folder,
-                    lines[0],
-                    lines[1],
-                    lines[2],
-                    lines[3],
-                    sum.incidents.len()
-                );
-            }
-            Ok(_) => {}
-            Err(e) => {
-                eprintln!("{}: {e}", f.display());
-                failed = true;
-            }
-        }
-    }
-    if failed {
-        eprintln!(
-            "error: the fixture tree under {} is incomplete (see above)",
-            out.display()
-        );
-        return ExitCode::from(1);
-    }
-    crate::outln!(
-        "written under {} ({} per folder, plus {ANSWER_KEY})",
-        out.display(),
-        FILES.join(", ")
-    );
-    ExitCode::SUCCESS
 }

@@ -283,3 +283,357 @@ fn a_histogram_drawing_a_trillion_observations_a_second_is_refused() {
     );
     assert!(err.contains("observations.tsim:2:"), "{err}");
 }
+
+#[test]
+fn a_family_level_past_a_million_series_is_refused_naming_its_settings() {
+    let text = format!(
+        "scenario \"s\" {{ duration 1s tick 1s }}\n{LEAF}\nfamily kubernetes {{ pods 400000 containers 3 }}\n"
+    );
+    let err = refused("k8s.tsim", &text, "tsim::too_big");
+    assert!(
+        err.contains("1,200,000 series at its container level"),
+        "{err}"
+    );
+    assert!(err.contains("`pods` 400,000 x `containers` 3"), "{err}");
+    assert!(err.contains("limit of 1,000,000 series"), "{err}");
+    assert!(
+        err.contains("`pods`, `containers` or `series_multiplier`"),
+        "{err}"
+    );
+    // The label points at the largest setting written.
+    assert!(err.contains("k8s.tsim:3:26"), "{err}");
+}
+
+#[test]
+fn a_metric_past_a_million_series_is_refused_with_its_factors() {
+    let text = "scenario \"s\" { duration 1s tick 1s }\n\
+        service \"api\" { instances 600000 endpoint \"GET /\" { latency 5ms } }\n\
+        metric \"cpu\" gauge per instance { labels { core = pick { \"0\": 1, \"1\": 1 } } walk brownian(start: 0.5, drift: 0, volatility: 0.01) within 0..1 }\n";
+    let err = refused("metric.tsim", text, "tsim::too_big");
+    assert!(
+        err.contains("metric `cpu` has 1,200,000 series (600,000 instances x 2 label sets)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_family_level_at_exactly_the_limit_keeps_every_series() {
+    let text = format!(
+        "scenario \"s\" {{ duration 1s tick 1s }}\n{LEAF}\nfamily kubernetes {{ nodes 1000000 }}\n"
+    );
+    let path = scenario("limit.tsim", &text);
+    let pack = path.with_extension("pack");
+    let out = tsim(&[
+        "compile",
+        &path.to_string_lossy(),
+        "-o",
+        &pack.to_string_lossy(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tsim(&["inspect", &pack.to_string_lossy()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"k8s.node.cpu.usage\" gauge unit=\"{cpu}\" series=1000000 "),
+        "{text}"
+    );
+}
+
+#[test]
+fn more_series_than_labels_can_make_is_refused_not_made_fewer() {
+    let text = "scenario \"s\" { duration 1s tick 1s }\n\
+        metric \"q\" gauge { labels { queue = pick { \"a\": 1, \"b\": 1 } env = pool(3, \"env-{n}\") } series 7 walk brownian(start: 1, drift: 0, volatility: 0.1) }\n";
+    let err = refused("labels.tsim", text, "tsim::out_of_range");
+    assert!(err.contains("`series` 7 is out of range"), "{err}");
+    assert!(err.contains("at most 6 for metric `q`"), "{err}");
+    let ok = text.replace("series 7", "series 6");
+    let (out, err) = check("labels_ok.tsim", &ok);
+    assert_eq!(code(&out), 0, "{err}");
+}
+
+/// A checked model changed behind the checker's back: lowering fails with
+/// a message instead of cutting the declaration short.
+#[test]
+fn lowering_fails_rather_than_cut_a_series_set_it_cannot_hold() {
+    use tsim_compiler::{check_source, compile, Options};
+    let text =
+        format!("scenario \"s\" {{ duration 1s tick 1s }}\n{LEAF}\nfamily host {{ hosts 10 }}\n");
+    let out = check_source("hosts.tsim", &text, &Options::default());
+    let mut model = out.model.expect("the scenario checks");
+    for (key, value) in &mut model.families[0].settings {
+        if key == "hosts" {
+            *value = 2_000_000.0;
+        }
+    }
+    let err = compile(&model).expect_err("two million hosts do not lower");
+    assert!(err.0.contains("family `host`"), "{err}");
+    assert!(err.0.contains("2000000 series"), "{err}");
+
+    let text = "scenario \"s\" { duration 1s tick 1s }\n\
+        metric \"q\" gauge { labels { queue = pick { \"a\": 1, \"b\": 1 } } series 2 walk brownian(start: 1, drift: 0, volatility: 0.1) }\n";
+    let out = check_source("labels.tsim", text, &Options::default());
+    let mut model = out.model.expect("the scenario checks");
+    model.metrics[0].series = Some(5);
+    let err = compile(&model).expect_err("two label values do not make five series");
+    assert!(err.0.contains("declares `series 5`"), "{err}");
+    assert!(err.0.contains("only 2 distinct sets"), "{err}");
+}
+
+/// Runs `tsim run` with `args` and returns its exit code and stderr.
+fn run(args: &[&str]) -> (i32, String) {
+    let out = tsim(&[&["run"], args].concat());
+    (
+        code(&out),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_duration_flag_past_the_run_limit_is_refused_before_anything_runs() {
+    let dir = std::env::temp_dir().join(format!("tsim-hardening-long-{}", std::process::id()));
+    let to = format!("ndjson:{}", dir.display());
+    let (status, err) = run(&[
+        "stock:checkout",
+        "--to",
+        &to,
+        "--duration",
+        "100000d",
+        "--start",
+        "1970-01-01T00:00:00Z",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: --duration 100000d: the run would emit about "),
+        "{err}"
+    );
+    assert!(
+        err.contains("more than the limit of 1.0e13 records a run; shorten --duration"),
+        "{err}"
+    );
+    assert!(!dir.exists(), "nothing is written");
+    // Past what nanoseconds hold, the message says so rather than "not a duration".
+    let (status, err) = run(&["stock:checkout", "--to", "null", "--duration", "1000000d"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("longer than 64-bit nanoseconds hold"), "{err}");
+}
+
+#[test]
+fn a_multiplier_that_floods_a_tick_is_refused_naming_the_flag() {
+    let (status, err) = run(&[
+        "stock:checkout",
+        "--to",
+        "null",
+        "--speed",
+        "1x",
+        "--multiplier",
+        "1e9",
+        "--duration",
+        "1s",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.starts_with("error: --multiplier 1e9: one tick would hold about "),
+        "{err}"
+    );
+    assert!(
+        err.contains("limit of 5.0e7 root requests per tick; lower --multiplier"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_live_rate_whose_run_passes_the_limit_is_refused_and_one_until_stopped_is_not_counted() {
+    let (status, err) = run(&[
+        "stock:checkout",
+        "--to",
+        "null",
+        "--rate",
+        "1G/s",
+        "--duration",
+        "10000d",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.starts_with("error: --duration 10000d, --rate 1G/s: the run would emit"),
+        "{err}"
+    );
+    assert!(err.contains("1.0e9 spans/s"), "{err}");
+    assert!(err.contains("shorten --duration or lower --rate"), "{err}");
+}
+
+/// The bytes of `about 12.5 MiB of FORMAT` in an estimate line.
+fn estimated_bytes(err: &str, format: &str) -> f64 {
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("tsim: estimate: "))
+        .unwrap_or_else(|| panic!("no estimate line: {err}"));
+    let before = line
+        .split(&format!(" of {format} into "))
+        .next()
+        .unwrap_or_default();
+    let words: Vec<&str> = before.rsplit(' ').take(2).collect();
+    let unit = match words[0] {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        other => panic!("unit {other} in {line}"),
+    };
+    words[1].parse::<f64>().expect("a number") * unit
+}
+
+fn size_of(path: &std::path::Path) -> u64 {
+    common::walk(path)
+        .iter()
+        .chain(std::iter::once(&path.to_path_buf()).filter(|p| p.is_file()))
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+#[test]
+fn file_runs_print_an_estimate_within_a_factor_of_two_of_what_they_write() {
+    let base = std::env::temp_dir().join(format!("tsim-hardening-est-{}", std::process::id()));
+    for (scenario, format, spec, name) in [
+        ("stock:checkout", "NDJSON", "ndjson", "checkout"),
+        ("stock:demo-stack", "NDJSON", "ndjson", "demo"),
+        ("stock:checkout", "OTLP/JSON", "otlp-json", "checkout-otlp"),
+        (
+            "stock:triage/normal",
+            "OpenMetrics",
+            "openmetrics",
+            "normal.om",
+        ),
+    ] {
+        let path = base.join(name);
+        let to = format!("{spec}:{}", path.display());
+        let (status, err) = run(&[scenario, "--to", &to, "--duration", "10m"]);
+        assert_eq!(status, 0, "{err}");
+        let estimate = estimated_bytes(&err, format);
+        let actual = size_of(&path) as f64;
+        let ratio = estimate / actual;
+        assert!(
+            (0.5..=2.0).contains(&ratio),
+            "{scenario} {format}: estimated {estimate} bytes, wrote {actual} ({ratio:.2}x)"
+        );
+    }
+    std::fs::remove_dir_all(&base).ok();
+}
+
+#[test]
+fn a_file_run_bigger_than_the_free_space_is_refused_with_both_figures() {
+    // A thousand days of checkout: about 1e11 records, tens of terabytes,
+    // inside the record limit but past any test machine's free space.
+    let dir = std::env::temp_dir().join(format!("tsim-hardening-full-{}", std::process::id()));
+    let to = format!("ndjson:{}", dir.display());
+    let (status, err) = run(&["stock:checkout", "--to", &to, "--duration", "1000d"]);
+    assert_eq!(status, 2, "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].starts_with("tsim: estimate: about "), "{err}");
+    assert!(lines[0].contains("TiB of NDJSON into "), "{err}");
+    assert!(lines[1].starts_with("error: --to "), "{err}");
+    assert!(lines[1].contains("TiB, more than the "), "{err}");
+    assert!(lines[1].contains(" free there"), "{err}");
+    assert!(lines[1].contains("--force"), "{err}");
+    assert!(!dir.exists(), "nothing is written");
+}
+
+#[test]
+fn a_size_whose_unit_overflows_a_float_is_a_bad_literal_not_a_corrupt_pack() {
+    // Found by fuzzing: the number fits, times 2^30 it is infinite, and
+    // the compiler wrote a pack its own decoder refuses.
+    let text = format!("attributes {{ share = 1e300GiB }}\n{LEAF}\n");
+    let err = refused("size.tsim", &text, "tsim::bad_literal");
+    assert!(err.contains("`1e300GiB` is too large"), "{err}");
+}
+
+#[test]
+fn fixtures_print_their_estimate_and_refuse_a_tree_past_the_free_space() {
+    let base = std::env::temp_dir().join(format!("tsim-hardening-fx-{}", std::process::id()));
+    let out = base.join("tree");
+    let made = tsim(&["fixtures", "--out", &out.to_string_lossy()]);
+    let err = String::from_utf8_lossy(&made.stderr);
+    assert_eq!(code(&made), 0, "{err}");
+    let estimate = estimated_bytes(&err, "NDJSON");
+    let actual = size_of(&out) as f64;
+    assert!(
+        (0.5..=2.0).contains(&(estimate / actual)),
+        "estimated {estimate} bytes, wrote {actual}"
+    );
+    // Eight years at 2000 requests a second: about 120 TiB of NDJSON.
+    let from = base.join("from");
+    std::fs::create_dir_all(&from).expect("from dir");
+    std::fs::write(
+        from.join("big.tsim"),
+        format!(
+            "scenario \"big\" {{ duration 3000d tick 1m traffic {{ rate 2000/s }} }}\n{LEAF}\n"
+        ),
+    )
+    .expect("write scenario");
+    let big = base.join("big");
+    let refused = tsim(&[
+        "fixtures",
+        "--from",
+        &from.to_string_lossy(),
+        "--out",
+        &big.to_string_lossy(),
+    ]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(code(&refused), 1, "{err}");
+    assert!(err.contains("TiB of NDJSON into "), "{err}");
+    assert!(err.contains("error: --out "), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert!(!big.join("normal").exists(), "nothing is written");
+    std::fs::remove_dir_all(&base).ok();
+}
+
+#[test]
+fn a_pack_is_estimated_as_its_source_is_so_its_runs_are_held_to_the_same_limits() {
+    use tsim_compiler::{check_file, compile, estimate, estimate_pack, Options};
+    for name in ["checkout", "demo-stack", "ingest-load", "triage/outage"] {
+        let path = PathBuf::from(format!("scenarios/{name}.tsim"));
+        let out = check_file(&path, &Options::default());
+        let model = out.model.unwrap_or_else(|| panic!("{name} checks"));
+        let pack = tsim_pack::decode(&compile(&model).expect("compiles")).expect("loads");
+        let (from_model, from_pack) = (estimate(&model), estimate_pack(&pack));
+        for (what, a, b) in [
+            ("spans/s", from_model.spans_per_s, from_pack.spans_per_s),
+            ("logs/s", from_model.logs_per_s, from_pack.logs_per_s),
+            ("points/s", from_model.points_per_s, from_pack.points_per_s),
+            ("records", from_model.records, from_pack.records),
+            ("bytes", from_model.ndjson_bytes, from_pack.ndjson_bytes),
+        ] {
+            assert!(
+                (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+                "{name} {what}: model {a}, pack {b}"
+            );
+        }
+    }
+    let source = scenario(
+        "pack.tsim",
+        &format!("scenario \"s\" {{ duration 1h tick 1s traffic {{ rate 2000/s }} }}\n{LEAF}\n"),
+    );
+    let pack = source.with_extension("pack");
+    let out = tsim(&[
+        "compile",
+        &source.to_string_lossy(),
+        "-o",
+        &pack.to_string_lossy(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let (status, err) = run(&[
+        &pack.to_string_lossy(),
+        "--to",
+        "null",
+        "--duration",
+        "100000d",
+        "--start",
+        "1970-01-01T00:00:00Z",
+    ]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.starts_with("error: --duration 100000d: the run would emit about "),
+        "{err}"
+    );
+}

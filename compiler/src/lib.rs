@@ -33,7 +33,7 @@ pub mod syntax;
 
 use std::path::Path;
 
-pub use check::estimate::{estimate, Estimate};
+pub use check::estimate::{bytes, estimate, estimate_pack, sci, Estimate, Exceeded, RunWork};
 pub use diagnostic::{Diagnostic, Kind, Severity, ALL_CODES};
 pub use model::Model;
 pub use render::{Record, Report};

@@ -103,7 +103,9 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         total = n
             .checked_mul(scale)
             .and_then(|x| total.checked_add(x))
-            .ok_or_else(bad)?;
+            .ok_or_else(|| {
+                format!("`{text}` is longer than 64-bit nanoseconds hold (about 584 years)")
+            })?;
     }
     Ok(total)
 }

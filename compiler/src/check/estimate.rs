@@ -1,14 +1,16 @@
 //! The work a scenario asks for, estimated before anything is built:
 //! spans, log records and metric points per simulated second (at the peak
 //! rate) and for the whole run, NDJSON bytes roughly, and the memory
-//! compile and a run's plan need. A scenario past the documented limits
-//! is refused with `tsim::too_big`, saying how big and what to lower.
+//! compile and a run's plan need; and the same work with a run's
+//! overrides (`--duration`, `--multiplier`, `--rate`) against the same
+//! limits; the same estimate read from a compiled pack. `limits` turns
+//! the limits into diagnostics.
 
-use crate::ast::{Item, Prop};
-use crate::diagnostic::{Diagnostic, Kind};
-use crate::lower::{root_sizes, series_counts, MAX_EXPECTED_SPANS_PER_TRACE, MAX_SERIES};
+use tsim_pack::program::Op;
+use tsim_pack::Pack;
+
+use crate::lower::{root_sizes, series_counts, Sizes};
 use crate::model::Model;
-use crate::source::Span;
 
 /// The most root requests one tick may hold (a run draws a tick's arrivals
 /// before it emits them: 16 bytes each, so 800 MB at the limit).
@@ -31,11 +33,11 @@ pub const MAX_OBSERVATIONS_PER_TICK: f64 = 1e7;
 /// Rough NDJSON bytes of one span, log record and metric point.
 const SPAN_BYTES: f64 = 250.0;
 const LOG_BYTES: f64 = 200.0;
-const POINT_BYTES: f64 = 130.0;
+const POINT_BYTES: f64 = 200.0;
 /// Rough bytes of one series row (its label values, its state).
-const ROW_BYTES: f64 = 300.0;
+pub(super) const ROW_BYTES: f64 = 300.0;
 /// Bytes of one drawn arrival held for a tick.
-const ARRIVAL_BYTES: f64 = 16.0;
+pub(super) const ARRIVAL_BYTES: f64 = 16.0;
 
 /// The estimated work of a run of a checked scenario.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -48,6 +50,8 @@ pub struct Estimate {
     pub spans_per_s: f64,
     /// Log records per second (span logs and streams) at the peak rate.
     pub logs_per_s: f64,
+    /// Of those, the span-derived ones (they follow the spans).
+    pub span_logs_per_s: f64,
     /// Metric points per second.
     pub points_per_s: f64,
     /// Series rows built.
@@ -56,8 +60,10 @@ pub struct Estimate {
     pub arrivals_per_tick: f64,
     /// Records (spans, log records, metric points) in one tick at the peak.
     pub records_per_tick: f64,
-    /// Simulated seconds.
+    /// Simulated seconds (infinite for a run until stopped).
     pub duration_s: f64,
+    /// Seconds per tick.
+    pub tick_s: f64,
     /// Every record of the whole run (an upper bound: the peak rate all
     /// along, before timeline bursts).
     pub records: f64,
@@ -86,6 +92,133 @@ impl Estimate {
     }
 }
 
+/// How a run changes the work a scenario asks for (`tsim run`'s flags).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunWork {
+    /// Simulated seconds (`--duration`; infinite: until stopped).
+    pub duration_s: f64,
+    /// The scenario's traffic times this (`--multiplier`).
+    pub multiplier: f64,
+    /// The traffic's mean level over the run, of its peak (1: the peak all
+    /// along, the upper bound the limits hold; less for the expected size
+    /// of a run whose daily curve dips). Per-tick figures stay at the peak.
+    pub mean_level: f64,
+    /// Spans per second of a paced run (`--rate`), and its timeline's
+    /// speed: requests then come one after another, not a tick's worth
+    /// at once.
+    pub paced: Option<(f64, f64)>,
+}
+
+/// A limit an estimate is past: what, how big, and the limit, as text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exceeded {
+    /// What is too big and how big (`one tick would hold about 2.0e11 root
+    /// requests (...)`).
+    pub size: String,
+    /// The limit (`5.0e7 root requests per tick`).
+    pub limit: String,
+    /// Whether the limit is on one tick (else on the whole run).
+    pub per_tick: bool,
+}
+
+impl Estimate {
+    /// The work of a run with `run`'s duration, multiplier and pace.
+    pub fn for_run(&self, run: &RunWork) -> Estimate {
+        let mut e = self.clone();
+        let stream_logs = self.logs_per_s - self.span_logs_per_s;
+        let logs_per_span = if self.spans_per_s > 0.0 {
+            self.span_logs_per_s / self.spans_per_s
+        } else {
+            0.0
+        };
+        let seconds = match run.paced {
+            Some((rate, speed)) => {
+                e.spans_per_s = rate;
+                e.requests_per_s = rate / self.spans_per_trace.max(1.0);
+                e.arrivals_per_tick = 0.0;
+                // A paced run's `duration` is timeline seconds, played at
+                // the timeline's speed: the spans keep their wall rate.
+                run.duration_s / speed
+            }
+            None => {
+                e.spans_per_s = self.spans_per_s * run.multiplier;
+                e.requests_per_s = self.requests_per_s * run.multiplier;
+                e.arrivals_per_tick = self.arrivals_per_tick * run.multiplier;
+                run.duration_s
+            }
+        };
+        e.span_logs_per_s = e.spans_per_s * logs_per_span;
+        e.logs_per_s = e.span_logs_per_s + stream_logs;
+        e.duration_s = run.duration_s;
+        let points_per_tick = self.points_per_s * self.tick_s;
+        e.records_per_tick = if run.paced.is_some() {
+            points_per_tick
+        } else {
+            (e.spans_per_s + e.logs_per_s) * self.tick_s + points_per_tick
+        };
+        // Spans and their logs follow the traffic curve (a paced run holds
+        // its rate); log streams and metric points do not.
+        let level = if run.paced.is_some() {
+            1.0
+        } else {
+            run.mean_level
+        };
+        let traffic = (e.spans_per_s + e.span_logs_per_s) * level * seconds;
+        let traffic_bytes =
+            (e.spans_per_s * SPAN_BYTES + e.span_logs_per_s * LOG_BYTES) * level * seconds;
+        e.records = traffic + stream_logs * seconds + self.points_per_s * run.duration_s;
+        e.ndjson_bytes = traffic_bytes
+            + stream_logs * LOG_BYTES * seconds
+            + self.points_per_s * POINT_BYTES * run.duration_s;
+        e
+    }
+
+    /// The first limit this estimate is past (a run until stopped has no
+    /// limit on its whole output).
+    pub fn exceeded(&self) -> Option<Exceeded> {
+        let tick = short(self.tick_s);
+        if self.arrivals_per_tick > MAX_ARRIVALS_PER_TICK || self.arrivals_per_tick.is_nan() {
+            return Some(Exceeded {
+                size: format!(
+                    "one tick would hold about {} root requests ({}/s x a {tick}s tick)",
+                    sci(self.arrivals_per_tick),
+                    sci(self.requests_per_s)
+                ),
+                limit: format!("{} root requests per tick", sci(MAX_ARRIVALS_PER_TICK)),
+                per_tick: true,
+            });
+        }
+        if self.records_per_tick > MAX_RECORDS_PER_TICK || self.records_per_tick.is_nan() {
+            return Some(Exceeded {
+                size: format!(
+                    "one tick would emit about {} records ({} spans/s and {} log records/s over a {tick}s tick, and its metric points)",
+                    sci(self.records_per_tick),
+                    sci(self.spans_per_s),
+                    sci(self.logs_per_s)
+                ),
+                limit: format!("{} records per tick", sci(MAX_RECORDS_PER_TICK)),
+                per_tick: true,
+            });
+        }
+        if self.duration_s.is_finite() && (self.records > MAX_RECORDS || self.records.is_nan()) {
+            return Some(Exceeded {
+                size: format!(
+                    "the run would emit about {} records ({} spans/s, {} log records/s and {} metric points/s over {}s; about {} of NDJSON)",
+                    sci(self.records),
+                    sci(self.spans_per_s),
+                    sci(self.logs_per_s),
+                    sci(self.points_per_s),
+                    sci(self.duration_s),
+                    bytes(self.ndjson_bytes)
+                ),
+                limit: format!("{} records a run", sci(MAX_RECORDS)),
+                per_tick: false,
+            });
+        }
+        None
+    }
+}
+
 /// `1.0e9`-style text for big numbers, plain for small ones.
 pub fn sci(x: f64) -> String {
     if x.abs() >= 1e5 {
@@ -95,7 +228,7 @@ pub fn sci(x: f64) -> String {
     }
 }
 
-fn short(x: f64) -> String {
+pub(super) fn short(x: f64) -> String {
     // `+ 0.0` turns a -0 (an empty sum) into 0.
     let s = format!("{:.1}", x + 0.0);
     s.strip_suffix(".0").map_or(s.clone(), str::to_string)
@@ -119,326 +252,149 @@ pub fn bytes(b: f64) -> String {
     format!("{} {unit}", short(v))
 }
 
+/// What an estimate is made from, read from a model or from a pack.
+struct Inputs {
+    /// Peak root requests per second.
+    rate: f64,
+    /// Each root's share and expected spans (`None`: a cycle).
+    roots: Vec<(f64, Option<f64>)>,
+    /// Span log rules that log every server span (`access`).
+    access: f64,
+    /// Log stream records per second at the peak.
+    stream_logs: f64,
+    /// Series rows built.
+    series: f64,
+    /// Metric points per tick.
+    points_per_tick: f64,
+    tick: f64,
+    duration: f64,
+}
+
 /// Estimates the work of `model` (roots whose calls form a cycle count
 /// nothing: the checker reports those).
 pub fn estimate(model: &Model) -> Estimate {
     let s = &model.settings;
-    let roots = root_sizes(model).unwrap_or_default();
-    let weight: f64 = roots.iter().map(|r| r.share).sum();
-    let spans_per_trace = if weight > 0.0 {
-        roots
+    let counts = series_counts(model);
+    from_inputs(&Inputs {
+        rate: s.traffic.rate,
+        roots: root_sizes(model)
+            .unwrap_or_default()
             .iter()
-            .map(|r| r.share * r.spans.unwrap_or(0.0))
+            .map(|r| (r.share, r.spans))
+            .collect(),
+        access: model
+            .span_logs
+            .iter()
+            .filter(|r| r.kind == "access")
+            .count() as f64,
+        stream_logs: model.log_streams.iter().map(|l| l.rate).sum(),
+        series: counts.iter().map(|c| c.rows).sum(),
+        points_per_tick: counts.iter().map(|c| c.points).sum(),
+        tick: s.tick,
+        duration: s.duration,
+    })
+}
+
+/// Estimates the work of a compiled pack the same way (it keeps no model:
+/// its call programs, roots, log streams and series sets are read instead).
+pub fn estimate_pack(pack: &Pack) -> Estimate {
+    let rate = pack
+        .program
+        .iter()
+        .find_map(|op| match op {
+            Op::Traffic { rate, .. } => Some(*rate),
+            _ => None,
+        })
+        // The runtime's flat rate for a pack without a traffic curve.
+        .unwrap_or(10.0);
+    let mut sizes = Sizes::new(&pack.calls.endpoints);
+    let rows = |set: u32| {
+        pack.series_sets
+            .get(set as usize)
+            .map_or(0.0, |s| s.rows.len() as f64)
+    };
+    from_inputs(&Inputs {
+        rate,
+        roots: pack
+            .calls
+            .roots
+            .iter()
+            .map(|r| (r.weight, sizes.trace(r.endpoint)))
+            .collect(),
+        access: pack
+            .logs
+            .span_rules
+            .iter()
+            .filter(|r| !r.errors_only)
+            .count() as f64,
+        stream_logs: pack.logs.streams.iter().map(|l| l.rate).sum(),
+        series: pack.series_sets.iter().map(|s| s.rows.len() as f64).sum(),
+        points_per_tick: pack.metrics.iter().map(|m| rows(m.series_set)).sum(),
+        tick: pack.meta.tick_ns.max(1_000_000) as f64 / 1e9,
+        duration: pack.meta.duration_ns as f64 / 1e9,
+    })
+}
+
+fn from_inputs(i: &Inputs) -> Estimate {
+    let weight: f64 = i.roots.iter().map(|r| r.0).sum();
+    let spans_per_trace = if weight > 0.0 {
+        i.roots
+            .iter()
+            .map(|(share, spans)| share * spans.unwrap_or(0.0))
             .sum::<f64>()
             / weight
     } else {
         0.0
     };
-    let requests_per_s = if roots.is_empty() {
-        0.0
-    } else {
-        s.traffic.rate
-    };
+    let requests_per_s = if i.roots.is_empty() { 0.0 } else { i.rate };
     let spans_per_s = requests_per_s * spans_per_trace;
-    let access = model
-        .span_logs
-        .iter()
-        .filter(|r| r.kind == "access")
-        .count() as f64;
     // One access record per server span: about half the spans of a trace
     // of calls (each call is a client and a server span).
-    let span_logs = requests_per_s * access * (spans_per_trace + 1.0) / 2.0;
-    let stream_logs: f64 = model.log_streams.iter().map(|l| l.rate).sum();
-    let counts = series_counts(model);
-    let series: f64 = counts.iter().map(|c| c.rows).sum();
-    let points_per_tick: f64 = counts.iter().map(|c| c.points).sum();
-    let points_per_s = points_per_tick / s.tick;
-    let logs_per_s = span_logs + stream_logs;
-    let records = (spans_per_s + logs_per_s + points_per_s) * s.duration;
-    let arrivals_per_tick = requests_per_s * s.tick;
-    let records_per_tick = (spans_per_s + logs_per_s) * s.tick + points_per_tick;
+    let span_logs = requests_per_s * i.access * (spans_per_trace + 1.0) / 2.0;
+    let points_per_s = i.points_per_tick / i.tick;
+    let logs_per_s = span_logs + i.stream_logs;
+    let records = (spans_per_s + logs_per_s + points_per_s) * i.duration;
+    let arrivals_per_tick = requests_per_s * i.tick;
+    let records_per_tick = (spans_per_s + logs_per_s) * i.tick + i.points_per_tick;
     let ndjson_bytes =
         (spans_per_s * SPAN_BYTES + logs_per_s * LOG_BYTES + points_per_s * POINT_BYTES)
-            * s.duration;
+            * i.duration;
     let memory_bytes =
-        series * ROW_BYTES + arrivals_per_tick.min(s.traffic.rate * s.duration) * ARRIVAL_BYTES;
+        i.series * ROW_BYTES + arrivals_per_tick.min(i.rate * i.duration) * ARRIVAL_BYTES;
     Estimate {
         requests_per_s,
         spans_per_trace,
         spans_per_s,
         logs_per_s,
+        span_logs_per_s: span_logs,
         points_per_s,
-        series,
+        series: i.series,
         arrivals_per_tick,
         records_per_tick,
-        duration_s: s.duration,
+        duration_s: i.duration,
+        tick_s: i.tick,
         records,
         ndjson_bytes,
         memory_bytes,
     }
 }
 
-/// Where the settings an estimate blames were written.
-#[derive(Default)]
-struct Sites {
-    scenario: Option<Span>,
-    rate: Option<Span>,
-    tick: Option<Span>,
-    duration: Option<Span>,
-}
-
-fn prop_span(props: &[Prop], key: &str) -> Option<Span> {
-    props
-        .iter()
-        .find(|p| p.key.node == key)
-        .map(|p| p.value.as_ref().map_or(p.span, |v| v.span))
-}
-
-fn sites(items: &[&Item]) -> Sites {
-    let mut out = Sites::default();
-    for item in items {
-        if let Item::Scenario(s) = item {
-            out.scenario = Some(s.name.span);
-            out.tick = prop_span(&s.props, "tick");
-            out.duration = prop_span(&s.props, "duration");
-            out.rate = s.traffic.first().and_then(|t| prop_span(&t.props, "rate"));
-            break;
+/// A count as digits grouped by thousands (`1,000,001`), or in `1.0e20`
+/// style past what digits show sensibly.
+pub fn whole(x: f64) -> String {
+    if !x.is_finite() || x.abs() >= 1e15 {
+        return sci(x);
+    }
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
         }
+        out.push(ch);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
     }
     out
-}
-
-/// A span for a diagnostic about the whole scenario: the first of
-/// `choices` that was written, else the first item.
-fn first_of(choices: &[Option<Span>], items: &[&Item]) -> Option<Span> {
-    choices.iter().flatten().next().copied().or_else(|| {
-        items.iter().find_map(|i| match i {
-            Item::Service(s) => Some(s.name.span),
-            Item::Metric(m) => Some(m.name.span),
-            Item::Family(f) => Some(f.kind.span),
-            Item::LogStream(l) => Some(l.name.span),
-            _ => None,
-        })
-    })
-}
-
-fn too_big(what: String, size: String, limit: String, hint: &str, span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Kind::TooBig {
-            what,
-            size,
-            limit,
-            hint: hint.into(),
-        },
-        span,
-    )
-}
-
-/// Every limit `model` passes, as diagnostics for those it does not.
-pub(super) fn limits(model: &Model, items: &[&Item]) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let at = sites(items);
-    let est = estimate(model);
-    traces(model, items, &mut out);
-    if !out.is_empty() {
-        // Traces too big make every other figure too big as well.
-        return out;
-    }
-    let tick = short(model.settings.tick);
-    if est.arrivals_per_tick > MAX_ARRIVALS_PER_TICK {
-        if let Some(span) = first_of(&[at.rate, at.tick, at.scenario], items) {
-            out.push(too_big(
-                "one tick holds".into(),
-                format!(
-                    "about {} root requests ({}/s x a {tick}s tick; {} to draw them)",
-                    sci(est.arrivals_per_tick),
-                    sci(est.requests_per_s),
-                    bytes(est.arrivals_per_tick * ARRIVAL_BYTES)
-                ),
-                format!("{} root requests per tick", sci(MAX_ARRIVALS_PER_TICK)),
-                "try a lower `rate`, or a shorter `tick`",
-                span,
-            ));
-        }
-    } else if est.records_per_tick > MAX_RECORDS_PER_TICK {
-        let stream = busiest_stream(model, items).filter(|_| est.logs_per_s > est.spans_per_s);
-        if let Some(span) = first_of(&[stream, at.rate, at.tick, at.scenario], items) {
-            out.push(too_big(
-                "one tick emits".into(),
-                format!(
-                    "about {} records ({} spans/s and {} log records/s over a {tick}s tick, and {} metric points)",
-                    sci(est.records_per_tick),
-                    sci(est.spans_per_s),
-                    sci(est.logs_per_s),
-                    sci(est.points_per_s * model.settings.tick)
-                ),
-                format!("{} records per tick", sci(MAX_RECORDS_PER_TICK)),
-                "try a lower `rate` (or log stream `rate`s), or a shorter `tick`",
-                span,
-            ));
-        }
-    }
-    series(model, items, &est, &at, &mut out);
-    observations(model, items, &mut out);
-    if est.records > MAX_RECORDS || !est.records.is_finite() {
-        if let Some(span) = first_of(&[at.rate, at.duration, at.scenario], items) {
-            out.push(too_big(
-                "the run emits".into(),
-                format!(
-                    "about {} records ({} spans/s from {} requests/s x {} spans per trace, {} log records/s, {} metric points/s, over {}s; about {} of NDJSON)",
-                    sci(est.records),
-                    sci(est.spans_per_s),
-                    sci(est.requests_per_s),
-                    short(est.spans_per_trace),
-                    sci(est.logs_per_s),
-                    sci(est.points_per_s),
-                    short(est.duration_s),
-                    bytes(est.ndjson_bytes)
-                ),
-                format!("{} records a run", sci(MAX_RECORDS)),
-                "try a lower `rate` (or log stream `rate`s, or fewer series), or a shorter `duration`",
-                span,
-            ));
-        }
-    }
-    out
-}
-
-/// The name of the log stream with the highest rate.
-fn busiest_stream(model: &Model, items: &[&Item]) -> Option<Span> {
-    let top = model
-        .log_streams
-        .iter()
-        .max_by(|a, b| a.rate.total_cmp(&b.rate))?;
-    items.iter().find_map(|i| match i {
-        Item::LogStream(l) if l.name.node == top.name => Some(l.name.span),
-        _ => None,
-    })
-}
-
-/// Root endpoints whose traces are expected to hold too many spans.
-fn traces(model: &Model, items: &[&Item], out: &mut Vec<Diagnostic>) {
-    let Ok(roots) = root_sizes(model) else {
-        return;
-    };
-    for r in roots {
-        let Some(spans) = r
-            .spans
-            .filter(|n| *n > MAX_EXPECTED_SPANS_PER_TRACE || !n.is_finite())
-        else {
-            continue;
-        };
-        let span = items.iter().find_map(|i| match i {
-            Item::Service(s) if s.name.node == r.service => s
-                .endpoints
-                .iter()
-                .find(|e| e.name.node == r.endpoint)
-                .map(|e| e.name.span),
-            _ => None,
-        });
-        let Some(span) = span else {
-            continue;
-        };
-        let size = if spans.is_finite() {
-            format!("about {} spans", sci(spans))
-        } else {
-            "an unbounded number of spans".into()
-        };
-        out.push(too_big(
-            format!(
-                "a trace of `{}` \"{}\" is expected to hold",
-                r.service, r.endpoint
-            ),
-            format!("{size} (counting every retry)"),
-            format!("{} spans a trace", sci(MAX_EXPECTED_SPANS_PER_TRACE)),
-            &r.why,
-            span,
-        ));
-    }
-}
-
-/// Metrics and families with too many series, and too many in all.
-fn series(model: &Model, items: &[&Item], est: &Estimate, at: &Sites, out: &mut Vec<Diagnostic>) {
-    for c in series_counts(model) {
-        if c.widest <= MAX_SERIES as f64 {
-            continue;
-        }
-        let span = items.iter().find_map(|i| match i {
-            Item::Metric(m) if !c.family && m.name.node == c.name => Some(m.name.span),
-            Item::Family(f) if c.family && f.kind.node == c.name => Some(f.kind.span),
-            _ => None,
-        });
-        let Some(span) = span else {
-            continue;
-        };
-        let (what, hint) = if c.family {
-            (
-                format!("family `{}` builds", c.name),
-                "try fewer `hosts` (or `nodes`, `pods`, `containers`), or a smaller `series_multiplier`",
-            )
-        } else {
-            (
-                format!("metric `{}` has", c.name),
-                "try a smaller `series`, fewer label choices, or fewer `instances` (for `per instance`)",
-            )
-        };
-        out.push(too_big(
-            what,
-            format!("about {} series in one set", sci(c.widest)),
-            format!("{} series", sci(MAX_SERIES as f64)),
-            hint,
-            span,
-        ));
-    }
-    if est.series > MAX_SERIES_ROWS {
-        if let Some(span) = first_of(&[at.scenario], items) {
-            out.push(too_big(
-                "the metrics and families build".into(),
-                format!(
-                    "about {} series rows (memory about {})",
-                    sci(est.series),
-                    bytes(est.series * ROW_BYTES)
-                ),
-                format!("{} series rows", sci(MAX_SERIES_ROWS)),
-                "try fewer series per metric or family, or fewer instances",
-                span,
-            ));
-        }
-    }
-}
-
-/// Process histograms whose `rate` draws more observations in a tick than
-/// [`MAX_OBSERVATIONS_PER_TICK`] (the run would spend its time on them and
-/// not look at Ctrl-C until the tick ends).
-fn observations(model: &Model, items: &[&Item], out: &mut Vec<Diagnostic>) {
-    let tick = model.settings.tick;
-    for m in &model.metrics {
-        let Some(rate) = m.rate.filter(|_| m.kind == "histogram") else {
-            continue;
-        };
-        let per_tick = rate * tick;
-        if per_tick <= MAX_OBSERVATIONS_PER_TICK && per_tick.is_finite() {
-            continue;
-        }
-        let span = items.iter().find_map(|i| match i {
-            Item::Metric(a) if a.name.node == m.name => {
-                prop_span(&a.props, "rate").or(Some(a.name.span))
-            }
-            _ => None,
-        });
-        if let Some(span) = span {
-            out.push(too_big(
-                format!("histogram `{}` draws", m.name),
-                format!(
-                    "about {} observations per series in one tick ({}/s x a {}s tick)",
-                    sci(per_tick),
-                    sci(rate),
-                    short(tick)
-                ),
-                format!("{} observations per tick", sci(MAX_OBSERVATIONS_PER_TICK)),
-                "try a lower `rate` on the metric, or a shorter `tick`",
-                span,
-            ));
-        }
-    }
 }

@@ -10,12 +10,14 @@ mod calls;
 mod convert;
 mod logs;
 mod metrics;
+mod repeat_count;
 pub(crate) mod sample;
 mod size;
 mod timeline;
 mod trace_limits;
 
-pub(crate) use metrics::{series_counts, MAX_SERIES};
+pub(crate) use metrics::{exact_domain, series_counts, SeriesCount, MAX_SERIES};
+pub(crate) use size::Sizes;
 pub(crate) use trace_limits::root_sizes;
 
 use std::collections::HashMap;
@@ -29,7 +31,8 @@ use sample::Sampled;
 /// that big cannot be streamed sensibly.
 pub const MAX_EXPECTED_SPANS_PER_TRACE: f64 = 1_000_000.0;
 
-/// Why lowering failed (the model is checked, so only size limits remain).
+/// Why lowering failed (the model is checked, so only size limits remain:
+/// lowering fails rather than cut a declaration short).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LowerError(pub String);
 
@@ -142,7 +145,7 @@ pub fn lower(model: &Model) -> Result<Pack, LowerError> {
     b.pack.meta.start = s.start;
     resources(&mut b, model);
     calls::lower(&mut b, model)?;
-    metrics::lower(&mut b, model);
+    metrics::lower(&mut b, model)?;
     logs::lower(&mut b, model);
     timeline::lower(&mut b, model);
     Ok(b.pack)

@@ -112,6 +112,12 @@ pub fn quantity(unit: Unit, text: &str) -> Result<Quantity, String> {
         Unit::Multiplier => number(text.trim_start_matches('x'))?,
         Unit::Number => number(text)?,
     };
+    if !value.is_finite() {
+        // `1e300GiB`: the number fits, its unit's factor does not.
+        return Err(format!(
+            "`{text}` is too large: more than a 64-bit float holds"
+        ));
+    }
     Ok(Quantity {
         unit,
         value,

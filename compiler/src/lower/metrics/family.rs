@@ -8,9 +8,9 @@ use rand_pcg::Pcg64;
 use tsim_pack::{MetricDef, MetricKind, MetricSource};
 
 use super::specs::{ops, percent_level, Level, Spec, HOST, KUBERNETES};
-use super::{add_set, MAX_SERIES};
+use super::{add_set, family_count, too_many_series, MAX_SERIES};
 use crate::lower::sample::{self, Sampled};
-use crate::lower::Builder;
+use crate::lower::{Builder, LowerError};
 use crate::model::{Family, Model};
 
 const REGIONS: &[&str] = &["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1"];
@@ -37,7 +37,12 @@ fn setting(f: &Family, key: &str) -> usize {
         .map_or(0, |(_, v)| *v as usize)
 }
 
-pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
+pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) -> Result<(), LowerError> {
+    let count = family_count(f);
+    if count.widest > MAX_SERIES as f64 {
+        let what = format!("the {} level of family `{}`", count.level, f.kind);
+        return Err(too_many_series(&what, count.widest));
+    }
     let mut rng = sample::rng(model.settings.seed, &["family", &f.kind]);
     let mult = setting(f, "series_multiplier").max(1);
     let text = |s: String| Sampled::Str(s);
@@ -47,7 +52,8 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
                      rng: &mut Pcg64,
                      level: Level,
                      base_keys: &[&str],
-                     base: Vec<Vec<Sampled>>| {
+                     base: Vec<Vec<Sampled>>|
+     -> Result<(), LowerError> {
         let mut keys: Vec<String> = base_keys.iter().map(|k| k.to_string()).collect();
         for k in &extra_keys {
             if !keys.contains(k) {
@@ -57,6 +63,7 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
         if mult > 1 {
             keys.push("series.shard".into());
         }
+        let total = base.len().saturating_mul(mult);
         let mut rows = Vec::new();
         for row in base {
             for shard in 0..mult {
@@ -77,15 +84,17 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
                 if mult > 1 {
                     r.push(("series.shard".into(), Sampled::Int(shard as i64)));
                 }
-                rows.push(r.into_iter().map(|(_, v)| v).take(keys.len()).collect());
                 if rows.len() >= MAX_SERIES {
-                    break;
+                    let what = format!("a level of family `{}`", f.kind);
+                    return Err(too_many_series(&what, total as f64));
                 }
+                rows.push(r.into_iter().map(|(_, v)| v).collect());
             }
         }
         // Family series share equally.
         let id = add_set(b, &keys, &rows, Vec::new());
         sets.push((level, id));
+        Ok(())
     };
     let specs: &[Spec] = if f.kind == "host" { HOST } else { KUBERNETES };
     if f.kind == "host" {
@@ -110,7 +119,7 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
             Level::Host,
             &["host.name", "os.type", "cloud.region", "availability_zone"],
             rows,
-        );
+        )?;
     } else {
         let clusters = setting(f, "clusters").max(1);
         let namespaces = setting(f, "namespaces").max(1);
@@ -128,7 +137,7 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
             Level::Node,
             &["k8s.cluster.name", "k8s.node.name"],
             node_rows,
-        );
+        )?;
         let mut pod_names = Vec::with_capacity(pods);
         for i in 0..pods {
             let app = APPS[i % APPS.len()];
@@ -165,7 +174,7 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
                 "k8s.pod.name",
             ],
             pod_rows,
-        );
+        )?;
         let container_rows = pod_names
             .iter()
             .flat_map(|p| {
@@ -197,7 +206,7 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
                 "container.name",
             ],
             container_rows,
-        );
+        )?;
     }
     let set_of = |level: Level| {
         sets.iter()
@@ -249,4 +258,5 @@ pub(super) fn family(b: &mut Builder, model: &Model, f: &Family) {
         };
         b.pack.metrics.push(def);
     }
+    Ok(())
 }

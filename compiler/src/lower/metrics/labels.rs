@@ -9,7 +9,7 @@ use rand_pcg::Pcg64;
 
 use super::DEFAULT_LABEL_SETS;
 use crate::lower::sample::{self, Sampled};
-use crate::model::{Attr, Dist, Generator};
+use crate::model::{Attr, Dist, Generator, PatternPart};
 
 /// How many distinct values a generator can produce (capped), for label sets.
 pub(super) fn domain(g: &Generator) -> usize {
@@ -24,6 +24,34 @@ pub(super) fn domain(g: &Generator) -> usize {
         Generator::Maybe(_, inner) => domain(inner).saturating_add(1),
         _ => DEFAULT_LABEL_SETS,
     }
+}
+
+/// How many distinct values a generator can produce, when that is known
+/// exactly (`None` for patterns, float ranges, distributions, and pools
+/// whose names also draw random or borrowed parts).
+pub(crate) fn exact_domain(g: &Generator) -> Option<f64> {
+    Some(match g {
+        Generator::Const(_) => 1.0,
+        Generator::Pick(e) => e.len() as f64,
+        Generator::IntRange(a, b) => (*b as f64 - *a as f64 + 1.0).max(1.0),
+        Generator::Pool { size, pattern } => {
+            let counted = pattern.iter().any(|p| matches!(p, PatternPart::Counter(_)));
+            let fixed = pattern
+                .iter()
+                .all(|p| matches!(p, PatternPart::Lit(_) | PatternPart::Counter(_)));
+            match (counted, fixed) {
+                (true, true) => (*size as f64).max(1.0),
+                (false, true) => 1.0,
+                _ => return None,
+            }
+        }
+        Generator::Bool(_) => 2.0,
+        // Left out (one more "value") only when its chance is below 1.
+        Generator::Maybe(p, inner) if *p >= 1.0 => exact_domain(inner)?,
+        Generator::Maybe(p, _) if *p <= 0.0 => 1.0,
+        Generator::Maybe(_, inner) => exact_domain(inner)? + 1.0,
+        _ => return None,
+    })
 }
 
 /// Every value a label can take, when it is a short list.

@@ -16,12 +16,13 @@ mod specs;
 use tsim_pack::{AttrValue, MetricDef, MetricKind, MetricSource, SeriesSet, NONE};
 
 use super::sample::{self, Sampled};
-use super::{resource_index, Builder};
+use super::{resource_index, Builder, LowerError};
 use crate::model::{Metric, MetricSource as Src, Model};
+pub(crate) use labels::exact_domain;
 use labels::{domain, label_rows, label_weights, normalise};
 
 /// The most series one metric (or one family level) may have; `tsim
-/// check` refuses more, so the caps below never cut a checked scenario.
+/// check` refuses more, and lowering fails rather than cut a set short.
 pub(crate) const MAX_SERIES: usize = 1_000_000;
 /// Label sets sampled when a metric does not declare `series`.
 const DEFAULT_LABEL_SETS: usize = 1_000;
@@ -106,7 +107,22 @@ fn add_set(b: &mut Builder, keys: &[String], rows: &[Vec<Sampled>], weights: Vec
     (b.pack.series_sets.len() - 1) as u32
 }
 
-fn declared(b: &mut Builder, model: &Model, m: &Metric) {
+/// The error for a series set past [`MAX_SERIES`] (`tsim check` refuses
+/// such a scenario first; this keeps lowering from cutting it silently).
+pub(super) fn too_many_series(what: &str, count: f64) -> LowerError {
+    LowerError(format!(
+        "{what} would make {count} series, more than the limit of {MAX_SERIES}"
+    ))
+}
+
+fn declared(b: &mut Builder, model: &Model, m: &Metric) -> Result<(), LowerError> {
+    let count = metric_count(model, m);
+    if count.widest > MAX_SERIES as f64 {
+        return Err(too_many_series(
+            &format!("metric `{}`", m.name),
+            count.widest,
+        ));
+    }
     let mut rng = sample::rng(model.settings.seed, &["metric", &m.name]);
     let (scope_keys, scope) = scope_rows(model, m);
     let wanted = m.series.map_or_else(
@@ -124,17 +140,24 @@ fn declared(b: &mut Builder, model: &Model, m: &Metric) {
     } else {
         label_rows(&mut rng, &m.labels, wanted)
     };
+    if let Some(n) = m.series.filter(|n| labels.len() < *n as usize) {
+        return Err(LowerError(format!(
+            "metric `{}` declares `series {n}`, but its labels made only {} distinct sets; declare at most that many, or give its labels more values",
+            m.name,
+            labels.len()
+        )));
+    }
     let label_weight = label_weights(&m.labels, &labels);
     let mut keys: Vec<String> = scope_keys.iter().map(|k| k.to_string()).collect();
     keys.extend(m.labels.iter().map(|l| l.key.clone()));
-    // Scope rows share equally; within one, the label weights decide. The
-    // weights follow the rows actually emitted (after the series cap).
+    // Scope rows share equally; within one, the label weights decide.
     let mut rows = Vec::new();
     let mut raw = Vec::new();
-    'outer: for s in &scope {
+    for s in &scope {
         for (l, w) in labels.iter().zip(&label_weight) {
             if rows.len() >= MAX_SERIES {
-                break 'outer;
+                let all = (scope.len() as f64) * (labels.len() as f64);
+                return Err(too_many_series(&format!("metric `{}`", m.name), all));
             }
             rows.push(s.iter().chain(l.iter()).cloned().collect::<Vec<_>>());
             raw.push(*w);
@@ -166,16 +189,18 @@ fn declared(b: &mut Builder, model: &Model, m: &Metric) {
         rate: m.rate.unwrap_or(0.0),
     };
     b.pack.metrics.push(def);
+    Ok(())
 }
 
 /// Lowers declared metrics, then families.
-pub fn lower(b: &mut Builder, model: &Model) {
+pub fn lower(b: &mut Builder, model: &Model) -> Result<(), LowerError> {
     for m in &model.metrics {
-        declared(b, model, m);
+        declared(b, model, m)?;
     }
     for f in &model.families {
-        family::family(b, model, f);
+        family::family(b, model, f)?;
     }
+    Ok(())
 }
 
 /// How many series one metric or family makes and how many points per
@@ -190,6 +215,13 @@ pub(crate) struct SeriesCount {
     /// The most series one of its series sets holds (one metric's, or one
     /// family level's).
     pub widest: f64,
+    /// What the widest set is made of: the factors whose product is
+    /// `widest`, each a setting (or scope) name and its value, e.g.
+    /// `[("nodes", 1e6), ("series_multiplier", 2)]`.
+    pub factors: Vec<(&'static str, f64)>,
+    /// The family level of the widest set (`host`, `node`, `pod`,
+    /// `container`), empty for a metric.
+    pub level: &'static str,
     /// Series rows built (all of its sets).
     pub rows: f64,
     /// Points emitted per tick (a family's metrics share their level's rows).
@@ -198,61 +230,88 @@ pub(crate) struct SeriesCount {
 
 /// The series and points of every metric and family of `model`.
 pub(crate) fn series_counts(model: &Model) -> Vec<SeriesCount> {
-    let mut out = Vec::new();
-    for m in &model.metrics {
-        let scope = scope_count(model, m);
-        let labels = match m.series {
-            _ if m.labels.is_empty() => 1.0,
-            Some(n) => f64::from(n),
-            None => m
-                .labels
-                .iter()
-                .map(|l| domain(&l.value) as f64)
-                .product::<f64>()
-                .min(DEFAULT_LABEL_SETS as f64),
-        };
-        let rows = scope * labels;
-        out.push(SeriesCount {
-            name: m.name.clone(),
-            family: false,
-            widest: rows,
-            rows,
-            points: rows,
-        });
-    }
-    for f in &model.families {
-        out.push(family_count(f));
-    }
+    let mut out: Vec<SeriesCount> = model
+        .metrics
+        .iter()
+        .map(|m| metric_count(model, m))
+        .collect();
+    out.extend(model.families.iter().map(family_count));
     out
 }
 
+/// A declared metric's series: its scope's rows times its label sets.
+pub(crate) fn metric_count(model: &Model, m: &Metric) -> SeriesCount {
+    let (scope_name, scope) = scope_count(model, m);
+    let labels = match m.series {
+        _ if m.labels.is_empty() => 1.0,
+        Some(n) => f64::from(n),
+        None => m
+            .labels
+            .iter()
+            .map(|l| domain(&l.value) as f64)
+            .product::<f64>()
+            .min(DEFAULT_LABEL_SETS as f64),
+    };
+    let rows = scope * labels;
+    SeriesCount {
+        name: m.name.clone(),
+        family: false,
+        widest: rows,
+        factors: vec![(scope_name, scope), ("label sets", labels)],
+        level: "",
+        rows,
+        points: rows,
+    }
+}
+
 /// Rows of a metric's scope (`per instance`: every instance of every
-/// service it covers).
-fn scope_count(model: &Model, m: &Metric) -> f64 {
+/// service it covers), and what they are.
+fn scope_count(model: &Model, m: &Metric) -> (&'static str, f64) {
     let of = match &m.source {
         Src::Spans(Some(name)) => Some(name.as_str()),
         _ => None,
     };
+    let what = match m.per.as_str() {
+        "service" => "services",
+        "instance" => "instances",
+        "endpoint" => "endpoints",
+        _ => "scenario",
+    };
     if let Some(b) = of.and_then(|n| model.backends.iter().find(|b| b.name == n)) {
         return match m.per.as_str() {
-            "instance" => f64::from(b.instances),
-            "service" | "endpoint" => 1.0,
-            _ => 1.0,
+            "instance" => (what, f64::from(b.instances)),
+            _ => (what, 1.0),
         };
     }
     let services = model
         .services
         .iter()
         .filter(|s| of.is_none_or(|n| n == s.name));
-    match m.per.as_str() {
+    let n = match m.per.as_str() {
         "service" => services.count() as f64,
         "instance" => services.map(|s| f64::from(s.instances)).sum(),
         "endpoint" => services.map(|s| s.endpoints.len() as f64).sum(),
         _ => 1.0,
+    };
+    (what, n)
+}
+
+/// One family level's series: its name, the factors of its row count
+/// and how many metrics share its set.
+struct LevelCount {
+    level: &'static str,
+    factors: Vec<(&'static str, f64)>,
+    metrics: f64,
+}
+
+impl LevelCount {
+    fn rows(&self) -> f64 {
+        self.factors.iter().map(|f| f.1).product()
     }
 }
 
-fn family_count(f: &crate::model::Family) -> SeriesCount {
+/// A family's series, level by level (the same counts `family` builds).
+pub(crate) fn family_count(f: &crate::model::Family) -> SeriesCount {
     let get = |k: &str| {
         f.settings
             .iter()
@@ -260,7 +319,7 @@ fn family_count(f: &crate::model::Family) -> SeriesCount {
             .map_or(0.0, |(_, v)| *v)
             .max(1.0)
     };
-    let mult = get("series_multiplier");
+    let mult = ("series_multiplier", get("series_multiplier"));
     let extra = f
         .settings
         .iter()
@@ -274,22 +333,40 @@ fn family_count(f: &crate::model::Family) -> SeriesCount {
         };
         specs.iter().filter(|s| s.5 == level).count() as f64
     };
-    let levels: Vec<(f64, f64)> = if f.kind == "host" {
-        let hosts = get("hosts") * mult;
-        vec![(hosts, per_level(specs::Level::Host) + extra)]
+    let levels: Vec<LevelCount> = if f.kind == "host" {
+        vec![LevelCount {
+            level: "host",
+            factors: vec![("hosts", get("hosts")), mult],
+            metrics: per_level(specs::Level::Host) + extra,
+        }]
     } else {
-        let pods = get("pods") * mult;
+        let pods = ("pods", get("pods"));
         vec![
-            (get("nodes") * mult, per_level(specs::Level::Node)),
-            (pods, per_level(specs::Level::Pod) + extra),
-            (pods * get("containers"), per_level(specs::Level::Container)),
+            LevelCount {
+                level: "node",
+                factors: vec![("nodes", get("nodes")), mult],
+                metrics: per_level(specs::Level::Node),
+            },
+            LevelCount {
+                level: "pod",
+                factors: vec![pods, mult],
+                metrics: per_level(specs::Level::Pod) + extra,
+            },
+            LevelCount {
+                level: "container",
+                factors: vec![pods, ("containers", get("containers")), mult],
+                metrics: per_level(specs::Level::Container),
+            },
         ]
     };
+    let widest = levels.iter().max_by(|a, b| a.rows().total_cmp(&b.rows()));
     SeriesCount {
         name: f.kind.clone(),
         family: true,
-        widest: levels.iter().map(|l| l.0).fold(0.0, f64::max),
-        rows: levels.iter().map(|l| l.0).sum(),
-        points: levels.iter().map(|(rows, metrics)| rows * metrics).sum(),
+        widest: widest.map_or(0.0, LevelCount::rows),
+        factors: widest.map_or_else(Vec::new, |l| l.factors.clone()),
+        level: widest.map_or("", |l| l.level),
+        rows: levels.iter().map(LevelCount::rows).sum(),
+        points: levels.iter().map(|l| l.rows() * l.metrics).sum(),
     }
 }
