@@ -33,7 +33,8 @@ pub struct LiveFlags {
     /// This sender is shard I of N (`0/4`, 0-based): it sends 1/N of
     /// `--rate` (or of the scenario's traffic with `--speed`), its trace
     /// ids never collide with the other shards' and its random streams are
-    /// its own, so N shards together are one sender at the full rate.
+    /// its own, so N shards together are one sender at the full rate; its
+    /// metric series carry `tsim.shard=I`, so theirs never collide either.
     #[arg(long, value_name = "I/N", conflicts_with = "shards")]
     pub shard: Option<String>,
     /// This sender is shard `$JOB_COMPLETION_INDEX` of N: `--shard` for a

@@ -98,6 +98,23 @@ fn shards_never_share_trace_ids() {
     assert!(b.iter().all(|t| t[..4] == [0, 0, 0, 1]));
 }
 
+/// A fleet's series never collide: every series of a shard carries its
+/// index as `tsim.shard`, and a lone sender's carry none.
+#[test]
+fn every_series_of_a_shard_carries_its_index() {
+    let (sharded, _, _, _) = run(Pace::Speed(60.0), Shard { index: 2, count: 3 }, 1500);
+    assert!(!sharded.metrics.is_empty());
+    for p in &sharded.metrics {
+        assert!(p.metric.contains("tsim.shard=\"2\""), "{}", p.metric);
+    }
+    let (alone, _, _, _) = run(Pace::Speed(60.0), Shard::default(), 1500);
+    assert!(!alone.metrics.is_empty());
+    assert!(alone
+        .metrics
+        .iter()
+        .all(|p| !p.metric.contains("tsim.shard")));
+}
+
 #[test]
 fn a_scenario_played_at_a_speed_covers_its_time_in_real_time() {
     // 60x: 1.5 s of real time is 90 s of the scenario, 50 requests/s.

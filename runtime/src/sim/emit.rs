@@ -122,16 +122,16 @@ pub struct Counts {
 
 impl<'p> Emitter<'p> {
     /// An emitter for `pack`.
-    pub fn new(pack: &'p Pack, scenario: &'p str) -> Self {
+    pub fn new(pack: &'p Pack, scenario: &'p str, shard: super::Shard) -> Self {
         Emitter {
             ids: Vec::new(),
-            red: Red::new(pack, scenario),
+            red: Red::new(pack, scenario, shard),
             touched: BTreeMap::new(),
             versions: pack.resources.iter().map(|r| r.version).collect(),
             drawn: Vec::new(),
             text: String::new(),
             origins: Vec::new(),
-            shard: super::Shard::default(),
+            shard,
         }
     }
 

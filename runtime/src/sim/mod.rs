@@ -217,8 +217,7 @@ impl<'a, 'p> Engine<'a, 'p> {
     fn new(plan: &'a Plan<'p>, opts: &Options, seed: u64) -> Self {
         let pack = plan.pack;
         let shard = opts.live.map(|l| l.shard).unwrap_or_default();
-        let mut emitter = emit::Emitter::new(pack, plan.str(pack.meta.name));
-        emitter.shard = shard;
+        let emitter = emit::Emitter::new(pack, plan.str(pack.meta.name), shard);
         let scenario = plan.str(pack.meta.name);
         let timeline = Timeline::new(pack, seed);
         let duration = opts.duration_ns.unwrap_or(pack.meta.duration_ns);
@@ -237,7 +236,7 @@ impl<'a, 'p> Engine<'a, 'p> {
             timeline,
             streams: Streams::new(seed, opts.start_ns, shard.index),
             emitter,
-            procs: process::Processes::new(pack, scenario),
+            procs: process::Processes::new(pack, scenario, shard),
             calendar,
             state,
             state_until,

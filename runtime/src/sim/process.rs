@@ -94,7 +94,7 @@ fn poisson(rng: &mut Pcg64, lambda: f64) -> f64 {
 
 impl<'p> Processes<'p> {
     /// Sets up every process-driven metric.
-    pub fn new(pack: &'p Pack, scenario: &'p str) -> Processes<'p> {
+    pub fn new(pack: &'p Pack, scenario: &'p str, shard: super::Shard) -> Processes<'p> {
         let mut metrics = Vec::new();
         for (mi, m) in pack.metrics.iter().enumerate() {
             let MetricSource::Process(p) = &m.source else {
@@ -122,7 +122,7 @@ impl<'p> Processes<'p> {
                 } else {
                     vec![1.0 / set.rows.len().max(1) as f64; set.rows.len()]
                 },
-                series: row_labels(pack, m, set, scenario),
+                series: row_labels(pack, m, set, scenario, shard),
             });
         }
         Processes { metrics }

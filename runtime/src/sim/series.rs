@@ -1,10 +1,16 @@
 //! Series shared by derived and process metrics: the labels of each row of
 //! a series set, typed (text is rendered in sinks), and the service a row
-//! belongs to (its `service.name` label, or the scenario's name).
+//! belongs to (its `service.name` label, or the scenario's name). A
+//! sender that is one shard of several adds [`SHARD_LABEL`] to every
+//! series, so a fleet's series never collide in a backend.
 
 use tsim_pack::{MetricDef, Pack, SeriesSet};
 
+use super::Shard;
 use crate::sink::{Label, Point, Value};
+
+/// The label every series of a sharded sender carries: its shard index.
+pub const SHARD_LABEL: &str = "tsim.shard";
 
 /// Receives metric points: (metric index, series, point).
 pub type Emit<'a, 'p> = dyn FnMut(usize, &Series<'p>, Point<'_>) + 'a;
@@ -24,6 +30,7 @@ pub fn row_labels<'p>(
     _m: &MetricDef,
     set: &SeriesSet,
     scenario: &'p str,
+    shard: Shard,
 ) -> Vec<Series<'p>> {
     let keys: Vec<&'p str> = set
         .keys
@@ -34,7 +41,7 @@ pub fn row_labels<'p>(
         .iter()
         .map(|row| {
             let mut service = scenario;
-            let labels = keys
+            let mut labels: Vec<Label<'p>> = keys
                 .iter()
                 .zip(row)
                 .map(|(k, v)| {
@@ -47,6 +54,12 @@ pub fn row_labels<'p>(
                     Label { key: k, value }
                 })
                 .collect();
+            if shard.count > 1 {
+                labels.push(Label {
+                    key: SHARD_LABEL,
+                    value: Value::Int(i64::from(shard.index)),
+                });
+            }
             Series { service, labels }
         })
         .collect()

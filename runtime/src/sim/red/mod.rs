@@ -128,7 +128,7 @@ fn text(pack: &Pack, v: &AttrValue) -> String {
 
 impl<'p> Red<'p> {
     /// Sets up every `from spans` metric.
-    pub fn new(pack: &'p Pack, scenario: &'p str) -> Red<'p> {
+    pub fn new(pack: &'p Pack, scenario: &'p str, shard: super::Shard) -> Red<'p> {
         let string_id: HashMap<&str, u32> = pack
             .strings
             .iter()
@@ -193,7 +193,7 @@ impl<'p> Red<'p> {
             let unit = pack.strings.get(m.unit as usize).map_or("", String::as_str);
             let buckets = m.buckets.len() + 1;
             let flavor = Flavor::of(pack.strings.get(m.name as usize).map_or("", String::as_str));
-            let mut series = row_labels(pack, m, set, scenario);
+            let mut series = row_labels(pack, m, set, scenario, shard);
             if flavor != Flavor::Plain {
                 // The conventions' method and route replace `endpoint`.
                 for s in &mut series {
