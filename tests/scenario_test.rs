@@ -1,5 +1,6 @@
-//! `tsim test`: the triage fixtures' snapshots (committed beside them in
-//! `scenarios/triage/`) match their runs; in a scratch directory a missing
+//! `tsim test`: the whole stock library's snapshots (committed beside each
+//! scenario under `scenarios/`, the big ones run smaller by their
+//! `// tsim test:` line) match their runs; in a scratch directory a missing
 //! snapshot fails, `--update` writes it, a changed scenario fails with a
 //! line diff naming what moved, a library is skipped, and usage errors
 //! exit 2.
@@ -13,8 +14,8 @@ fn stdout(out: &std::process::Output) -> String {
 }
 
 #[test]
-fn the_triage_fixtures_match_their_snapshots() {
-    let out = tsim(&["test", "scenarios/triage"]);
+fn the_stock_library_matches_its_snapshots() {
+    let out = tsim(&["test", "scenarios"]);
     assert_eq!(
         code(&out),
         0,
@@ -23,7 +24,7 @@ fn the_triage_fixtures_match_their_snapshots() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout(&out).contains("8 passed, 0 failed"),
+        stdout(&out).contains("14 passed, 0 failed, 0 written, 1 skipped"),
         "{}",
         stdout(&out)
     );
@@ -99,6 +100,36 @@ fn snapshots_are_written_compared_and_diffed() {
     assert_eq!(code(&fast), 0, "{}", stdout(&fast));
     let snap = std::fs::read_to_string(dir.join("fast.snap")).expect("the importer's snapshot");
     assert!(snap.contains("from fast.tsim"), "{snap}");
+
+    // A scenario's own `// tsim test:` line runs it smaller; a bad one fails.
+    let small = dir.join("small");
+    std::fs::create_dir_all(&small).expect("mkdir");
+    let body = scenario("1%").replace("import \"lib.tsim\"\n", "param rate = 20/s\n");
+    std::fs::write(
+        small.join("s.tsim"),
+        format!("// tsim test: --set rate=5/s --duration 1m\n{body}"),
+    )
+    .expect("writes");
+    let s = small.to_string_lossy().into_owned();
+    assert_eq!(code(&tsim(&["test", &s, "--update"])), 0);
+    let snap = std::fs::read_to_string(small.join("s.snap")).expect("snapshot");
+    assert!(
+        snap.contains("from s.tsim (tsim test: --set rate=5/s --duration 1m)"),
+        "{snap}"
+    );
+    assert!(snap.contains("duration 1m (declared 2m)"), "{snap}");
+    std::fs::write(
+        small.join("s.tsim"),
+        format!("// tsim test: --speed 2x\n{body}"),
+    )
+    .expect("writes");
+    let bad = tsim(&["test", &s]);
+    assert_eq!(code(&bad), 1);
+    assert!(
+        stdout(&bad).contains("expected --set NAME=VALUE or --duration D"),
+        "{}",
+        stdout(&bad)
+    );
 
     assert_eq!(code(&tsim(&["test", &d, "--duration", "0"])), 2);
     assert_eq!(code(&tsim(&["test", "stock:checkout"])), 2);

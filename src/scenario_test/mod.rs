@@ -130,11 +130,66 @@ fn declares_scenario(file: &Path) -> bool {
         })
 }
 
+/// What a scenario's `// tsim test: ...` line asks for: params to set and
+/// a duration, for scenarios too big to test as declared.
+#[derive(Default)]
+struct Directive {
+    set: Vec<(String, String)>,
+    duration_ns: Option<u64>,
+    text: String,
+}
+
+/// Reads the `// tsim test: [--set NAME=VALUE]... [--duration D]` line of
+/// the file's opening comments, if it has one.
+fn directive(file: &Path) -> Result<Directive, String> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let Some(line) = text
+        .lines()
+        .take_while(|l| l.trim_start().starts_with("//") || l.trim().is_empty())
+        .find_map(|l| l.trim_start().strip_prefix("// tsim test:"))
+    else {
+        return Ok(Directive::default());
+    };
+    let mut d = Directive {
+        text: line.trim().to_string(),
+        ..Directive::default()
+    };
+    let mut words = line.split_whitespace();
+    while let Some(w) = words.next() {
+        let value = words.next();
+        match (w, value) {
+            ("--set", Some(kv)) => {
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| format!("`// tsim test:` --set {kv}: expected NAME=VALUE"))?;
+                d.set.push((k.to_string(), v.to_string()));
+            }
+            ("--duration", Some(v)) => {
+                d.duration_ns = Some(
+                    tsim_runtime::time::parse_duration(v)
+                        .map_err(|e| format!("`// tsim test:` --duration {e}"))?,
+                );
+            }
+            _ => {
+                return Err(format!(
+                    "`// tsim test:` `{w}`: expected --set NAME=VALUE or --duration D"
+                ))
+            }
+        }
+    }
+    Ok(d)
+}
+
 fn one(file: &Path, index: usize, duration_ns: Option<u64>, update: bool) -> Verdict {
     if !declares_scenario(file) {
         return Verdict::Skipped("no `scenario` block: a library");
     }
-    let Some((pack, bytes, _)) = crate::run::input_bytes(file, Vec::new()) else {
+    let d = match directive(file) {
+        Ok(d) => d,
+        Err(e) => return Verdict::Failed(format!("  {e}")),
+    };
+    let duration_ns = duration_ns.or(d.duration_ns);
+    let Some((pack, bytes, _)) = crate::run::input_bytes(file, d.set.clone()) else {
         return Verdict::Failed("  it does not check or compile (see above)".into());
     };
     let name = pack
@@ -156,11 +211,15 @@ fn one(file: &Path, index: usize, duration_ns: Option<u64>, update: bool) -> Ver
     };
     let ran = execute(&pack, &opts, &Target::Ndjson(dir.clone()), None);
     let secs = |ns: u64| tsim_runtime::time::format_duration(ns);
+    let mut shown = file
+        .file_name()
+        .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+    if !d.text.is_empty() {
+        shown.push_str(&format!(" (tsim test: {})", d.text));
+    }
     let header = summary::Header {
         name: &name,
-        file: &file
-            .file_name()
-            .map_or(String::new(), |f| f.to_string_lossy().into_owned()),
+        file: &shown,
         pack: (bytes.len(), crc(&bytes)),
         run: (
             pack.meta.seed,
