@@ -2,7 +2,8 @@
 //! after one the parse resumes at the next top-level item (a line that
 //! starts, at column 0, with an item keyword such as `service` or
 //! `metric`), and one run reports an error per broken item instead of one
-//! per file. At most [`MAX_ERRORS`] are reported per file.
+//! per file. At most [`MAX_ERRORS`] are reported per file; the last one
+//! says that reading stopped there.
 
 use pest::Parser;
 
@@ -31,6 +32,13 @@ pub fn syntax_errors(file: FileId, text: &str) -> Vec<Diagnostic> {
         d.span.start = d.span.start.saturating_add(shift);
         d.span.end = d.span.end.saturating_add(shift);
         let at = d.span.start as usize;
+        if diags.len() + 1 == MAX_ERRORS {
+            let span = d.span;
+            d = d.with_label(
+                span,
+                format!("the {MAX_ERRORS}th syntax error: reading stops here"),
+            );
+        }
         diags.push(d);
         // An item left open is reported at the next item's keyword: resume
         // there, so that item's own errors are found too.
@@ -87,6 +95,16 @@ mod tests {
             .map(|d| text[..d.span.start as usize].matches('\n').count())
             .collect();
         assert_eq!(lines, [0, 2, 3]);
+    }
+
+    #[test]
+    fn the_last_reported_error_says_reading_stopped() {
+        let text = "service \"a\" { endpoint \"x\" { latency } }\n".repeat(60);
+        let diags = syntax_errors(FileId(0), &text);
+        assert_eq!(diags.len(), MAX_ERRORS);
+        let last = diags.last().map(|d| d.labels.len());
+        assert_eq!(last, Some(1), "{diags:?}");
+        assert!(diags[..MAX_ERRORS - 1].iter().all(|d| d.labels.is_empty()));
     }
 
     #[test]
