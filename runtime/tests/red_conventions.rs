@@ -85,3 +85,51 @@ metric "requests" counter per instance from spans
     let spans = sink.spans.iter().filter(|s| s.parent.is_none()).count() as f64;
     assert_eq!(last.values().sum::<f64>(), spans, "{last:?}");
 }
+
+/// `rpc.server.call.duration` splits gRPC server spans by their
+/// `rpc.response.status_code`: each code's `_count` is exactly the server
+/// spans that carried it, and UNAVAILABLE (a declared 503) is the declared
+/// share within 4 sigma.
+#[test]
+fn the_rpc_duration_histogram_splits_by_grpc_status() {
+    let scenario = r#"
+scenario "rpc" { seed 8 duration 5m tick 5m traffic { rate 40/s } }
+service "edge" { endpoint "GET /" { latency 2ms  call "stock" "reserve" on_error ignore } }
+service "stock" { endpoint "reserve" { latency 2ms  errors 20% status 503 } }
+metric "rpc.server.call.duration" histogram unit "s" per service from spans
+"#;
+    let mut sink = MemorySink::default();
+    let opts = sim::Options {
+        start_ns: 1_700_000_000_000_000_000,
+        ..Default::default()
+    };
+    sim::run(&pack(scenario), &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
+    let mut by_code: BTreeMap<String, f64> = BTreeMap::new();
+    for s in &sink.spans {
+        if s.operation == "reserve" && s.kind == tsim_pack::SpanKind::Server {
+            let code = s
+                .attributes
+                .iter()
+                .find(|(k, _)| k == "rpc.response.status_code")
+                .map(|(_, v)| v.clone())
+                .expect("a gRPC server span has its status code");
+            *by_code.entry(code).or_default() += 1.0;
+        }
+    }
+    let mut counts: BTreeMap<String, f64> = BTreeMap::new();
+    for p in &sink.metrics {
+        if let Some(rest) = p.metric.strip_prefix("rpc.server.call.duration_count") {
+            let code = rest
+                .split("rpc.response.status_code=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_else(|| panic!("no status code in {}", p.metric));
+            counts.insert(code.to_string(), p.value);
+        }
+    }
+    assert_eq!(counts, by_code, "{counts:?} vs {by_code:?}");
+    let n: f64 = by_code.values().sum();
+    let failed = by_code.get("UNAVAILABLE").copied().unwrap_or(0.0);
+    let sigma = (0.2 * 0.8 / n).sqrt();
+    assert!(((failed / n) - 0.2).abs() < 4.0 * sigma, "{failed} of {n}");
+}

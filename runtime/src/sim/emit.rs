@@ -245,6 +245,7 @@ impl<'p> Emitter<'p> {
                     failed: sp.failed,
                     code: sp.code,
                     error_type: sp.error_type,
+                    rpc: sp.rpc,
                     ids: (rec.trace_id, rec.span_id),
                     end_ns: rec.end_ns,
                 },

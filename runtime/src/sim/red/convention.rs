@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use tsim_pack::{Pack, ResourceKind, SpanKind, NONE};
 
+use crate::draw::grpc::GrpcCode;
 use crate::draw::request::ErrorType;
 use crate::plan::Site;
 use crate::sink::{Attributes, Label, Value};
@@ -81,13 +82,14 @@ impl Flavor {
         }
     }
 
-    /// Appends the convention's labels of a span of `site` with status
-    /// `code` that ended with `error` (when it failed).
+    /// Appends the convention's labels of a span of `site` with its HTTP
+    /// status `code` and gRPC status `rpc` that ended with `error` (when it
+    /// failed).
     pub fn labels<'p>(
         self,
         pack: &'p Pack,
         site: &Site,
-        code: Option<u16>,
+        (code, rpc): (Option<u16>, Option<GrpcCode>),
         error: Option<ErrorType>,
         out: &mut Vec<Label<'p>>,
     ) {
@@ -101,6 +103,12 @@ impl Flavor {
             out.push(Label {
                 key: "http.response.status_code",
                 value: Value::Int(i64::from(c)),
+            });
+        }
+        if let Some(c) = rpc.filter(|_| self == Flavor::RpcServer) {
+            out.push(Label {
+                key: "rpc.response.status_code",
+                value: Value::Str(c.as_str()),
             });
         }
         if let Some(e) = error {

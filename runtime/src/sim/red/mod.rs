@@ -26,6 +26,7 @@ type RowKey = (u32, u32, u32);
 use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKind, NONE};
 
 use super::series::{row_labels, Emit, Series};
+use crate::draw::grpc::GrpcCode;
 use crate::draw::request::ErrorType;
 use crate::plan::Site;
 use crate::sink::{Exemplar, HistogramPoint, Label, Point, Value};
@@ -45,6 +46,8 @@ pub struct Observed<'s> {
     pub code: Option<u16>,
     /// Its error type, when it failed.
     pub error_type: Option<ErrorType>,
+    /// Its gRPC status code, when it is a gRPC span.
+    pub rpc: Option<GrpcCode>,
     /// Its trace and span ids.
     pub ids: ([u8; 16], [u8; 8]),
     /// When it ended, Unix nanoseconds.
@@ -299,10 +302,11 @@ impl<'p> Red<'p> {
                         let next = d.error_types.len() as u32 + 1;
                         *d.error_types.entry(text).or_insert(next)
                     });
-                    let code = if flavor == Flavor::HttpServer || flavor == Flavor::HttpClient {
-                        o.code.map_or(0, u32::from)
-                    } else {
-                        0
+                    let code = match flavor {
+                        Flavor::HttpServer | Flavor::HttpClient => o.code.map_or(0, u32::from),
+                        // gRPC codes after the HTTP range, so the keys never meet.
+                        Flavor::RpcServer => o.rpc.map_or(0, |c| 1_000 + u32::from(c as u8)),
+                        _ => 0,
                     };
                     (r, site_id, code, err)
                 }
@@ -317,7 +321,7 @@ impl<'p> Red<'p> {
                     flavor => flavor.labels(
                         pack,
                         site,
-                        o.code,
+                        (o.code, o.rpc),
                         o.error_type.filter(|_| o.failed),
                         &mut s.labels,
                     ),
