@@ -203,6 +203,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
         format: InspectFormat,
+        /// Override a `param` of a `.tsim` source: `--set variant=load-test`
+        /// (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+        set: Vec<(String, String)>,
     },
     /// Show a scenario at a glance: its traffic curve over a weekday and a
     /// weekend day (a bar per hour, in its time zone), every timeline
@@ -332,7 +336,7 @@ pub fn run() -> ExitCode {
             output,
             flags,
         } => compile(&file, &output, flags),
-        Command::Inspect { pack, format } => inspect(&pack, format),
+        Command::Inspect { pack, format, set } => inspect(&pack, format, set),
         Command::Preview { input, set } => crate::preview::run(&input, set),
         Command::Run {
             input,
@@ -454,8 +458,8 @@ fn overwrites_source(
         .find(|p| std::fs::canonicalize(p).is_ok_and(|c| c == out))
 }
 
-fn inspect(path: &std::path::Path, format: InspectFormat) -> ExitCode {
-    match crate::run::input_bytes(path, Vec::new()) {
+fn inspect(path: &std::path::Path, format: InspectFormat, set: Vec<(String, String)>) -> ExitCode {
+    match crate::run::input_bytes(path, set) {
         Some((pack, bytes, _)) => {
             match format {
                 InspectFormat::Text => crate::stdout(format_args!(

@@ -34,7 +34,8 @@ Examples:
 pub const INSPECT: &str = "\
 Examples:
   tsim inspect scenario.pack
-  tsim inspect stock:checkout --format json";
+  tsim inspect stock:checkout --format json
+  tsim inspect stock:claude-code --set variant=anomaly";
 
 /// `tsim list`.
 pub const LIST: &str = "\

@@ -179,6 +179,14 @@ fn compile_then_inspect_round_trips_and_bad_packs_fail_in_one_line() {
     // A source and a stock scenario inspect as their packs do.
     let source = tsim(&["inspect", "--format", "json", "examples/hello.tsim"]);
     assert_eq!(source.stdout, json.stdout);
+    let preset = tsim(&["inspect", "stock:claude-code", "--set", "variant=load-test"]);
+    assert_eq!(
+        code(&preset),
+        0,
+        "{}",
+        String::from_utf8_lossy(&preset.stderr)
+    );
+    assert!(String::from_utf8_lossy(&preset.stdout).contains("duration 30m"));
     let stock = tsim(&["inspect", "stock:checkout"]);
     assert_eq!(
         code(&stock),
