@@ -11,6 +11,7 @@ mod fixtures_list;
 mod fmt;
 mod help;
 mod honeycomb;
+mod linediff;
 mod live;
 mod new;
 mod preview;

@@ -1,6 +1,8 @@
-//! A line diff for `tsim test`'s mismatches: the longest common
-//! subsequence of the two snapshots' lines, shown as `-` (expected) and
-//! `+` (actual) lines with two lines of context around each change.
+//! A line diff for `tsim test`'s mismatches ([`crate::linediff`]), shown
+//! as `-` (expected) and `+` (actual) lines with two lines of context
+//! around each change.
+
+use crate::linediff::{script, Edit};
 
 /// The diff of `old` and `new` as text; empty when they are equal.
 pub fn lines(old: &str, new: &str) -> String {
@@ -8,7 +10,7 @@ pub fn lines(old: &str, new: &str) -> String {
     let b: Vec<&str> = new.lines().collect();
     let ops = script(&a, &b);
     let mut out = String::new();
-    let changed: Vec<bool> = ops.iter().map(|o| !matches!(o, Op::Same(_))).collect();
+    let changed: Vec<bool> = ops.iter().map(|o| !matches!(o, Edit::Same(_))).collect();
     for (i, op) in ops.iter().enumerate() {
         let near = |d: usize| {
             changed
@@ -16,14 +18,14 @@ pub fn lines(old: &str, new: &str) -> String {
                 .is_some_and(|w| w.iter().any(|c| *c))
         };
         match op {
-            Op::Same(l) if near(2) => out.push_str(&format!("   {l}\n")),
-            Op::Same(_) => {
+            Edit::Same(l) if near(2) => out.push_str(&format!("   {l}\n")),
+            Edit::Same(_) => {
                 if !out.ends_with("...\n") && !out.is_empty() {
                     out.push_str("   ...\n");
                 }
             }
-            Op::Old(l) => out.push_str(&format!(" - {l}\n")),
-            Op::New(l) => out.push_str(&format!(" + {l}\n")),
+            Edit::Del(l) => out.push_str(&format!(" - {l}\n")),
+            Edit::Add(l) => out.push_str(&format!(" + {l}\n")),
         }
     }
     if changed.iter().any(|c| *c) {
@@ -31,54 +33,6 @@ pub fn lines(old: &str, new: &str) -> String {
     } else {
         String::new()
     }
-}
-
-enum Op<'a> {
-    Same(&'a str),
-    Old(&'a str),
-    New(&'a str),
-}
-
-/// The edit script from `a` to `b` (LCS by dynamic programming: snapshot
-/// files are tens of lines, so the quadratic table is small; past 2,000
-/// lines a side, every line is shown as changed).
-fn script<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<Op<'a>> {
-    const MAX: usize = 2_000;
-    if a.len() > MAX || b.len() > MAX {
-        let mut out: Vec<Op<'a>> = a.iter().map(|l| Op::Old(l)).collect();
-        out.extend(b.iter().map(|l| Op::New(l)));
-        return out;
-    }
-    let (n, m) = (a.len(), b.len());
-    let mut t = vec![0u32; (n + 1) * (m + 1)];
-    let at = |i: usize, j: usize| i * (m + 1) + j;
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[at(i, j)] = if a[i] == b[j] {
-                t[at(i + 1, j + 1)] + 1
-            } else {
-                t[at(i + 1, j)].max(t[at(i, j + 1)])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < n && j < m {
-        if a[i] == b[j] {
-            out.push(Op::Same(a[i]));
-            i += 1;
-            j += 1;
-        } else if t[at(i + 1, j)] >= t[at(i, j + 1)] {
-            out.push(Op::Old(a[i]));
-            i += 1;
-        } else {
-            out.push(Op::New(b[j]));
-            j += 1;
-        }
-    }
-    out.extend(a[i..].iter().map(|l| Op::Old(l)));
-    out.extend(b[j..].iter().map(|l| Op::New(l)));
-    out
 }
 
 #[cfg(test)]
