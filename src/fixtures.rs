@@ -101,14 +101,9 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) 
         return ExitCode::from(1);
     }
     let stop = crate::send::stop_flag();
-    crate::outln!(
-        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
+    table_row(
         "fixture",
-        "metrics",
-        "logs",
-        "traces",
-        "events",
-        "incidents"
+        ["metrics", "logs", "traces", "events", "incidents"].map(String::from),
     );
     for (f, stem, Loaded { pack, .. }, start_ns) in runs {
         let folder = tsim_runtime::fixtures::folder(&pack, &stem);
@@ -123,14 +118,10 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) 
                 lines: Some(lines),
                 ..
             }) => {
-                crate::outln!(
-                    "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
-                    folder,
-                    lines[0],
-                    lines[1],
-                    lines[2],
-                    lines[3],
-                    sum.incidents.len()
+                let n = sum.incidents.len() as u64;
+                table_row(
+                    &folder,
+                    [lines[0], lines[1], lines[2], lines[3], n].map(|c| c.to_string()),
                 );
             }
             Ok(_) => {}
@@ -153,4 +144,11 @@ pub fn fixtures(from: &Path, out: &Path, start_flag: Option<&str>, force: bool) 
         FILES.join(", ")
     );
     ExitCode::SUCCESS
+}
+
+/// One row of the fixture table `tsim fixtures` and `tsim fixtures --list`
+/// print: a folder and its metrics, logs, traces, events and incidents.
+pub fn table_row(folder: &str, cells: [String; 5]) {
+    let [m, l, t, e, i] = cells;
+    crate::outln!("{folder:<28} {m:>10} {l:>10} {t:>10} {e:>8} {i:>9}");
 }

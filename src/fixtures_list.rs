@@ -30,27 +30,16 @@ pub fn run(dir: &Path) -> ExitCode {
         }
     };
     let mut problems = Vec::new();
-    crate::outln!(
-        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
+    crate::fixtures::table_row(
         "fixture",
-        "metrics",
-        "logs",
-        "traces",
-        "events",
-        "incidents"
+        ["metrics", "logs", "traces", "events", "incidents"].map(String::from),
     );
     for (name, path) in &folders {
         let row = row(name, path, &mut problems);
         let cell = |n: Option<u64>| n.map_or("-".to_string(), |n| n.to_string());
-        crate::outln!(
-            "{:<28} {:>10} {:>10} {:>10} {:>8} {:>9}",
-            row.name,
-            cell(row.records[0]),
-            cell(row.records[1]),
-            cell(row.records[2]),
-            cell(row.records[3]),
-            cell(row.incidents.map(|n| n as u64))
-        );
+        let incidents = row.incidents.map(|n| n as u64);
+        let [m, l, t, e] = row.records;
+        crate::fixtures::table_row(&row.name, [m, l, t, e, incidents].map(cell));
     }
     crate::outln!("{} fixtures under {}", folders.len(), dir.display());
     for p in &problems {
