@@ -103,3 +103,16 @@ pub fn prometheus_tool(name: &str) -> PathBuf {
         ),
     }
 }
+
+/// The subcommands `tsim --help` lists under `Commands:` (not `help`).
+pub fn subcommands() -> Vec<String> {
+    let out = tsim(&["--help"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|name| name != "help")
+        .collect()
+}

@@ -3,22 +3,9 @@
 
 mod common;
 
-/// The subcommands `tsim --help` lists under `Commands:`.
-fn subcommands() -> Vec<String> {
-    let out = common::tsim(&["--help"]);
-    let help = String::from_utf8_lossy(&out.stdout).into_owned();
-    help.lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .filter(|name| name != "help")
-        .collect()
-}
-
 #[test]
 fn bash_completions_name_every_subcommand_and_parse_as_bash() {
-    let names = subcommands();
+    let names = common::subcommands();
     for expected in ["check", "run", "fmt", "new", "completions", "fixtures"] {
         assert!(
             names.iter().any(|n| n == expected),

@@ -3,22 +3,9 @@
 
 mod common;
 
-/// The subcommands `tsim --help` lists under `Commands:`.
-fn subcommands() -> Vec<String> {
-    let out = common::tsim(&["--help"]);
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .filter(|name| name != "help")
-        .collect()
-}
-
 #[test]
 fn every_subcommand_help_has_examples_that_parse() {
-    let names = subcommands();
+    let names = common::subcommands();
     assert!(names.len() >= 12, "{names:?}");
     for name in &names {
         for flag in ["--help", "-h"] {
