@@ -350,6 +350,57 @@ fn more_series_than_labels_can_make_is_refused_not_made_fewer() {
     assert_eq!(code(&out), 0, "{err}");
 }
 
+#[test]
+fn more_series_than_patterns_can_make_is_refused_at_check() {
+    // `{hex:1}` makes 16 texts, `{n}` in a pool of 3 with a hex digit 48,
+    // and a pattern borrowing `zone` (2 values) with `{hex:1}` 32.
+    let cases = [
+        ("host = \"h-{hex:1}\"", 17, "at most 16"),
+        ("pod = pool(3, \"p-{n}-{hex:1}\")", 49, "at most 48"),
+        (
+            "zone = pick { \"a\": 1, \"b\": 1 } node = \"{zone}-{hex:1}\"",
+            65,
+            "at most 64",
+        ),
+    ];
+    for (labels, n, most) in cases {
+        let text = format!(
+            "scenario \"s\" {{ duration 1s tick 1s }}\n\
+             metric \"q\" gauge {{ labels {{ {labels} }} series {n} walk brownian(start: 1, drift: 0, volatility: 0.1) }}\n"
+        );
+        let err = refused("pattern.tsim", &text, "tsim::out_of_range");
+        assert!(
+            err.contains(&format!("`series` {n} is out of range")),
+            "{err}"
+        );
+        assert!(err.contains(most), "{labels}: {err}");
+        assert!(err.contains("pattern.tsim:2:"), "{err}");
+    }
+}
+
+#[test]
+fn a_declared_series_count_its_labels_can_make_compiles_even_with_skewed_weights() {
+    // Sampling alone rarely meets the 1-in-a-billion values; the rest are
+    // made in order, so every declared series exists.
+    let text = "scenario \"s\" { duration 1s tick 1s }\n\
+        metric \"q\" gauge { labels { a = pick { \"x\": 1000000000, \"y\": 1, \"z\": 1, \"w\": 1 } b = pick { \"u\": 1000000000, \"v\": 1 } } series 6 walk brownian(start: 1, drift: 0, volatility: 0.1) }\n";
+    let path = scenario("skewed.tsim", text);
+    let pack = path.with_extension("pack");
+    let out = tsim(&[
+        "compile",
+        &path.to_string_lossy(),
+        "-o",
+        &pack.to_string_lossy(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tsim(&["inspect", &pack.to_string_lossy()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"q\" gauge") && text.contains("series=6 "),
+        "{text}"
+    );
+}
+
 /// A checked model changed behind the checker's back: lowering fails with
 /// a message instead of cutting the declaration short.
 #[test]

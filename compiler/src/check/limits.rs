@@ -10,7 +10,7 @@ use super::estimate::{
 use crate::ast::{Item, Prop};
 use crate::diagnostic::{Diagnostic, Kind};
 use crate::lower::{
-    exact_domain, root_sizes, series_counts, SeriesCount, MAX_EXPECTED_SPANS_PER_TRACE, MAX_SERIES,
+    most_values, root_sizes, series_counts, SeriesCount, MAX_EXPECTED_SPANS_PER_TRACE, MAX_SERIES,
 };
 use crate::model::Model;
 use crate::source::Span;
@@ -299,7 +299,7 @@ fn label_domains(model: &Model, items: &[&Item], out: &mut Vec<Diagnostic>) {
         let Some(most) = m
             .labels
             .iter()
-            .map(|l| exact_domain(&l.value))
+            .map(|l| most_values(&l.value, &m.labels))
             .try_fold(1.0, |a, d| d.map(|d| a * d))
         else {
             continue;

@@ -16,7 +16,7 @@ mod size;
 mod timeline;
 mod trace_limits;
 
-pub(crate) use metrics::{exact_domain, series_counts, SeriesCount, MAX_SERIES};
+pub(crate) use metrics::{most_values, series_counts, SeriesCount, MAX_SERIES};
 pub(crate) use size::Sizes;
 pub(crate) use trace_limits::root_sizes;
 

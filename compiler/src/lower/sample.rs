@@ -148,7 +148,8 @@ pub fn fill(
     out
 }
 
-fn counter_space(parts: &[PatternPart]) -> u64 {
+/// How many values `{n}` takes in a pattern that is not a pool.
+pub(crate) fn counter_space(parts: &[PatternPart]) -> u64 {
     let width = parts
         .iter()
         .filter_map(|p| {

@@ -26,32 +26,63 @@ pub(super) fn domain(g: &Generator) -> usize {
     }
 }
 
-/// How many distinct values a generator can produce, when that is known
-/// exactly (`None` for patterns, float ranges, distributions, and pools
-/// whose names also draw random or borrowed parts).
-pub(crate) fn exact_domain(g: &Generator) -> Option<f64> {
+/// At most how many distinct values a generator can produce, `None` when
+/// there is no useful bound (a float range or a continuous distribution).
+/// `labels` are the metric's other labels, which `{name}` in a pattern
+/// borrows from.
+pub(crate) fn most_values(g: &Generator, labels: &[Attr]) -> Option<f64> {
+    bound(g, labels, 0)
+}
+
+/// [`most_values`], `depth` patterns deep in `{name}` borrowing (a chain
+/// longer than the labels is a cycle, and unbounded).
+fn bound(g: &Generator, labels: &[Attr], depth: usize) -> Option<f64> {
     Some(match g {
         Generator::Const(_) => 1.0,
         Generator::Pick(e) => e.len() as f64,
         Generator::IntRange(a, b) => (*b as f64 - *a as f64 + 1.0).max(1.0),
+        Generator::FloatRange(a, b) if a == b => 1.0,
+        Generator::Pattern(parts) => {
+            pattern_bound(parts, sample::counter_space(parts) as f64, labels, depth)?
+        }
         Generator::Pool { size, pattern } => {
-            let counted = pattern.iter().any(|p| matches!(p, PatternPart::Counter(_)));
-            let fixed = pattern
-                .iter()
-                .all(|p| matches!(p, PatternPart::Lit(_) | PatternPart::Counter(_)));
-            match (counted, fixed) {
-                (true, true) => (*size as f64).max(1.0),
-                (false, true) => 1.0,
-                _ => return None,
-            }
+            pattern_bound(pattern, (*size as f64).max(1.0), labels, depth)?
         }
         Generator::Bool(_) => 2.0,
+        Generator::Dist(Dist::Constant(_)) => 1.0,
+        Generator::Dist(Dist::Pick(e)) => e.len() as f64,
         // Left out (one more "value") only when its chance is below 1.
-        Generator::Maybe(p, inner) if *p >= 1.0 => exact_domain(inner)?,
+        Generator::Maybe(p, inner) if *p >= 1.0 => bound(inner, labels, depth)?,
         Generator::Maybe(p, _) if *p <= 0.0 => 1.0,
-        Generator::Maybe(_, inner) => exact_domain(inner)? + 1.0,
+        Generator::Maybe(_, inner) => bound(inner, labels, depth)? + 1.0,
         _ => return None,
     })
+}
+
+/// At most how many texts a pattern makes: `counter` values of `{n}` (one
+/// counter, however often it appears), times its random parts, times the
+/// labels it borrows.
+fn pattern_bound(
+    parts: &[PatternPart],
+    counter: f64,
+    labels: &[Attr],
+    depth: usize,
+) -> Option<f64> {
+    let counted = parts.iter().any(|p| matches!(p, PatternPart::Counter(_)));
+    let mut most = if counted { counter } else { 1.0 };
+    for p in parts {
+        most *= match p {
+            PatternPart::Lit(_) | PatternPart::Counter(_) => 1.0,
+            PatternPart::Hex(k) => 16f64.powi(i32::from(*k)),
+            PatternPart::Uuid => 2f64.powi(122),
+            PatternPart::Attr(name) if depth < labels.len() => {
+                let other = labels.iter().find(|l| &l.key == name)?;
+                bound(&other.value, labels, depth + 1)?
+            }
+            PatternPart::Attr(_) => return None,
+        };
+    }
+    Some(most)
 }
 
 /// Every value a label can take, when it is a short list.
@@ -119,7 +150,59 @@ pub(super) fn label_rows(rng: &mut Pcg64, labels: &[Attr], n: usize) -> Vec<Vec<
             rows.push(row.into_iter().map(|(_, v)| v).collect());
         }
     }
+    if rows.len() < n {
+        enumerate_rest(labels, n, &mut seen, &mut rows);
+    }
     rows
+}
+
+/// Tops `rows` up to `n` with combinations not seen yet, in declaration
+/// order, when every label is a short list (heavily skewed weights can
+/// leave sampling short of combinations that exist). At most `2n` steps:
+/// fewer than `n` combinations are already taken.
+fn enumerate_rest(
+    labels: &[Attr],
+    n: usize,
+    seen: &mut BTreeSet<Vec<String>>,
+    rows: &mut Vec<Vec<Sampled>>,
+) {
+    let Some(lists) = labels
+        .iter()
+        .map(|l| values(&l.value).filter(|v| !v.is_empty()))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    let mut at = vec![0usize; lists.len()];
+    loop {
+        let row: Vec<Sampled> = lists
+            .iter()
+            .zip(&at)
+            .filter_map(|(l, &i)| l.get(i).cloned())
+            .collect();
+        if seen.insert(row.iter().map(Sampled::text).collect()) {
+            rows.push(row);
+            if rows.len() >= n {
+                return;
+            }
+        }
+        // The next combination, the last label turning fastest.
+        let mut k = lists.len();
+        loop {
+            let Some(j) = k.checked_sub(1) else {
+                return;
+            };
+            k = j;
+            let len = lists.get(j).map_or(0, Vec::len);
+            if let Some(i) = at.get_mut(j) {
+                *i += 1;
+                if *i < len {
+                    break;
+                }
+                *i = 0;
+            }
+        }
+    }
 }
 
 /// What `label_rows` puts in a row for a label a `maybe` left out.

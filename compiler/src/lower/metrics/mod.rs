@@ -18,7 +18,7 @@ use tsim_pack::{AttrValue, MetricDef, MetricKind, MetricSource, SeriesSet, NONE}
 use super::sample::{self, Sampled};
 use super::{resource_index, Builder, LowerError};
 use crate::model::{Metric, MetricSource as Src, Model};
-pub(crate) use labels::exact_domain;
+pub(crate) use labels::most_values;
 use labels::{domain, label_rows, label_weights, normalise};
 
 /// The most series one metric (or one family level) may have; `tsim
