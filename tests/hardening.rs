@@ -216,22 +216,34 @@ fn a_long_set_value_with_an_error_past_column_65535_is_reported() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// A hang guard, not a benchmark: the time is compared with checking the
+/// same scenario with every name right, measured in the same test, so a
+/// loaded machine slows both alike.
 #[test]
 fn thousands_of_near_miss_names_check_in_bounded_time() {
-    let mut text = String::from("scenario \"s\" { duration 1s tick 1s }\n");
-    for i in 0..2000 {
-        text.push_str(&format!(
-            "service \"svc-{i:05}\" {{ endpoint \"e\" {{ latency 1ms call \"svc-{i:05}x\" \"e\" }} }}\n"
-        ));
-    }
+    let scenario_with = |suffix: &str| {
+        let mut text = String::from("scenario \"s\" { duration 1s tick 1s }\n");
+        for i in 0..2000 {
+            text.push_str(&format!(
+                "service \"svc-{i:05}\" {{ endpoint \"e\" {{ latency 1ms call \"svc-{:05}{suffix}\" \"e\" }} }}\n",
+                (i + 1) % 2000
+            ));
+        }
+        text
+    };
+    // Right names, a cycle through every service: the same parse and walk.
     let started = Instant::now();
-    let err = refused("near.tsim", &text, "tsim::unknown_service");
+    refused("right.tsim", &scenario_with(""), "tsim::call_cycle");
+    let right = started.elapsed();
+    let started = Instant::now();
+    let err = refused("near.tsim", &scenario_with("x"), "tsim::unknown_service");
+    let near = started.elapsed();
+    eprintln!("2,000 near misses: {near:?}; right names: {right:?}");
     assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
+        near < right * 40 + Duration::from_secs(10),
+        "2,000 near misses took {near:?}, the same scenario with right names {right:?}"
     );
-    assert!(err.contains("did you mean `svc-00000`?"), "{err}");
+    assert!(err.contains("did you mean `svc-00001`?"), "{err}");
 }
 
 #[test]
@@ -687,4 +699,39 @@ fn a_pack_is_estimated_as_its_source_is_so_its_runs_are_held_to_the_same_limits(
         err.starts_with("error: --duration 100000d: the run would emit about "),
         "{err}"
     );
+}
+
+#[test]
+fn a_scenario_past_a_hundred_thousand_endpoints_is_refused_as_its_files_are_read() {
+    let dir = std::env::temp_dir().join(format!("tsim-hardening-wide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for part in ["a", "b"] {
+        let mut text = format!("service \"{part}\" {{\n");
+        for i in 0..60_000 {
+            text.push_str(&format!("  endpoint \"e{i}\" {{ }}\n"));
+        }
+        text.push_str("}\n");
+        std::fs::write(dir.join(format!("{part}.tsim")), text).expect("write part");
+    }
+    // `c.tsim` does not exist: once the limit is passed nothing more is read.
+    let root = dir.join("root.tsim");
+    std::fs::write(
+        &root,
+        "import \"a.tsim\"\nimport \"b.tsim\"\nimport \"c.tsim\"\nscenario \"s\" { duration 1s tick 1s }\n",
+    )
+    .expect("write root");
+    let out = tsim(&["check", &root.to_string_lossy()]);
+    let err = String::from_utf8_lossy(&out.stderr)
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("tsim::too_big"), "{err}");
+    assert!(
+        err.contains("the scenario declares at least 120,000 endpoints, databases and queues, more than the limit of 100,000"),
+        "{err}"
+    );
+    assert!(err.contains("b.tsim:1:9"), "{err}");
+    assert!(!err.contains("c.tsim"), "{err}");
 }

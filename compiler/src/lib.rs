@@ -75,6 +75,13 @@ fn finish(
     mut sources: SourceMap,
     options: &Options,
 ) -> Outcome {
+    if resolve::stopped_loading(&diags) {
+        return Outcome {
+            model: None,
+            diagnostics: diags,
+            sources,
+        };
+    }
     let arms = select::arms(&program);
     let pristine = (!arms.is_empty()).then(|| program.clone());
     let (chosen, choice_diags) = select::choose(&mut program, &options.overrides, &mut sources);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::ast::{File, Item, Value, ValueKind};
+use crate::check::estimate::whole;
 use crate::diagnostic::{Diagnostic, Kind};
 use crate::select::Chosen;
 use crate::source::{FileId, SourceMap, Span};
@@ -32,6 +33,73 @@ struct Loader<'a> {
     seen: Vec<PathBuf>,
     /// Canonical paths and display names on the current import chain.
     stack: Vec<(PathBuf, String)>,
+    /// Endpoints, databases and queues declared so far, in every file.
+    declared: u64,
+    /// Set once [`MAX_DECLARED`] is passed: nothing more is loaded.
+    stopped: bool,
+}
+
+/// The most endpoints, databases and queues one scenario may declare, with
+/// its imports. Checked as each file is parsed, so a scenario past it is
+/// refused before its other files are read (a declaration costs a few
+/// kilobytes until the pack is built).
+pub const MAX_DECLARED: u64 = 100_000;
+
+/// Endpoints, databases and queues declared by `items` (a `select`'s arms
+/// all count: any of them may be chosen), and the span of the item that
+/// passes `budget`, if one does.
+fn declarations(items: &[Item], declared: &mut u64, budget: u64) -> Option<Span> {
+    let mut past = None;
+    for item in items {
+        let n = match item {
+            Item::Service(s) => s.endpoints.len() as u64,
+            Item::Backend(_) => 1,
+            Item::Select(s) => {
+                for arm in &s.arms {
+                    past = past.or(declarations(&arm.items, declared, budget));
+                }
+                0
+            }
+            _ => 0,
+        };
+        *declared = declared.saturating_add(n);
+        if *declared > budget && past.is_none() {
+            past = item_span(item);
+        }
+    }
+    past
+}
+
+/// The diagnostic for a scenario past [`MAX_DECLARED`], `declared` counted
+/// up to the file that passed it.
+fn too_many_declared(declared: u64, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Kind::TooBig {
+            what: "the scenario declares".into(),
+            size: format!("at least {} endpoints, databases and queues", whole(declared as f64)),
+            limit: whole(MAX_DECLARED as f64),
+            hint: "declare fewer services and endpoints: many alike are better one endpoint with `variants`, `repeat` or a `pick` of attribute values".into(),
+        },
+        span,
+    )
+}
+
+/// Whether `diags` hold a refusal by [`MAX_DECLARED`]: the program is then
+/// incomplete and not checked further.
+pub fn stopped_loading(diags: &[Diagnostic]) -> bool {
+    diags
+        .iter()
+        .any(|d| matches!(&d.kind, Kind::TooBig { what, .. } if what == "the scenario declares"))
+}
+
+/// Where a declaring item is.
+fn item_span(item: &Item) -> Option<Span> {
+    match item {
+        Item::Service(s) => Some(s.name.span),
+        Item::Backend(b) => Some(b.name.span),
+        Item::Select(s) => Some(s.span),
+        _ => None,
+    }
 }
 
 /// Joins and normalises a path lexically (no filesystem access, so the
@@ -59,6 +127,8 @@ pub fn load(root: &Path, read: Reader<'_>, sources: &mut SourceMap) -> (Program,
         program: Program::default(),
         seen: Vec::new(),
         stack: Vec::new(),
+        declared: 0,
+        stopped: false,
     };
     let name = root.display().to_string();
     loader.visit(root, name, None);
@@ -69,12 +139,18 @@ pub fn load(root: &Path, read: Reader<'_>, sources: &mut SourceMap) -> (Program,
 pub fn load_text(name: &str, text: &str, sources: &mut SourceMap) -> (Program, Vec<Diagnostic>) {
     let id = sources.add(name, text);
     match syntax::parse_file(id, text) {
-        Ok(file) => (
-            Program {
-                files: vec![(id, file)],
-            },
-            Vec::new(),
-        ),
+        Ok(file) => {
+            let mut declared = 0;
+            if let Some(span) = declarations(&file.items, &mut declared, MAX_DECLARED) {
+                return (Program::default(), vec![too_many_declared(declared, span)]);
+            }
+            (
+                Program {
+                    files: vec![(id, file)],
+                },
+                Vec::new(),
+            )
+        }
         Err(d) => (Program::default(), d),
     }
 }
@@ -92,7 +168,7 @@ impl Loader<'_> {
             self.diags.push(Diagnostic::error(kind, span));
             return;
         }
-        if self.seen.contains(&key) {
+        if self.stopped || self.seen.contains(&key) {
             return;
         }
         let text = match (self.read)(path) {
@@ -137,6 +213,11 @@ impl Loader<'_> {
                 return;
             }
         };
+        if let Some(span) = declarations(&file.items, &mut self.declared, MAX_DECLARED) {
+            self.stopped = true;
+            self.diags.push(too_many_declared(self.declared, span));
+            return;
+        }
         self.stack.push((key, display.clone()));
         let base = Path::new(&display)
             .parent()

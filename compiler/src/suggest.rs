@@ -10,7 +10,7 @@ const MAX_CANDIDATES: usize = 20_000;
 /// otherwise cost millions of comparisons each. Past it, unknown names get
 /// no suggestion (still in a deterministic order: the same input gives the
 /// same suggestions).
-const BUDGET: u64 = 2_000_000;
+const BUDGET: u64 = 500_000;
 
 thread_local! {
     static SPENT: Cell<u64> = const { Cell::new(0) };

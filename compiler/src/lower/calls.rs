@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tsim_pack::{BackendCall, Calls, Dist, EndpointProgram, Protocol, Root, SpanKind, Step};
 
 use super::sample::{self, Sampled};
-use super::{convert, resource_index, Builder, LowerError};
+use super::{convert, Builder, LowerError};
 use crate::model::{self, Attr, Backend, Endpoint, Generator, Model, Service};
 
 /// Median of the default network hop, seconds.
@@ -81,8 +81,8 @@ impl<'m> Index<'m> {
     }
 
     /// The resource index of `name`.
-    fn resource(&self, name: &str) -> Result<u32, LowerError> {
-        resource_index(self.model, name)
+    fn resource(b: &Builder, name: &str) -> Result<u32, LowerError> {
+        b.resource_id(name)
             .ok_or_else(|| LowerError(format!("`{name}` is not a declared resource")))
     }
 
@@ -134,7 +134,7 @@ pub(super) fn program(
     svc: &Service,
     ep: &Endpoint,
 ) -> Result<EndpointProgram, LowerError> {
-    let resource = ix.resource(&svc.name)?;
+    let resource = Index::resource(b, &svc.name)?;
     let name = b.str(&ep.name);
     let protocol = protocol(b, &ep.protocol);
     let attributes = convert::merged(&[&ix.model.attributes, &svc.attributes, &ep.attributes]);
@@ -245,7 +245,7 @@ fn backend_call(
     let name = b.str(&span_name(kind, op, &attributes));
     let (attrs, gen_attrs) = convert::split(b, &attributes);
     Ok(BackendCall {
-        backend: ix.resource(&be.name)?,
+        backend: Index::resource(b, &be.name)?,
         name,
         kind,
         attrs,

@@ -6,7 +6,7 @@
 
 use tsim_pack::{LogStream, SpanLogRule, NONE};
 
-use super::{convert, resource_index, Builder};
+use super::{convert, Builder};
 use crate::model::Model;
 
 /// Lowers log streams and span rules, interning in model order.
@@ -16,7 +16,7 @@ pub fn lower(b: &mut Builder, model: &Model) {
         let resource = s
             .service
             .as_deref()
-            .and_then(|n| resource_index(model, n))
+            .and_then(|n| b.resource_id(n))
             .unwrap_or(NONE);
         let level = convert::gen(b, &s.level);
         let message = convert::gen(b, &s.message);

@@ -50,6 +50,9 @@ pub(crate) struct Builder {
     pub pack: Pack,
     strings: HashMap<String, StrId>,
     sets: HashMap<Vec<AttrKey>, u32>,
+    /// Resource name -> index (services first, then backends), so lookups
+    /// by name stay constant-time however many resources there are.
+    resource_ids: HashMap<String, u32>,
 }
 
 /// A hashable form of an attribute (floats by their bits).
@@ -121,6 +124,33 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// The index of the resource named `name` (services first, then
+    /// backends), once [`resources`] has lowered them.
+    pub fn resource_id(&self, name: &str) -> Option<u32> {
+        self.resource_ids.get(name).copied()
+    }
+
+    /// Knows every resource's index by name without building the
+    /// resources (for estimates that lower calls only).
+    pub fn name_resources(&mut self, model: &Model) {
+        let names = model.services.iter().map(|s| &s.name);
+        for (i, name) in names
+            .chain(model.backends.iter().map(|b| &b.name))
+            .enumerate()
+        {
+            self.resource_ids.entry(name.clone()).or_insert(i as u32);
+        }
+    }
+
+    /// Adds a resource, remembering the first index of its name.
+    fn push_resource(&mut self, name: &str, r: Resource) {
+        let id = self.pack.resources.len() as u32;
+        self.resource_ids.entry(name.to_string()).or_insert(id);
+        self.pack.resources.push(r);
+    }
+}
+
 /// Samples constant-valued attribute generators once (resources).
 fn fixed_attrs(rng: &mut rand_pcg::Pcg64, attrs: &[model::Attr]) -> Vec<(String, Sampled)> {
     let mut out: Vec<(String, Sampled)> = Vec::new();
@@ -162,13 +192,16 @@ fn resources(b: &mut Builder, model: &Model) {
         attrs.extend(fixed_attrs(&mut rng, &svc.resource));
         let set = b.set(&dedup(attrs));
         let (name, version) = (b.str(&svc.name), b.str(&svc.version));
-        b.pack.resources.push(Resource {
-            kind: ResourceKind::Service,
-            name,
-            version,
-            instances: svc.instances,
-            attrs: set,
-        });
+        b.push_resource(
+            &svc.name,
+            Resource {
+                kind: ResourceKind::Service,
+                name,
+                version,
+                instances: svc.instances,
+                attrs: set,
+            },
+        );
     }
     for be in &model.backends {
         let mut rng = sample::rng(seed, &["resource", &be.name]);
@@ -185,13 +218,16 @@ fn resources(b: &mut Builder, model: &Model) {
             ResourceKind::Database
         };
         let (name, version) = (b.str(&be.name), b.str(&be.version));
-        b.pack.resources.push(Resource {
-            kind,
-            name,
-            version,
-            instances: be.instances,
-            attrs: set,
-        });
+        b.push_resource(
+            &be.name,
+            Resource {
+                kind,
+                name,
+                version,
+                instances: be.instances,
+                attrs: set,
+            },
+        );
     }
 }
 
@@ -205,20 +241,4 @@ pub(crate) fn dedup(attrs: Vec<(String, Sampled)>) -> Vec<(String, Sampled)> {
         }
     }
     out
-}
-
-/// Index of the resource named `name` (services first, then backends).
-pub(crate) fn resource_index(model: &Model, name: &str) -> Option<u32> {
-    model
-        .services
-        .iter()
-        .position(|s| s.name == name)
-        .or_else(|| {
-            model
-                .backends
-                .iter()
-                .position(|b| b.name == name)
-                .map(|i| i + model.services.len())
-        })
-        .map(|i| i as u32)
 }

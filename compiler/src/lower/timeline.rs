@@ -10,13 +10,13 @@ use tsim_pack::program::{AnomalyKind, Op, Target};
 use tsim_pack::{EventDef, NONE};
 
 use super::sample::{nanos, Sampled};
-use super::{resource_index, Builder};
+use super::Builder;
 use crate::model::{Entry, Generator, Level, Magnitude, Model, Schedule};
 
-fn target(model: &Model, e: &Entry) -> Target {
+fn target(b: &Builder, e: &Entry) -> Target {
     match &e.target {
         Some((kind, name)) if kind != "metric" => {
-            resource_index(model, name).map_or(Target::All, Target::Resource)
+            b.resource_id(name).map_or(Target::All, Target::Resource)
         }
         _ => Target::All,
     }
@@ -74,8 +74,8 @@ fn default_severity(e: &Entry) -> &'static str {
     }
 }
 
-fn entry(b: &mut Builder, model: &Model, e: &Entry, ops: &mut Vec<Op>) {
-    let t = target(model, e);
+fn entry(b: &mut Builder, e: &Entry, ops: &mut Vec<Op>) {
+    let t = target(b, e);
     let resource = match t {
         Target::Resource(r) => r,
         Target::All => NONE,
@@ -246,7 +246,7 @@ pub fn lower(b: &mut Builder, model: &Model) {
     ops.push(Op::Night(tr.night));
     ops.push(Op::Weekend(tr.weekend));
     for e in &model.timeline {
-        entry(b, model, e, &mut ops);
+        entry(b, e, &mut ops);
     }
     ops.push(Op::End);
     b.pack.program = ops;

@@ -90,6 +90,7 @@ fn why_big(ix: &Index<'_>, path: &[Hop]) -> String {
 /// expected spans (`None` for a cycle), for the work estimate.
 pub(crate) fn root_sizes(model: &Model) -> Result<Vec<RootSize>, LowerError> {
     let mut b = Builder::default();
+    b.name_resources(model);
     let ix = Index::new(model);
     let mut endpoints = Vec::with_capacity(ix.entries.len());
     for (svc, ep) in &ix.entries {

@@ -16,7 +16,7 @@ mod specs;
 use tsim_pack::{AttrValue, MetricDef, MetricKind, MetricSource, SeriesSet, NONE};
 
 use super::sample::{self, Sampled};
-use super::{resource_index, Builder, LowerError};
+use super::{Builder, LowerError};
 use crate::model::{Metric, MetricSource as Src, Model};
 pub(crate) use labels::most_values;
 use labels::{domain, label_rows, label_weights, normalise};
@@ -166,10 +166,7 @@ fn declared(b: &mut Builder, model: &Model, m: &Metric) -> Result<(), LowerError
     let series_set = add_set(b, &keys, &rows, normalise(&raw));
     let source = match &m.source {
         Src::Spans(of) => MetricSource::Spans {
-            of: of
-                .as_deref()
-                .and_then(|n| resource_index(model, n))
-                .unwrap_or(NONE),
+            of: of.as_deref().and_then(|n| b.resource_id(n)).unwrap_or(NONE),
         },
         Src::Process { process: p, .. } => MetricSource::Process(p.clone()),
     };
