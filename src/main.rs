@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod completions;
 mod dirs;
+mod diskwatch;
 mod execute;
 mod fixtures;
 mod fixtures_list;

@@ -269,13 +269,26 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         mean_level: work::mean_level(&pack, start_ns, run.duration_s),
         ..run
     };
-    let checked = work::recheck(&estimate, &run, &flags)
-        .and_then(|_| work::disk(&estimate.for_run(&expected), &pack, target, force));
-    if let Err(e) = checked {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
+    // `--rate max` writes as fast as the disk takes it: no size to refuse by.
+    let as_fast = live
+        .as_ref()
+        .is_some_and(|(l, _)| matches!(l.pace, Pace::Max));
+    let checked = crate::diskwatch::reserve().and_then(|reserve| {
+        work::recheck(&estimate, &run, &flags)?;
+        let rate_max = as_fast.then_some(reserve);
+        work::disk(&estimate.for_run(&expected), &pack, target, force, rate_max)?;
+        Ok(reserve)
+    });
+    let reserve = match checked {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let stop = crate::send::stop_flag();
+    let watch = file_path(target)
+        .map(|path| crate::diskwatch::DiskWatch::start(path, reserve, stop.clone()));
     let opts = sim::Options {
         start_ns,
         seed,
@@ -284,7 +297,12 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
         live: live.map(|(l, _)| l),
         follow,
     };
-    match execute(&pack, &opts, target, Some(send)) {
+    let result = execute(&pack, &opts, target, Some(send));
+    if let Some(e) = watch.and_then(crate::diskwatch::DiskWatch::finish) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    match result {
         Ok(done) => report(&done, send),
         Err(e) => {
             eprintln!("error: {e}");
@@ -294,6 +312,14 @@ pub fn run(req: RunRequest<'_>) -> ExitCode {
                 1
             })
         }
+    }
+}
+
+/// The file or directory a file target writes.
+fn file_path(target: &Target) -> Option<&std::path::Path> {
+    match target {
+        Target::Ndjson(p) | Target::OtlpJson(p) | Target::OpenMetrics(p) => Some(p),
+        _ => None,
     }
 }
 

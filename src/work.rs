@@ -176,6 +176,7 @@ pub fn disk(
     pack: &tsim_pack::Pack,
     target: &Target,
     force: bool,
+    rate_max: Option<u64>,
 ) -> Result<(), String> {
     let lines = if matches!(target, Target::OpenMetrics(_)) {
         openmetrics_lines(pack)
@@ -193,6 +194,15 @@ pub fn disk(
     let free = free_space(path).map_err(|err| {
         format!("cannot read the free space of the filesystem holding {shown}: {err}")
     })?;
+    if let Some(reserve) = rate_max {
+        // Its size is how fast the disk takes it: nothing to refuse by.
+        eprintln!(
+            "tsim: estimate: --rate max writes {format} into {shown} as fast as the disk takes it, so its size is not known before ({} free there; the run stops, keeping nothing, before less than {} would be left)",
+            bytes(free as f64),
+            bytes(reserve as f64)
+        );
+        return Ok(());
+    }
     eprintln!(
         "tsim: estimate: about {} records, about {} of {format} into {shown} ({} free there)",
         sci(records),

@@ -735,3 +735,62 @@ fn a_scenario_past_a_hundred_thousand_endpoints_is_refused_as_its_files_are_read
     assert!(err.contains("b.tsim:1:9"), "{err}");
     assert!(!err.contains("c.tsim"), "{err}");
 }
+
+#[test]
+fn a_file_run_stops_before_the_disk_fills_and_keeps_nothing() {
+    let dir = std::env::temp_dir().join(format!("tsim-hardening-full-{}", std::process::id()));
+    let to = format!("ndjson:{}", dir.display());
+    // A reserve larger than any disk: the watch trips at its first look.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tsim"))
+        .args(["run", "stock:checkout", "--to", &to, "--duration", "30m"])
+        .env("TSIM_DISK_RESERVE", u64::MAX.to_string())
+        .output()
+        .expect("run tsim");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("stopped before the disk filled"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tsim"))
+        .args(["run", "stock:checkout", "--to", &to, "--duration", "1m"])
+        .env("TSIM_DISK_RESERVE", "lots")
+        .output()
+        .expect("run tsim");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(
+        err.contains("TSIM_DISK_RESERVE=lots: expected a whole number of bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_run_at_rate_max_says_its_size_is_not_known_before() {
+    let dir = std::env::temp_dir().join(format!("tsim-hardening-max-{}", std::process::id()));
+    let to = format!("ndjson:{}", dir.display());
+    let (status, err) = run(&[
+        "stock:checkout",
+        "--to",
+        &to,
+        "--rate",
+        "max",
+        "--duration",
+        "1s",
+    ]);
+    assert_eq!(status, 0, "{err}");
+    assert!(
+        err.contains("--rate max writes NDJSON into")
+            && err.contains("its size is not known before"),
+        "{err}"
+    );
+    assert!(
+        err.contains("before less than 256 MiB would be left"),
+        "{err}"
+    );
+    let written = std::fs::read_dir(&dir).map_or(0, Iterator::count);
+    assert!(written > 0, "the run wrote its files");
+}
