@@ -131,7 +131,10 @@ fn otlp_spans(
 /// their metric's name.
 fn otlp_histograms(
     metrics: &[opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest],
-) -> Vec<(String, opentelemetry_proto::tonic::metrics::v1::HistogramDataPoint)> {
+) -> Vec<(
+    String,
+    opentelemetry_proto::tonic::metrics::v1::HistogramDataPoint,
+)> {
     use opentelemetry_proto::tonic::metrics::v1::metric::Data;
     let mut out = Vec::new();
     for r in metrics {
