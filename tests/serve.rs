@@ -174,9 +174,19 @@ fn check_metrics(page: &str) {
 
 /// REFERENCE D: one stock scenario whose presets a param chooses; the
 /// chosen one's params show in `/config` and its page passes promtool.
+/// REFERENCE D's `otel_claude_code_*` names are the `names=reference` preset.
 #[test]
 fn a_claude_code_preset_is_chosen_with_set_and_shown_in_config() {
-    let (mut tsim, addr) = serve_input(&["stock:claude-code", "--set", "variant=load-test"], "60x");
+    let (mut tsim, addr) = serve_input(
+        &[
+            "stock:claude-code",
+            "--set",
+            "variant=load-test",
+            "--set",
+            "names=reference",
+        ],
+        "60x",
+    );
     let text = wait_for_series(addr, "otel_claude_code_session_duration_seconds_bucket{");
     check_metrics(&text);
     for name in [
@@ -193,6 +203,32 @@ fn a_claude_code_preset_is_chosen_with_set_and_shown_in_config() {
     assert_eq!(config["params"]["drift"], "2.0", "{config}");
     assert_eq!(config["params"]["length"], "30m", "{config}");
     assert_eq!(config["set"]["variant"], "load-test", "{config}");
+    let pid = tsim.child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(sent.is_ok_and(|s| s.success()));
+    let status = tsim.child.wait().expect("tsim serve ends");
+    assert!(status.success(), "{status:?}");
+}
+
+/// By default the Claude Code scenario serves the metrics Claude Code itself
+/// exports, translated to Prometheus names as the OTel spec says.
+#[test]
+fn claude_code_serves_the_real_claude_code_metric_names_by_default() {
+    let (mut tsim, addr) = serve_input(&["stock:claude-code"], "60x");
+    let text = wait_for_series(addr, "claude_code_token_usage_tokens_total{");
+    check_metrics(&text);
+    for name in [
+        "claude_code_token_usage_tokens_total{",
+        "claude_code_cost_usage_usd_total{",
+        "claude_code_session_count_total{",
+        "claude_code_lines_of_code_count_total{",
+        "claude_code_code_edit_tool_decision_count_total{",
+        "claude_code_active_time_seconds_total{",
+        "type=\"cacheRead\"",
+    ] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+    assert!(!text.contains("otel_claude_code_"), "{text}");
     let pid = tsim.child.id().to_string();
     let sent = Command::new("kill").args(["-INT", &pid]).status();
     assert!(sent.is_ok_and(|s| s.success()));

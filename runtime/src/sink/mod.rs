@@ -253,8 +253,9 @@ pub struct HistogramPoint<'a> {
     pub min: f64,
     /// Their maximum (NaN when none).
     pub max: f64,
-    /// Per bucket, the latest observation that fell in it (empty for a
-    /// histogram that keeps none: only those derived from spans do).
+    /// Per bucket, the latest observation that fell in it during this
+    /// point's interval (its tick), none where none did; empty for a
+    /// histogram that keeps none: only those derived from spans do.
     pub exemplars: &'a [Option<Exemplar>],
 }
 

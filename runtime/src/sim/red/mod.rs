@@ -65,7 +65,8 @@ struct Row {
     min: f64,
     max: f64,
     buckets: Vec<u64>,
-    /// Per bucket, the latest span that fell in it (histograms by status).
+    /// Per bucket, the latest span that fell in it this tick (histograms by
+    /// status), cleared when the tick's point is emitted.
     exemplars: Vec<Option<Exemplar>>,
 }
 
@@ -400,6 +401,8 @@ impl<'p> Red<'p> {
                                 exemplars: &row.exemplars,
                             });
                             emit(d.metric, series, point);
+                            // Only this interval's exemplars: none goes stale.
+                            row.exemplars.fill(None);
                         }
                         row.count = 0;
                         row.errors = 0;

@@ -2,14 +2,15 @@
 //! one `Metric` per (metric, point kind) in a resource's scope, holding its
 //! data points: gauges, cumulative sums and cumulative explicit-bucket
 //! histograms. A series' labels are its data points' attributes, except
-//! `service.name`, which is the resource's.
+//! `service.name`, which is the resource's. A derived histogram's points
+//! carry the exemplars observed in their interval (one per bucket at most).
 
 use crate::fasthash::FastMap;
 
 use super::batch::{field_head, field_len, push_record, Body};
 use super::common::key_value;
 use super::wire;
-use crate::sink::{MetricRecord, Point};
+use crate::sink::{Exemplar, MetricRecord, Point};
 
 /// `AGGREGATION_TEMPORALITY_CUMULATIVE`.
 const CUMULATIVE: u8 = 2;
@@ -139,6 +140,18 @@ fn point(out: &mut Vec<u8>, m: &MetricRecord<'_>) {
             if !h.max.is_nan() {
                 wire::double_field(out, 12, h.max);
             }
+            for e in h.exemplars.iter().flatten() {
+                push_record(out, 8, |out| exemplar(out, e));
+            }
         }
     }
+}
+
+/// Appends the body of an `Exemplar`: time, `as_double`, span and trace
+/// ids (no filtered attributes).
+fn exemplar(out: &mut Vec<u8>, e: &Exemplar) {
+    wire::time_field(out, 2, e.time_ns);
+    wire::double_field(out, 3, e.value);
+    wire::bytes_field(out, 4, &e.span_id);
+    wire::bytes_field(out, 5, &e.trace_id);
 }

@@ -1,12 +1,14 @@
 //! Metric points as OTLP/JSON: one `Metric` per (metric, point kind) in a
 //! resource's scope, holding its data points: gauges, cumulative sums and
 //! cumulative explicit-bucket histograms. A series' labels are its data
-//! points' attributes, except `service.name`, which is the resource's.
+//! points' attributes, except `service.name`, which is the resource's. A
+//! derived histogram's points carry the exemplars observed in their
+//! interval (one per bucket at most).
 
 use std::collections::HashMap;
 
 use super::json::{self, KeyValues, ATTRIBUTES};
-use crate::sink::{fmt, MetricRecord, Point};
+use crate::sink::{fmt, Exemplar, MetricRecord, Point};
 
 /// The request field names of metrics.
 pub const NAMES: super::batch::Names = super::batch::Names {
@@ -141,6 +143,7 @@ fn point(out: &mut String, m: &MetricRecord<'_>) {
                 out.push_str(",\"max\":");
                 json::double(out, h.max);
             }
+            exemplars(out, h.exemplars);
         }
     }
     let mut kv = KeyValues::new(out, ATTRIBUTES);
@@ -149,4 +152,26 @@ fn point(out: &mut String, m: &MetricRecord<'_>) {
     }
     kv.close();
     out.push('}');
+}
+
+/// Appends `,"exemplars":[...]` when there are any: time, `asDouble`, span
+/// and trace ids (no filtered attributes).
+fn exemplars(out: &mut String, es: &[Option<Exemplar>]) {
+    let mut first = true;
+    for e in es.iter().flatten() {
+        out.push_str(if first { ",\"exemplars\":[" } else { "," });
+        first = false;
+        out.push_str("{\"timeUnixNano\":");
+        json::nanos(out, e.time_ns);
+        out.push_str(",\"asDouble\":");
+        json::double(out, e.value);
+        out.push_str(",\"spanId\":");
+        json::id(out, &e.span_id);
+        out.push_str(",\"traceId\":");
+        json::id(out, &e.trace_id);
+        out.push('}');
+    }
+    if !first {
+        out.push(']');
+    }
 }
