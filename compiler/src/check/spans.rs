@@ -34,11 +34,7 @@ pub(super) fn declares_internal(e: &ast::Endpoint) -> bool {
 impl Checker<'_> {
     /// Reads `kind`: `server` (the default), `internal` (no HTTP or RPC
     /// server attributes), `consumer` (only beside `consume`).
-    pub(super) fn kind_override(
-        &mut self,
-        v: Option<&ast::Value>,
-        consumes: bool,
-    ) -> KindOverride {
+    pub(super) fn kind_override(&mut self, v: Option<&ast::Value>, consumes: bool) -> KindOverride {
         let Some(v) = v.and_then(|v| self.v.deref(v)) else {
             return KindOverride::Default;
         };

@@ -59,7 +59,11 @@ impl<'m> Index<'m> {
     }
 
     /// The program index and model of `service`'s `endpoint`.
-    pub(super) fn endpoint(&self, service: &str, endpoint: &str) -> Result<(u32, &'m Endpoint), LowerError> {
+    pub(super) fn endpoint(
+        &self,
+        service: &str,
+        endpoint: &str,
+    ) -> Result<(u32, &'m Endpoint), LowerError> {
         let found = self.by_name.get(&(service, endpoint)).and_then(|&i| {
             let (_, ep) = self.entries.get(i as usize)?;
             Some((i, *ep))

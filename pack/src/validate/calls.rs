@@ -164,7 +164,13 @@ impl Ctx<'_> {
 
     /// `depth` counts the `Parallel` blocks and `internal` steps around
     /// `steps`; `resource` is the service whose span runs them.
-    fn steps(&self, steps: &[Step], resource: u32, at: &str, depth: usize) -> Result<(), PackError> {
+    fn steps(
+        &self,
+        steps: &[Step],
+        resource: u32,
+        at: &str,
+        depth: usize,
+    ) -> Result<(), PackError> {
         if depth > MAX_STEP_DEPTH {
             return Err(self.bad(format!(
                 "{at}: steps nested deeper than {MAX_STEP_DEPTH} `parallel` blocks"

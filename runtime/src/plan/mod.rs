@@ -311,8 +311,8 @@ impl<'p> Plan<'p> {
             endpoint: NONE,
         });
         let steps = self.steps(ep.resource, &ep.steps);
-        let index = index
-            .unwrap_or((self.pack.calls.endpoints.len() + self.internals.len()) as u32);
+        let index =
+            index.unwrap_or((self.pack.calls.endpoints.len() + self.internals.len()) as u32);
         if let Some(s) = self.sites.get_mut(site as usize) {
             s.endpoint = index;
         }

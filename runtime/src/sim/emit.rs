@@ -15,8 +15,8 @@ use crate::draw::request::{DrawnSpan, ErrorType, Trace};
 use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::plan::{Plan, Site};
 use crate::sink::{
-    Attributes, Body, Exception, LogRecord, ResolvedLink, ResourceRef, Sink, SpanEvents,
-    SpanLinks, SpanRecord, Value,
+    Attributes, Body, Exception, LogRecord, ResolvedLink, ResourceRef, Sink, SpanEvents, SpanLinks,
+    SpanRecord, Value,
 };
 use crate::timeline::Cause;
 
@@ -268,7 +268,11 @@ impl<'p> Emitter<'p> {
             if let Some(p) = program.filter(|_| sp.links.0 < sp.links.1) {
                 self.resolve_links(plan, p, trace, sp, &mut links);
             }
-            let ring = plan.site_rings.get(sp.site as usize).copied().unwrap_or(NONE);
+            let ring = plan
+                .site_rings
+                .get(sp.site as usize)
+                .copied()
+                .unwrap_or(NONE);
             if let Some(r) = self.rings.get_mut(ring as usize) {
                 r.push((trace_id, span_id));
             }
@@ -366,8 +370,13 @@ impl<'p> Emitter<'p> {
             let Some(decl) = p.links.get(l.decl as usize) else {
                 continue;
             };
-            let ring = plan.rings.get(decl.endpoint as usize).copied().unwrap_or(NONE);
-            let Some((trace_id, span_id)) = self.rings.get(ring as usize).and_then(|r| r.pick(l.pick))
+            let ring = plan
+                .rings
+                .get(decl.endpoint as usize)
+                .copied()
+                .unwrap_or(NONE);
+            let Some((trace_id, span_id)) =
+                self.rings.get(ring as usize).and_then(|r| r.pick(l.pick))
             else {
                 continue;
             };

@@ -86,7 +86,10 @@ impl<'a> SpanEvents<'a> {
                 .unwrap_or(&[]);
             Some(SpanEvent {
                 decl: e.decl,
-                name: pack.strings.get(decl.name as usize).map_or("", String::as_str),
+                name: pack
+                    .strings
+                    .get(decl.name as usize)
+                    .map_or("", String::as_str),
                 time_ns: at_ns.saturating_add(e.at_ns as i64),
                 attributes: Attributes::new(pack, decl.attrs, values, text),
             })
