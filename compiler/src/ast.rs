@@ -181,7 +181,39 @@ pub struct Endpoint {
     pub consumes: Vec<Consume>,
     /// Downstream steps in order.
     pub steps: Vec<Step>,
+    /// `event "name" { ... }` span events.
+    pub events: Vec<SpanEvent>,
+    /// `link "service" "endpoint"` span links.
+    pub links: Vec<SpanLink>,
     /// The whole item.
+    pub span: Span,
+}
+
+/// `event "cache.miss" { chance 20%  attributes { ... } }`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SpanEvent {
+    /// The event's name.
+    pub name: Name,
+    /// `chance`.
+    pub props: Vec<Prop>,
+    /// `attributes` blocks.
+    pub blocks: Vec<AttrBlock>,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `link "service" "endpoint" { chance 50%  attributes { ... } }`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SpanLink {
+    /// The linked service.
+    pub service: Name,
+    /// Its endpoint.
+    pub endpoint: Name,
+    /// `chance`.
+    pub props: Vec<Prop>,
+    /// `attributes` blocks.
+    pub blocks: Vec<AttrBlock>,
+    /// The whole statement.
     pub span: Span,
 }
 
@@ -232,6 +264,9 @@ pub enum Step {
         /// The whole block.
         span: Span,
     },
+    /// `internal "name" { ... }`: an INTERNAL span; its body is read like
+    /// an endpoint's (its props also hold the step options).
+    Internal(Box<Endpoint>),
 }
 
 /// Database or queue.

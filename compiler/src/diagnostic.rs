@@ -124,6 +124,8 @@ kinds! {
     UnknownFamily { name: String, suggestion: Option<String> } => "unknown_family",
     /// `metric "m" gauge per galaxy`.
     UnknownScope { name: String, suggestion: Option<String> } => "unknown_scope",
+    /// `kind client` on an endpoint, or `kind consumer` with no `consume`.
+    BadSpanKind { found: String, hint: String } => "bad_span_kind",
     /// `call "a" "b" on_error skip`: not `fail` or `ignore`.
     UnknownOnError { name: String, suggestion: Option<String> } => "unknown_on_error",
     /// `select $variant { ... }` where `$variant` names none of the arms.

@@ -49,6 +49,7 @@ impl Kind {
             UnknownFamily { name, .. } => format!("unknown metric family `{name}`"),
             UnknownScope { name, .. } => format!("unknown series scope `per {name}`"),
             UnknownOnError { name, .. } => format!("unknown error handling `on_error {name}`"),
+            BadSpanKind { found, .. } => format!("an endpoint cannot be `kind {found}` here"),
             BadOverride { text, reason } => format!("cannot apply `--set {text}`: {reason}"),
             DuplicateName { what, name } => format!("{what} `{name}` is defined twice"),
             DuplicateStatement { statement } => format!("`{statement}` is given twice"),
@@ -149,6 +150,7 @@ impl Kind {
             ImportCycle { .. } => "this import closes the cycle".into(),
             WindowOutsideRun { .. } => "ends too late".into(),
             UnknownOnError { .. } => "not `fail` or `ignore`".into(),
+            BadSpanKind { .. } => "not a span kind this endpoint can have".into(),
             PeriodTooShort { .. } => "too short".into(),
             MissingLength { .. } => "has no window to act in".into(),
             BadStatus { .. } => "not an error status".into(),
@@ -206,6 +208,7 @@ impl Kind {
                 "try `on_error ignore` (the caller handles the failure) or `on_error fail` (the default)"
                     .into(),
             ),
+            BadSpanKind { hint, .. } => Some(hint.clone()),
             BadOverride { .. } => {
                 Some("write `--set name=value` with a value like the param's default".into())
             }

@@ -226,6 +226,33 @@ pub enum Protocol {
     Rpc,
     /// Triggered by messages.
     Consumer,
+    /// An INTERNAL span: an `internal` step, or an endpoint with
+    /// `kind internal` (work nobody calls, such as a cron job).
+    Internal,
+}
+
+/// `event "name" { ... }`: a span event.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SpanEvent {
+    /// Event name.
+    pub name: String,
+    /// Probability that a span has it.
+    pub chance: f64,
+    /// Event attributes.
+    pub attributes: Vec<Attr>,
+}
+
+/// `link "service" "endpoint"`: a link to a recent span of that endpoint.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SpanLink {
+    /// Linked service.
+    pub service: String,
+    /// Its endpoint.
+    pub endpoint: String,
+    /// Probability that a span has it.
+    pub chance: f64,
+    /// Link attributes.
+    pub attributes: Vec<Attr>,
 }
 
 /// An endpoint of a service.
@@ -247,6 +274,10 @@ pub struct Endpoint {
     pub consumes: Vec<(String, String)>,
     /// Downstream steps.
     pub steps: Vec<Step>,
+    /// Span events.
+    pub events: Vec<SpanEvent>,
+    /// Span links.
+    pub links: Vec<SpanLink>,
     /// Trace shapes when this is a root endpoint (None: the scenario's).
     pub variants: Option<u32>,
 }
@@ -314,6 +345,14 @@ pub enum Step {
     },
     /// Steps at the same time.
     Parallel(Vec<Step>),
+    /// An INTERNAL span of the caller's service (its protocol is
+    /// [`Protocol::Internal`]; weight and variants unused).
+    Internal {
+        /// Its program.
+        endpoint: Box<Endpoint>,
+        /// Options.
+        options: StepOptions,
+    },
 }
 
 /// Database or queue.

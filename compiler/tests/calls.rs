@@ -278,7 +278,8 @@ fn on_error_ignore_reaches_the_pack() {
         .map(|s| match s {
             Step::Call { options, .. }
             | Step::Query { options, .. }
-            | Step::Publish { options, .. } => options.on_error,
+            | Step::Publish { options, .. }
+            | Step::Internal { options, .. } => options.on_error,
             Step::Parallel(_) => OnError::Fail,
         })
         .collect();

@@ -141,6 +141,36 @@ pub enum Protocol {
     Rpc,
     /// Triggered by messages.
     Consumer,
+    /// An INTERNAL span: an `internal` step, or an endpoint declared
+    /// `kind internal`; no HTTP or RPC server attributes.
+    Internal,
+}
+
+/// A user-declared span event: drawn per span with its chance, at a time
+/// within the span.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventDecl {
+    /// Event name.
+    pub name: StrId,
+    /// Probability that a span has it.
+    pub chance: f64,
+    /// Constant attributes (attribute set).
+    pub attrs: u32,
+    /// Generated attributes.
+    pub gen_attrs: Vec<GenAttr>,
+}
+
+/// A user-declared span link: to a recently emitted span of an endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkDecl {
+    /// The linked endpoint, an index into [`Calls::endpoints`].
+    pub endpoint: u32,
+    /// Probability that a span has it.
+    pub chance: f64,
+    /// Constant attributes (attribute set).
+    pub attrs: u32,
+    /// Generated attributes.
+    pub gen_attrs: Vec<GenAttr>,
 }
 
 /// What a failed step does to its caller.
@@ -217,6 +247,14 @@ pub enum Step {
     },
     /// Steps that run side by side.
     Parallel(Vec<Step>),
+    /// An INTERNAL span of the caller's service (no client span, no hop),
+    /// with its own program (its protocol is [`Protocol::Internal`]).
+    Internal {
+        /// The span's program (same resource as the caller).
+        program: Box<EndpointProgram>,
+        /// Options (`retries` 0, no timeout).
+        options: StepOptions,
+    },
 }
 
 /// One endpoint of a service: the server (or consumer) span's program.
@@ -238,6 +276,10 @@ pub struct EndpointProgram {
     pub gen_attrs: Vec<GenAttr>,
     /// Steps, in order.
     pub steps: Vec<Step>,
+    /// User-declared span events.
+    pub events: Vec<EventDecl>,
+    /// User-declared span links.
+    pub links: Vec<LinkDecl>,
 }
 
 impl EndpointProgram {
@@ -245,6 +287,7 @@ impl EndpointProgram {
     pub fn kind(&self) -> SpanKind {
         match self.protocol {
             Protocol::Consumer => SpanKind::Consumer,
+            Protocol::Internal => SpanKind::Internal,
             _ => SpanKind::Server,
         }
     }

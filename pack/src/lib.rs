@@ -2,7 +2,7 @@
 //! form. The compiler builds a [`Pack`] and [`encode`]s it; the runtime
 //! [`decode`]s it, which validates everything before returning.
 //!
-//! # Layout (format version 2)
+//! # Layout (format version 3)
 //!
 //! ```text
 //! offset  size  field
@@ -32,14 +32,18 @@
 //!
 //! ```text
 //! CALL      = count endpoint*  count root*  dist(hop)  dist(stagger)
-//! endpoint  = resource name protocol dist(latency) errors attrs
-//!             count gen_attr*  steps
-//! protocol  = 0 method route | 1 (rpc) | 2 (consumer)
+//! endpoint  = program
+//! program   = resource name protocol dist(latency) errors attrs
+//!             count gen_attr*  steps  count event*  count link*
+//! protocol  = 0 method route | 1 (rpc) | 2 (consumer) | 3 (internal)
+//! event     = name chance:f64 attrs count gen_attr*
+//! link      = endpoint chance:f64 attrs count gen_attr*
 //! steps     = count step*
 //! step      = 0 endpoint attrs options                 (call)
 //!           | 1 backend options                        (query)
 //!           | 2 backend count consumer* options        (publish)
 //!           | 3 steps                                  (parallel)
+//!           | 4 program options                        (internal)
 //! backend   = resource name kind:u8 attrs count gen_attr* dist(latency) errors
 //! options   = chance:f64 retries (0 | 1 timeout_ns) dist(repeat) on_error:u8
 //! errors    = rate:f64 (0 | 1 gen)(status) (0 | 1 gen)(error type)
@@ -53,7 +57,7 @@
 //!           | 5 scale shape | 6 count (value:f64 weight:f64)*
 //! ```
 //!
-//! `parallel` blocks nest at most [`MAX_STEP_DEPTH`] deep, `maybe`s at most
+//! `parallel` blocks and `internal` steps nest at most [`MAX_STEP_DEPTH`] deep, `maybe`s at most
 //! [`MAX_GEN_DEPTH`]; the call graph must be acyclic and at most
 //! [`MAX_CALL_DEPTH`] endpoints deep.
 //!

@@ -74,6 +74,7 @@ fn collect(steps: &[Step], consumers: &BTreeMap<Node, Vec<Node>>, out: &mut Vec<
         for s in list {
             match s {
                 Step::Parallel { steps, .. } => todo.push(steps),
+                Step::Internal(e) => todo.push(&e.steps),
                 Step::Single {
                     kind: StepKind::Call,
                     target,

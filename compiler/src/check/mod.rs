@@ -9,6 +9,7 @@ mod graph;
 mod limits;
 mod scenario;
 mod services;
+mod spans;
 mod telemetry;
 mod timeline;
 pub mod values;
@@ -108,6 +109,8 @@ pub(crate) struct Names {
     pub queues: BTreeMap<String, Span>,
     /// Metric names.
     pub metrics: BTreeMap<String, Span>,
+    /// (service, endpoint) of the endpoints declared `kind internal`.
+    pub internal: std::collections::BTreeSet<(String, String)>,
 }
 
 pub(crate) struct Checker<'a> {
@@ -140,6 +143,11 @@ impl Checker<'_> {
                             self.duplicate("endpoint", &e.name.node, e.name.span, *first);
                         } else {
                             eps.insert(e.name.node.clone(), e.name.span);
+                        }
+                        if spans::declares_internal(e) {
+                            self.names
+                                .internal
+                                .insert((s.name.node.clone(), e.name.node.clone()));
                         }
                     }
                     let clash = self.names.services.get(&s.name.node).map(|x| x.0);

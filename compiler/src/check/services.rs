@@ -104,7 +104,11 @@ impl Checker<'_> {
             }
             consumes.push((c.queue.node.clone(), c.topic.node.clone()));
         }
-        let protocol = if let Some((queue, topic)) = consumes.first() {
+        let kind = self.kind_override(Self::value(&props, "kind"), !consumes.is_empty());
+        let protocol = if kind == super::spans::KindOverride::Internal {
+            defaults = Vec::new();
+            Protocol::Internal
+        } else if let Some((queue, topic)) = consumes.first() {
             defaults = semconv::messaging_process(&self.system_of(queue), topic);
             Protocol::Consumer
         } else if let Some((method, route)) = semconv::http_name(&e.name.node) {
@@ -115,6 +119,8 @@ impl Checker<'_> {
             Protocol::Rpc
         };
         let steps = self.steps(&e.steps, 0);
+        let events = self.span_events(&e.events);
+        let links = self.span_links(&e.links);
         Some(Endpoint {
             name: e.name.node.clone(),
             protocol,
@@ -124,6 +130,8 @@ impl Checker<'_> {
             attributes: semconv::merge(defaults, &user),
             consumes,
             steps,
+            events,
+            links,
             variants,
         })
     }
@@ -137,7 +145,7 @@ impl Checker<'_> {
 
     /// `depth` counts the `parallel` blocks around `steps` (0 for an
     /// endpoint's own steps), as the pack does.
-    fn steps(&mut self, steps: &[ast::Step], depth: usize) -> Vec<Step> {
+    pub(super) fn steps(&mut self, steps: &[ast::Step], depth: usize) -> Vec<Step> {
         steps.iter().filter_map(|s| self.step(s, depth)).collect()
     }
 
@@ -164,6 +172,7 @@ impl Checker<'_> {
                 }
                 return Some(Step::Parallel(self.steps(steps, depth + 1)));
             }
+            ast::Step::Internal(e) => return self.internal_step(e, depth),
             ast::Step::Single {
                 kind,
                 target,
@@ -263,7 +272,7 @@ impl Checker<'_> {
     }
 
     /// `on_error fail` or `on_error ignore` (a bare word or a string).
-    fn on_error(&mut self, v: &ast::Value) -> Option<OnError> {
+    pub(super) fn on_error(&mut self, v: &ast::Value) -> Option<OnError> {
         let v = self.v.deref(v)?;
         let word = match &v.node {
             ast::ValueKind::Ident(w) | ast::ValueKind::Str(w) => w,
@@ -294,7 +303,7 @@ impl Checker<'_> {
     }
 
     /// A repeat count: a whole number or a distribution of counts, never below 0.
-    fn repeat(&mut self, v: &ast::Value) -> Dist {
+    pub(super) fn repeat(&mut self, v: &ast::Value) -> Dist {
         let dist = self.v.dist(v, ast::Unit::Number, "the repeat count");
         match dist {
             Some(Dist::Constant(n)) if n.fract() != 0.0 || !(0.0..=1e6).contains(&n) => {
@@ -307,8 +316,36 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks that `service` exists and has `endpoint`.
+    /// Checks that `service` exists and has `endpoint`, and that it serves
+    /// calls (an endpoint of `kind internal` has no caller).
     fn check_call(&mut self, service: &ast::Name, endpoint: &ast::Name) -> Option<()> {
+        self.check_endpoint_ref(service, endpoint)?;
+        let key = (service.node.clone(), endpoint.node.clone());
+        if self.names.internal.contains(&key) {
+            let kind = Kind::UnitMismatch {
+                expected: "an endpoint that serves calls".into(),
+                found: format!(
+                    "`{}` \"{}\", which is `kind internal`",
+                    service.node, endpoint.node
+                ),
+                hint: Some(
+                    "an INTERNAL span has no client: drop its `kind internal`, or make the \
+                     work an `internal` step of the caller"
+                        .into(),
+                ),
+            };
+            self.v.error(kind, endpoint.span);
+            return None;
+        }
+        Some(())
+    }
+
+    /// Checks that `service` exists and has `endpoint`.
+    pub(super) fn check_endpoint_ref(
+        &mut self,
+        service: &ast::Name,
+        endpoint: &ast::Name,
+    ) -> Option<()> {
         let Some((_, eps)) = self.names.services.get(&service.node) else {
             let suggestion = suggest::closest(
                 &service.node,

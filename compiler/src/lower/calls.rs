@@ -59,7 +59,11 @@ impl<'m> Index<'m> {
     }
 
     /// The program index and model of `service`'s `endpoint`.
-    fn endpoint(&self, service: &str, endpoint: &str) -> Result<(u32, &'m Endpoint), LowerError> {
+    pub(super) fn endpoint(
+        &self,
+        service: &str,
+        endpoint: &str,
+    ) -> Result<(u32, &'m Endpoint), LowerError> {
         let found = self.by_name.get(&(service, endpoint)).and_then(|&i| {
             let (_, ep) = self.entries.get(i as usize)?;
             Some((i, *ep))
@@ -140,7 +144,9 @@ pub(super) fn program(
     let attributes = convert::merged(&[&ix.model.attributes, &svc.attributes, &ep.attributes]);
     let (attrs, gen_attrs) = convert::split(b, &attributes);
     let errors = convert::errors(b, &ep.errors);
-    let steps = steps(b, ix, &ep.steps)?;
+    let steps = steps(b, ix, resource, &ep.steps)?;
+    let events = super::span_extras::events(b, &ep.events);
+    let links = super::span_extras::links(b, ix, &ep.links)?;
     Ok(EndpointProgram {
         resource,
         name,
@@ -150,6 +156,38 @@ pub(super) fn program(
         attrs,
         gen_attrs,
         steps,
+        events,
+        links,
+    })
+}
+
+/// The program of an `internal` step of an endpoint of `svc`: its own
+/// attributes over the scenario's and the service's.
+fn internal_program(
+    b: &mut Builder,
+    ix: &Index<'_>,
+    resource: u32,
+    ep: &Endpoint,
+) -> Result<EndpointProgram, LowerError> {
+    let svc = ix
+        .model
+        .services
+        .iter()
+        .find(|s| ix.resource(&s.name).ok() == Some(resource));
+    let svc_attrs = svc.map_or(&[][..], |s| s.attributes.as_slice());
+    let attributes = convert::merged(&[&ix.model.attributes, svc_attrs, &ep.attributes]);
+    let (attrs, gen_attrs) = convert::split(b, &attributes);
+    Ok(EndpointProgram {
+        resource,
+        name: b.str(&ep.name),
+        protocol: Protocol::Internal,
+        latency: convert::dist(&ep.latency),
+        errors: convert::errors(b, &ep.errors),
+        attrs,
+        gen_attrs,
+        steps: steps(b, ix, resource, &ep.steps)?,
+        events: super::span_extras::events(b, &ep.events),
+        links: super::span_extras::links(b, ix, &ep.links)?,
     })
 }
 
@@ -161,16 +199,32 @@ fn protocol(b: &mut Builder, p: &model::Protocol) -> Protocol {
         },
         model::Protocol::Rpc => Protocol::Rpc,
         model::Protocol::Consumer => Protocol::Consumer,
+        model::Protocol::Internal => Protocol::Internal,
     }
 }
 
-fn steps(b: &mut Builder, ix: &Index<'_>, steps: &[model::Step]) -> Result<Vec<Step>, LowerError> {
-    steps.iter().map(|s| step(b, ix, s)).collect()
+/// The steps of an endpoint of service resource `resource`.
+fn steps(
+    b: &mut Builder,
+    ix: &Index<'_>,
+    resource: u32,
+    steps: &[model::Step],
+) -> Result<Vec<Step>, LowerError> {
+    steps.iter().map(|s| step(b, ix, resource, s)).collect()
 }
 
-fn step(b: &mut Builder, ix: &Index<'_>, step: &model::Step) -> Result<Step, LowerError> {
+fn step(
+    b: &mut Builder,
+    ix: &Index<'_>,
+    resource: u32,
+    step: &model::Step,
+) -> Result<Step, LowerError> {
     Ok(match step {
-        model::Step::Parallel(inner) => Step::Parallel(steps(b, ix, inner)?),
+        model::Step::Parallel(inner) => Step::Parallel(steps(b, ix, resource, inner)?),
+        model::Step::Internal { endpoint, options } => Step::Internal {
+            program: Box::new(internal_program(b, ix, resource, endpoint)?),
+            options: convert::options(options),
+        },
         model::Step::Call {
             service,
             endpoint,
@@ -221,7 +275,7 @@ fn client_attrs(b: &mut Builder, service: &str, callee: &Endpoint) -> u32 {
             attrs.push(text("rpc.system.name", "grpc"));
             attrs.push(text("rpc.method", &callee.name));
         }
-        model::Protocol::Consumer => {}
+        model::Protocol::Consumer | model::Protocol::Internal => {}
     }
     attrs.push(text("server.address", service));
     attrs.push((
@@ -314,6 +368,7 @@ fn called(model: &Model) -> BTreeSet<(&str, &str)> {
                     out.insert((service, endpoint));
                 }
                 model::Step::Parallel(inner) => walk(inner, out),
+                model::Step::Internal { endpoint, .. } => walk(&endpoint.steps, out),
                 _ => {}
             }
         }

@@ -13,6 +13,7 @@ mod metrics;
 mod repeat_count;
 pub(crate) mod sample;
 mod size;
+mod span_extras;
 mod timeline;
 mod trace_limits;
 

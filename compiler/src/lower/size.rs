@@ -68,6 +68,9 @@ impl<'p> Sizes<'p> {
     fn step(&mut self, step: &Step) -> Option<f64> {
         match step {
             Step::Parallel(inner) => self.steps(inner),
+            Step::Internal { program, options } => {
+                Some(times(options, 1.0 + self.steps(&program.steps)?))
+            }
             Step::Call {
                 endpoint, options, ..
             } => Some(times(options, 2.0 + self.below(*endpoint)?)),
@@ -126,6 +129,10 @@ impl Sizes<'_> {
                     let (targets, options): (Vec<u32>, &StepOptions) = match step {
                         Step::Parallel(inner) => {
                             todo.push(inner);
+                            continue;
+                        }
+                        Step::Internal { program, .. } => {
+                            todo.push(&program.steps);
                             continue;
                         }
                         Step::Call {

@@ -365,43 +365,90 @@ impl Builder {
     fn endpoint(&mut self, pair: Pair<'_, Rule>) -> Endpoint {
         let span = self.span(&pair);
         let (name, body) = self.name_and_body(pair);
-        let (mut props, mut blocks, mut consumes, mut steps) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut e = Endpoint {
+            name,
+            props: Vec::new(),
+            blocks: Vec::new(),
+            consumes: Vec::new(),
+            steps: Vec::new(),
+            events: Vec::new(),
+            links: Vec::new(),
+            span,
+        };
         for p in body {
             match p.as_rule() {
-                Rule::attributes => blocks.push(self.attr_block(p)),
+                Rule::attributes => e.blocks.push(self.attr_block(p)),
                 Rule::consume_stmt => {
                     let cspan = self.span(&p);
-                    let strings: Vec<_> = p
-                        .into_inner()
-                        .filter(|p| p.as_rule() == Rule::string)
-                        .collect();
-                    let queue = strings
-                        .first()
-                        .map(|s| self.string(s))
-                        .unwrap_or_else(|| Spanned::new(String::new(), cspan));
-                    let topic = strings
-                        .get(1)
-                        .map(|s| self.string(s))
-                        .unwrap_or_else(|| Spanned::new(String::new(), cspan));
-                    consumes.push(Consume {
+                    let (queue, topic) = self.two_strings(p, cspan);
+                    e.consumes.push(Consume {
                         queue,
                         topic,
                         span: cspan,
                     });
                 }
-                Rule::call_stmt | Rule::query_stmt | Rule::publish_stmt | Rule::parallel => {
-                    steps.push(self.step(p))
-                }
-                _ => props.push(self.prop(p)),
+                Rule::span_event => e.events.push(self.span_event(p)),
+                Rule::span_link => e.links.push(self.span_link(p)),
+                Rule::call_stmt
+                | Rule::query_stmt
+                | Rule::publish_stmt
+                | Rule::parallel
+                | Rule::internal => e.steps.push(self.step(p)),
+                _ => e.props.push(self.prop(p)),
             }
         }
-        Endpoint {
+        e
+    }
+
+    /// The first two strings of a statement (blank when missing).
+    fn two_strings(&mut self, pair: Pair<'_, Rule>, span: Span) -> (Name, Name) {
+        let strings: Vec<_> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::string)
+            .collect();
+        let mut get = |i: usize| {
+            strings
+                .get(i)
+                .map(|s| self.string(s))
+                .unwrap_or_else(|| Spanned::new(String::new(), span))
+        };
+        (get(0), get(1))
+    }
+
+    /// `chance` and `attributes` of an `event` or `link` body.
+    fn event_body(&mut self, pair: Pair<'_, Rule>) -> (Vec<Prop>, Vec<AttrBlock>) {
+        let (mut props, mut blocks) = (Vec::new(), Vec::new());
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::attributes => blocks.push(self.attr_block(p)),
+                Rule::chance_opt => props.push(self.prop(p)),
+                _ => {}
+            }
+        }
+        (props, blocks)
+    }
+
+    fn span_event(&mut self, pair: Pair<'_, Rule>) -> SpanEvent {
+        let span = self.span(&pair);
+        let (name, _) = self.two_strings(pair.clone(), span);
+        let (props, blocks) = self.event_body(pair);
+        SpanEvent {
             name,
             props,
             blocks,
-            consumes,
-            steps,
+            span,
+        }
+    }
+
+    fn span_link(&mut self, pair: Pair<'_, Rule>) -> SpanLink {
+        let span = self.span(&pair);
+        let (service, endpoint) = self.two_strings(pair.clone(), span);
+        let (props, blocks) = self.event_body(pair);
+        SpanLink {
+            service,
+            endpoint,
+            props,
+            blocks,
             span,
         }
     }
@@ -427,6 +474,19 @@ impl Builder {
                     .collect();
                 self.nesting -= 1;
                 return Step::Parallel { steps, span };
+            }
+            Rule::internal => {
+                // Nested like `parallel`: bounded the same way.
+                if self.nesting > tsim_pack::MAX_STEP_DEPTH {
+                    return Step::Parallel {
+                        steps: Vec::new(),
+                        span,
+                    };
+                }
+                self.nesting += 1;
+                let e = self.endpoint(pair);
+                self.nesting -= 1;
+                return Step::Internal(Box::new(e));
             }
             Rule::query_stmt => StepKind::Query,
             Rule::publish_stmt => StepKind::Publish,

@@ -206,29 +206,53 @@ fn steps(w: &mut Writer, steps: &[Step]) {
                 w.byte(3);
                 self::steps(w, inner);
             }
+            Step::Internal { program, options } => {
+                w.byte(4);
+                self::program(w, program);
+                step_options(w, options);
+            }
         }
+    }
+}
+
+fn program(w: &mut Writer, e: &EndpointProgram) {
+    w.u(u64::from(e.resource));
+    w.u(u64::from(e.name));
+    match e.protocol {
+        Protocol::Http { method, route } => {
+            w.byte(0);
+            w.u(u64::from(method));
+            w.u(u64::from(route));
+        }
+        Protocol::Rpc => w.byte(1),
+        Protocol::Consumer => w.byte(2),
+        Protocol::Internal => w.byte(3),
+    }
+    dist(w, &e.latency);
+    error_model(w, &e.errors);
+    w.u(u64::from(e.attrs));
+    gen_attrs(w, &e.gen_attrs);
+    steps(w, &e.steps);
+    w.u(e.events.len() as u64);
+    for ev in &e.events {
+        w.u(u64::from(ev.name));
+        w.f(ev.chance);
+        w.u(u64::from(ev.attrs));
+        gen_attrs(w, &ev.gen_attrs);
+    }
+    w.u(e.links.len() as u64);
+    for l in &e.links {
+        w.u(u64::from(l.endpoint));
+        w.f(l.chance);
+        w.u(u64::from(l.attrs));
+        gen_attrs(w, &l.gen_attrs);
     }
 }
 
 pub(super) fn calls(w: &mut Writer, c: &Calls) {
     w.u(c.endpoints.len() as u64);
     for e in &c.endpoints {
-        w.u(u64::from(e.resource));
-        w.u(u64::from(e.name));
-        match e.protocol {
-            Protocol::Http { method, route } => {
-                w.byte(0);
-                w.u(u64::from(method));
-                w.u(u64::from(route));
-            }
-            Protocol::Rpc => w.byte(1),
-            Protocol::Consumer => w.byte(2),
-        }
-        dist(w, &e.latency);
-        error_model(w, &e.errors);
-        w.u(u64::from(e.attrs));
-        gen_attrs(w, &e.gen_attrs);
-        steps(w, &e.steps);
+        program(w, e);
     }
     w.u(c.roots.len() as u64);
     for r in &c.roots {

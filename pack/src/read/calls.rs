@@ -26,7 +26,9 @@ const MIN_DIST: usize = 2;
 pub(super) const MIN_GEN: usize = 2;
 const MIN_ERRORS: usize = 8 + 1 + 1;
 const MIN_STEP: usize = 2;
-const MIN_ENDPOINT: usize = 1 + 1 + 1 + MIN_DIST + MIN_ERRORS + 1 + 1 + 1;
+const MIN_ENDPOINT: usize = 1 + 1 + 1 + MIN_DIST + MIN_ERRORS + 1 + 1 + 1 + 1 + 1;
+/// The fewest bytes of an event or a link: id, chance, set, count.
+const MIN_EXTRA: usize = 1 + 8 + 1 + 1;
 const MIN_ROOT: usize = 1 + 8 + 1;
 
 fn dist(r: &mut Reader<'_>) -> Result<Dist, PackError> {
@@ -213,37 +215,78 @@ fn steps(r: &mut Reader<'_>, depth: usize) -> Result<Vec<Step>, PackError> {
                     }
                     Step::Parallel(steps(r, depth + 1)?)
                 }
+                4 => {
+                    if depth >= MAX_STEP_DEPTH {
+                        return Err(invalid(format!(
+                            "steps nested deeper than {MAX_STEP_DEPTH} `parallel` blocks \
+                             and `internal` steps"
+                        )));
+                    }
+                    Step::Internal {
+                        program: Box::new(program(r, depth + 1)?),
+                        options: step_options(r)?,
+                    }
+                }
                 b => return Err(invalid(format!("unknown step {b}"))),
             })
         })
         .collect()
 }
 
+/// One endpoint's (or `internal` step's) program; `depth` as in [`steps`].
+fn program(r: &mut Reader<'_>, depth: usize) -> Result<EndpointProgram, PackError> {
+    let (resource, name) = (r.u32()?, r.u32()?);
+    let protocol = match r.byte()? {
+        0 => Protocol::Http {
+            method: r.u32()?,
+            route: r.u32()?,
+        },
+        1 => Protocol::Rpc,
+        2 => Protocol::Consumer,
+        3 => Protocol::Internal,
+        b => return Err(invalid(format!("unknown protocol {b}"))),
+    };
+    let (latency, errors, attrs) = (dist(r)?, error_model(r)?, r.u32()?);
+    let gen_attrs = gen_attrs(r)?;
+    let steps = steps(r, depth)?;
+    let events = (0..r.count(MIN_EXTRA)?)
+        .map(|_| {
+            Ok(EventDecl {
+                name: r.u32()?,
+                chance: r.f()?,
+                attrs: r.u32()?,
+                gen_attrs: self::gen_attrs(r)?,
+            })
+        })
+        .collect::<Result<_, PackError>>()?;
+    let links = (0..r.count(MIN_EXTRA)?)
+        .map(|_| {
+            Ok(LinkDecl {
+                endpoint: r.u32()?,
+                chance: r.f()?,
+                attrs: r.u32()?,
+                gen_attrs: self::gen_attrs(r)?,
+            })
+        })
+        .collect::<Result<_, PackError>>()?;
+    Ok(EndpointProgram {
+        resource,
+        name,
+        protocol,
+        latency,
+        errors,
+        attrs,
+        gen_attrs,
+        steps,
+        events,
+        links,
+    })
+}
+
 pub(super) fn calls(r: &mut Reader<'_>) -> Result<Calls, PackError> {
     let mut c = Calls::default();
     for _ in 0..r.count(MIN_ENDPOINT)? {
-        let (resource, name) = (r.u32()?, r.u32()?);
-        let protocol = match r.byte()? {
-            0 => Protocol::Http {
-                method: r.u32()?,
-                route: r.u32()?,
-            },
-            1 => Protocol::Rpc,
-            2 => Protocol::Consumer,
-            b => return Err(invalid(format!("unknown protocol {b}"))),
-        };
-        let (latency, errors, attrs) = (dist(r)?, error_model(r)?, r.u32()?);
-        let gen_attrs = gen_attrs(r)?;
-        c.endpoints.push(EndpointProgram {
-            resource,
-            name,
-            protocol,
-            latency,
-            errors,
-            attrs,
-            gen_attrs,
-            steps: steps(r, 0)?,
-        });
+        c.endpoints.push(program(r, 0)?);
     }
     for _ in 0..r.count(MIN_ROOT)? {
         c.roots.push(Root {

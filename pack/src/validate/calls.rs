@@ -1,7 +1,8 @@
 //! CALL-section checks: endpoints (resource, protocol, latency, errors,
 //! attributes, steps), distributions, generators and their `maybe` depth,
-//! step options, backend calls, `parallel` depth, root weights, the hop and
-//! stagger; then the call graph, which must be acyclic and at most
+//! step options, backend calls, `parallel` and `internal` depth (an
+//! `internal` step's program runs on its caller's resource), span events
+//! and links, root weights, the hop and stagger; then the call graph, which must be acyclic and at most
 //! [`MAX_CALL_DEPTH`] endpoints deep.
 
 use super::Ctx;
@@ -161,8 +162,15 @@ impl Ctx<'_> {
         self.errors(&c.errors, at)
     }
 
-    /// `depth` counts the `Parallel` blocks around `steps`.
-    fn steps(&self, steps: &[Step], at: &str, depth: usize) -> Result<(), PackError> {
+    /// `depth` counts the `Parallel` blocks and `internal` steps around
+    /// `steps`; `resource` is the service whose span runs them.
+    fn steps(
+        &self,
+        steps: &[Step],
+        resource: u32,
+        at: &str,
+        depth: usize,
+    ) -> Result<(), PackError> {
         if depth > MAX_STEP_DEPTH {
             return Err(self.bad(format!(
                 "{at}: steps nested deeper than {MAX_STEP_DEPTH} `parallel` blocks"
@@ -200,8 +208,54 @@ impl Ctx<'_> {
                     }
                     self.options(options, &at)?;
                 }
-                Step::Parallel(inner) => self.steps(inner, &at, depth + 1)?,
+                Step::Parallel(inner) => self.steps(inner, resource, &at, depth + 1)?,
+                Step::Internal { program, options } => {
+                    if program.resource != resource {
+                        return Err(self.bad(format!(
+                            "{at}: an internal step runs on resource {}, not its caller's {resource}",
+                            program.resource
+                        )));
+                    }
+                    if program.protocol != Protocol::Internal {
+                        return Err(self.bad(format!(
+                            "{at}: an internal step's protocol is {:?}, not Internal",
+                            program.protocol
+                        )));
+                    }
+                    self.program(program, &format!("{at} internal"), depth + 1)?;
+                    self.options(options, &at)?;
+                }
             }
+        }
+        Ok(())
+    }
+
+    /// An endpoint's (or an `internal` step's) program at `depth`.
+    fn program(&self, e: &EndpointProgram, at: &str, depth: usize) -> Result<(), PackError> {
+        self.res_kind(e.resource, ResourceKind::Service, at)?;
+        self.s(e.name, at)?;
+        if let Protocol::Http { method, route } = e.protocol {
+            self.s(method, at)?;
+            self.s(route, at)?;
+        }
+        self.dist(&e.latency, &format!("{at} latency"))?;
+        self.errors(&e.errors, at)?;
+        self.set(e.attrs, at)?;
+        self.gen_attrs(&e.gen_attrs, at)?;
+        self.steps(&e.steps, e.resource, at, depth)?;
+        for (k, ev) in e.events.iter().enumerate() {
+            let at = format!("{at} event {k}");
+            self.s(ev.name, &at)?;
+            self.prob(ev.chance, "chance", &at)?;
+            self.set(ev.attrs, &at)?;
+            self.gen_attrs(&ev.gen_attrs, &at)?;
+        }
+        for (k, l) in e.links.iter().enumerate() {
+            let at = format!("{at} link {k}");
+            self.endpoint(l.endpoint, &at)?;
+            self.prob(l.chance, "chance", &at)?;
+            self.set(l.attrs, &at)?;
+            self.gen_attrs(&l.gen_attrs, &at)?;
         }
         Ok(())
     }
@@ -210,17 +264,7 @@ impl Ctx<'_> {
         let calls = &self.pack.calls;
         for (i, e) in calls.endpoints.iter().enumerate() {
             let at = format!("endpoint {i}");
-            self.res_kind(e.resource, ResourceKind::Service, &at)?;
-            self.s(e.name, &at)?;
-            if let Protocol::Http { method, route } = e.protocol {
-                self.s(method, &at)?;
-                self.s(route, &at)?;
-            }
-            self.dist(&e.latency, &format!("{at} latency"))?;
-            self.errors(&e.errors, &at)?;
-            self.set(e.attrs, &at)?;
-            self.gen_attrs(&e.gen_attrs, &at)?;
-            self.steps(&e.steps, &at, 0)?;
+            self.program(e, &at, 0)?;
         }
         let mut total = 0.0;
         for (i, r) in calls.roots.iter().enumerate() {
@@ -344,6 +388,7 @@ fn callees(steps: &[Step]) -> Vec<u32> {
                 Step::Call { endpoint, .. } => out.push(*endpoint),
                 Step::Publish { consumers, .. } => out.extend_from_slice(consumers),
                 Step::Parallel(inner) => todo.push(inner),
+                Step::Internal { program, .. } => todo.push(&program.steps),
                 Step::Query { .. } => {}
             }
         }

@@ -1,5 +1,6 @@
 //! A drawn trace as the walker leaves it: spans with their times,
-//! outcome, status, `error.type` and drawn attributes, by site.
+//! outcome, status, `error.type`, drawn attributes, user-declared events
+//! and links, by site.
 
 use tsim_pack::Status;
 
@@ -93,6 +94,33 @@ pub struct DrawnSpan {
     pub drawn: (u32, u32),
     /// The timeline block occurrence that slowed or failed it.
     pub cause: Option<Cause>,
+    /// User-declared events: a range of [`Trace::events`].
+    pub events: (u32, u32),
+    /// User-declared links: a range of [`Trace::links`].
+    pub links: (u32, u32),
+}
+
+/// A user-declared span event that happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DrawnEvent {
+    /// Which of the program's events.
+    pub decl: u32,
+    /// When, relative to the trace's start.
+    pub at_ns: u64,
+    /// Its drawn attributes: a range of [`Trace::drawn`].
+    pub drawn: (u32, u32),
+}
+
+/// A user-declared span link that was drawn; the emitter resolves it to a
+/// recent span of its endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DrawnLink {
+    /// Which of the program's links.
+    pub decl: u32,
+    /// Which recent span of the ring (taken modulo how many it holds).
+    pub pick: u32,
+    /// Its drawn attributes: a range of [`Trace::drawn`].
+    pub drawn: (u32, u32),
 }
 
 /// One drawn trace: spans in depth-first order, root first.
@@ -104,6 +132,10 @@ pub struct Trace {
     pub drawn: Vec<Drawn>,
     /// Text of drawn values.
     pub text: String,
+    /// User-declared events of all spans.
+    pub events: Vec<DrawnEvent>,
+    /// User-declared links of all spans.
+    pub links: Vec<DrawnLink>,
     /// The draw hit [`MAX_SPANS_PER_TRACE`] or [`MAX_DEPTH`] and was cut.
     pub truncated: bool,
     /// Spans whose drawn duration exceeded [`MAX_SPAN_NS`] and was held to it.
@@ -116,6 +148,8 @@ impl Trace {
         self.spans.clear();
         self.drawn.clear();
         self.text.clear();
+        self.events.clear();
+        self.links.clear();
         self.truncated = false;
         self.capped = 0;
     }

@@ -305,6 +305,7 @@ fn count_steps(pack: &Pack) -> usize {
             .iter()
             .map(|s| match s {
                 tsim_pack::Step::Parallel(inner) => walk(inner),
+                tsim_pack::Step::Internal { program, .. } => 1 + walk(&program.steps),
                 _ => 1,
             })
             .sum()

@@ -123,6 +123,14 @@ pub enum PlannedStep<'p> {
     },
     /// Side by side.
     Parallel(Vec<PlannedStep<'p>>),
+    /// An INTERNAL span: the planned program `endpoint` (see
+    /// [`Plan::endpoint`]) run on the caller's instance, no client span.
+    Internal {
+        /// Its planned program.
+        endpoint: u32,
+        /// Options.
+        options: Options,
+    },
 }
 
 /// An endpoint ready to run.
@@ -163,6 +171,16 @@ pub struct Plan<'p> {
     pub pack: &'p Pack,
     /// Endpoints, in the pack's order.
     pub endpoints: Vec<PlannedEndpoint<'p>>,
+    /// The programs of `internal` steps, numbered after the endpoints.
+    pub internals: Vec<PlannedEndpoint<'p>>,
+    /// Per endpoint, its ring of recent span contexts in the emitter when
+    /// some span links to it, else [`NONE`].
+    pub rings: Vec<u32>,
+    /// How many endpoints are link targets (rings the emitter keeps).
+    pub ring_count: u32,
+    /// Per site, the ring its spans join (an endpoint's own span that some
+    /// span links to), else [`NONE`].
+    pub site_rings: Vec<u32>,
     /// Span sites.
     pub sites: Vec<Site>,
     /// Root endpoints grouped by their service resource: (resource, share,
@@ -239,6 +257,10 @@ impl<'p> Plan<'p> {
         let mut plan = Plan {
             pack,
             endpoints: Vec::with_capacity(pack.calls.endpoints.len()),
+            internals: Vec::new(),
+            rings: vec![NONE; pack.calls.endpoints.len()],
+            ring_count: 0,
+            site_rings: Vec::new(),
             sites: Vec::new(),
             groups: Vec::new(),
             resource_attrs: pack
@@ -262,29 +284,91 @@ impl<'p> Plan<'p> {
             hop: Sampler::new(&pack.calls.hop),
             stagger: Sampler::new(&pack.calls.stagger),
         };
-        for ep in &pack.calls.endpoints {
-            let site = plan.site(Site {
-                kind: ep.kind(),
-                name: ep.name,
-                resource: ep.resource,
-                peer: NONE,
-                attrs: ep.attrs,
-                endpoint: plan.endpoints.len() as u32,
-            });
-            let steps = plan.steps(ep.resource, &ep.steps);
-            plan.endpoints.push(PlannedEndpoint {
-                program: ep,
-                site,
-                latency: Sampler::new(&ep.latency),
-                steps,
-                http: matches!(ep.protocol, Protocol::Http { .. }),
-                grpc: ep.protocol == Protocol::Rpc
-                    && constant(pack, ep.attrs, "rpc.system.name") == Some(Value::Str("grpc")),
-                instances: plan.resource(ep.resource).map_or(1, |r| r.instances.max(1)),
-            });
+        for (i, ep) in pack.calls.endpoints.iter().enumerate() {
+            let (planned, _) = plan.program(ep, Some(i as u32));
+            plan.endpoints.push(planned);
         }
         plan.group_roots();
+        plan.number_rings();
         plan
+    }
+
+    /// Plans one program: endpoint `index`, or (`None`) an `internal`
+    /// step's, numbered after the endpoints and the internal steps it
+    /// holds; its span site, samplers and steps, and its number.
+    fn program(
+        &mut self,
+        ep: &'p EndpointProgram,
+        index: Option<u32>,
+    ) -> (PlannedEndpoint<'p>, u32) {
+        let pack = self.pack;
+        let site = self.site(Site {
+            kind: ep.kind(),
+            name: ep.name,
+            resource: ep.resource,
+            peer: NONE,
+            attrs: ep.attrs,
+            endpoint: NONE,
+        });
+        let steps = self.steps(ep.resource, &ep.steps);
+        let index =
+            index.unwrap_or((self.pack.calls.endpoints.len() + self.internals.len()) as u32);
+        if let Some(s) = self.sites.get_mut(site as usize) {
+            s.endpoint = index;
+        }
+        let planned = PlannedEndpoint {
+            program: ep,
+            site,
+            latency: Sampler::new(&ep.latency),
+            steps,
+            http: matches!(ep.protocol, Protocol::Http { .. }),
+            grpc: ep.protocol == Protocol::Rpc
+                && constant(pack, ep.attrs, "rpc.system.name") == Some(Value::Str("grpc")),
+            instances: self.resource(ep.resource).map_or(1, |r| r.instances.max(1)),
+        };
+        (planned, index)
+    }
+
+    /// Gives every endpoint some span links to a ring of recent contexts.
+    fn number_rings(&mut self) {
+        let mut targets: Vec<u32> = Vec::new();
+        for e in self.endpoints.iter().chain(&self.internals) {
+            targets.extend(e.program.links.iter().map(|l| l.endpoint));
+        }
+        for t in targets {
+            if let Some(r) = self.rings.get_mut(t as usize) {
+                if *r == NONE {
+                    *r = self.ring_count;
+                    self.ring_count += 1;
+                }
+            }
+        }
+        self.site_rings = vec![NONE; self.sites.len()];
+        for (e, &r) in self.endpoints.iter().zip(&self.rings) {
+            if let Some(slot) = self.site_rings.get_mut(e.site as usize) {
+                *slot = r;
+            }
+        }
+    }
+
+    /// Planned program `e`: an endpoint, or past them an `internal` step's.
+    pub fn endpoint(&self, e: u32) -> Option<&PlannedEndpoint<'p>> {
+        let e = e as usize;
+        match e.checked_sub(self.endpoints.len()) {
+            None => self.endpoints.get(e),
+            Some(k) => self.internals.get(k),
+        }
+    }
+
+    /// The planned program of site `site`'s span, if it is an endpoint's
+    /// or an `internal` step's own span.
+    pub fn site_program(&self, site: &Site) -> Option<&PlannedEndpoint<'p>> {
+        match site.kind {
+            SpanKind::Server | SpanKind::Consumer | SpanKind::Internal => {
+                self.endpoint(site.endpoint)
+            }
+            _ => None,
+        }
     }
 
     /// A resource by index.
@@ -353,6 +437,16 @@ impl<'p> Plan<'p> {
                 options: Options::new(options),
             },
             Step::Parallel(inner) => PlannedStep::Parallel(self.steps(caller, inner)),
+            Step::Internal { program, options } => {
+                // Nested internal steps are numbered first, so this one's
+                // number is its place in `internals`.
+                let (planned, index) = self.program(program, None);
+                self.internals.push(planned);
+                PlannedStep::Internal {
+                    endpoint: index,
+                    options: Options::new(options),
+                }
+            }
         }
     }
 

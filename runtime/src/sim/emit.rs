@@ -14,7 +14,10 @@ use super::red::{self, Red};
 use crate::draw::request::{DrawnSpan, ErrorType, Trace};
 use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::plan::{Plan, Site};
-use crate::sink::{Attributes, Body, Exception, LogRecord, ResourceRef, Sink, SpanRecord, Value};
+use crate::sink::{
+    Attributes, Body, Exception, LogRecord, ResolvedLink, ResourceRef, Sink, SpanEvents, SpanLinks,
+    SpanRecord, Value,
+};
 use crate::timeline::Cause;
 
 /// Fresh random ids; never all zero (invalid in OTLP).
@@ -66,6 +69,40 @@ pub struct Emitter<'p> {
     origins: Vec<u32>,
     /// The sender's shard, written into trace ids.
     pub shard: super::Shard,
+    /// Per linked-to endpoint, its most recent span contexts.
+    rings: Vec<Ring>,
+    /// The resolved links of the span being emitted (reused).
+    links: Vec<ResolvedLink>,
+}
+
+/// How many recent span contexts a ring keeps.
+const RING: usize = 8;
+
+/// The most recent spans of one endpoint that others link to, oldest
+/// overwritten first: deterministic, since traces are emitted in order.
+#[derive(Clone, Copy, Default)]
+struct Ring {
+    spans: [([u8; 16], [u8; 8]); RING],
+    len: u8,
+    next: u8,
+}
+
+impl Ring {
+    fn push(&mut self, ctx: ([u8; 16], [u8; 8])) {
+        if let Some(slot) = self.spans.get_mut(self.next as usize) {
+            *slot = ctx;
+        }
+        self.next = ((self.next as usize + 1) % RING) as u8;
+        self.len = (self.len + 1).min(RING as u8);
+    }
+
+    /// One of the recent spans, by a drawn pick; none before any.
+    fn pick(&self, pick: u32) -> Option<([u8; 16], [u8; 8])> {
+        if self.len == 0 {
+            return None;
+        }
+        self.spans.get(pick as usize % self.len as usize).copied()
+    }
 }
 
 fn error_value<'a>(pack: &'a Pack, text: &'a str, e: ErrorType) -> Value<'a> {
@@ -132,6 +169,8 @@ impl<'p> Emitter<'p> {
             text: String::new(),
             origins: Vec::new(),
             shard,
+            rings: Vec::new(),
+            links: Vec::new(),
         }
     }
 
@@ -186,6 +225,10 @@ impl<'p> Emitter<'p> {
         if errors.is_some() {
             self.origins(plan, trace);
         }
+        if self.rings.len() != plan.ring_count as usize {
+            self.rings = vec![Ring::default(); plan.ring_count as usize];
+        }
+        let mut links = std::mem::take(&mut self.links);
         for (i, sp) in trace.spans.iter().enumerate() {
             let Some(site) = plan.sites.get(sp.site as usize) else {
                 continue;
@@ -206,6 +249,33 @@ impl<'p> Emitter<'p> {
             let attributes = Attributes::new(pack, site.attrs, drawn, &trace.text);
             let mut extra = [("", Value::Bool(false)); 2];
             let extra = worked_out(sp, &trace.text, attributes, &mut extra);
+            let program = plan.site_program(site).map(|p| p.program);
+            let events = match program {
+                Some(p) if sp.events.0 < sp.events.1 => SpanEvents::new(
+                    pack,
+                    &p.events,
+                    trace
+                        .events
+                        .get(sp.events.0 as usize..sp.events.1 as usize)
+                        .unwrap_or(&[]),
+                    &trace.drawn,
+                    &trace.text,
+                    at_ns,
+                ),
+                _ => SpanEvents::none(pack),
+            };
+            links.clear();
+            if let Some(p) = program.filter(|_| sp.links.0 < sp.links.1) {
+                self.resolve_links(plan, p, trace, sp, &mut links);
+            }
+            let ring = plan
+                .site_rings
+                .get(sp.site as usize)
+                .copied()
+                .unwrap_or(NONE);
+            if let Some(r) = self.rings.get_mut(ring as usize) {
+                r.push((trace_id, span_id));
+            }
             let rec = SpanRecord {
                 trace_id,
                 span_id,
@@ -229,6 +299,8 @@ impl<'p> Emitter<'p> {
                     exception_type: t,
                 }),
                 link: self.ids.get(sp.link as usize).map(|l| (trace_id, *l)),
+                events,
+                links: SpanLinks::new(pack, &links, &trace.drawn, &trace.text),
             };
             sink.span(&rec)?;
             counts.spans += 1;
@@ -275,7 +347,47 @@ impl<'p> Emitter<'p> {
                 counts.logs += 1;
             }
         }
+        self.links = links;
         Ok(counts)
+    }
+
+    /// The drawn links of span `sp` (of program `p`), each to a recent
+    /// span of its endpoint; a link to an endpoint none of whose spans was
+    /// emitted yet is left out.
+    fn resolve_links(
+        &self,
+        plan: &Plan<'p>,
+        p: &tsim_pack::EndpointProgram,
+        trace: &Trace,
+        sp: &DrawnSpan,
+        out: &mut Vec<ResolvedLink>,
+    ) {
+        let drawn = trace
+            .links
+            .get(sp.links.0 as usize..sp.links.1 as usize)
+            .unwrap_or(&[]);
+        for l in drawn {
+            let Some(decl) = p.links.get(l.decl as usize) else {
+                continue;
+            };
+            let ring = plan
+                .rings
+                .get(decl.endpoint as usize)
+                .copied()
+                .unwrap_or(NONE);
+            let Some((trace_id, span_id)) =
+                self.rings.get(ring as usize).and_then(|r| r.pick(l.pick))
+            else {
+                continue;
+            };
+            out.push(ResolvedLink {
+                decl: l.decl,
+                trace_id,
+                span_id,
+                attrs: decl.attrs,
+                drawn: l.drawn,
+            });
+        }
     }
 
     /// One log of `rule` about `span`; `origin` is where its failure came

@@ -42,6 +42,22 @@ pub struct Span {
     pub peer: Option<String>,
     /// `service.version` of the emitting resource at the time.
     pub version: String,
+    /// User-declared events: (name, Unix ns, attributes as text).
+    pub events: Vec<(String, i64, Vec<(String, String)>)>,
+    /// Links, the producer's first: (trace id, span id, attributes as text).
+    pub links: Vec<([u8; 16], [u8; 8], Vec<(String, String)>)>,
+}
+
+/// Attributes as (key, text) pairs.
+fn texts(attrs: &crate::sink::Attributes<'_>) -> Vec<(String, String)> {
+    attrs
+        .iter()
+        .map(|(k, v)| {
+            let mut t = String::new();
+            v.write(&mut t);
+            (k.to_string(), t)
+        })
+        .collect()
 }
 
 /// An owned log record.
@@ -117,17 +133,24 @@ impl Sink for MemorySink {
             }),
             resend: s.resend_count,
             instance: s.resource.instance,
-            attributes: s
-                .attributes
-                .iter()
-                .map(|(k, v)| {
-                    let mut t = String::new();
-                    v.write(&mut t);
-                    (k.to_string(), t)
-                })
-                .collect(),
+            attributes: texts(&s.attributes),
             peer: s.peer.map(Into::into),
             version: s.resource.version.into(),
+            events: s
+                .events
+                .iter()
+                .map(|e| (e.name.to_string(), e.time_ns, texts(&e.attributes)))
+                .collect(),
+            links: s
+                .link
+                .map(|(t, sp)| (t, sp, Vec::new()))
+                .into_iter()
+                .chain(
+                    s.links
+                        .iter()
+                        .map(|l| (l.trace_id, l.span_id, texts(&l.attributes))),
+                )
+                .collect(),
         });
         Ok(())
     }

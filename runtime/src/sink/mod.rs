@@ -5,6 +5,7 @@
 //! pack and the engine's buffers; a sink copies what it keeps.
 
 pub mod deliver;
+pub mod extras;
 pub mod fmt;
 pub mod guard;
 pub mod honeycomb;
@@ -24,6 +25,7 @@ use std::io;
 use tsim_pack::{MetricKind, Resource, SpanKind, Status};
 
 use crate::plan::Plan;
+pub use extras::{ResolvedLink, SpanEvent, SpanEvents, SpanLink, SpanLinks};
 pub use signal::Signal;
 pub use value::{Attributes, Value};
 
@@ -125,6 +127,10 @@ pub struct SpanRecord<'a> {
     pub exception: Option<Exception<'a>>,
     /// A link (a consumer's producer): (trace id, span id).
     pub link: Option<([u8; 16], [u8; 8])>,
+    /// User-declared span events (after the exception, if any).
+    pub events: SpanEvents<'a>,
+    /// User-declared span links (after the producer link, if any).
+    pub links: SpanLinks<'a>,
 }
 
 /// `http.response.status_code`, set from [`SpanRecord::http_status_code`].

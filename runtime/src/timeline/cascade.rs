@@ -25,6 +25,11 @@ pub(super) fn callers_of(pack: &Pack) -> Dependents {
                     walk(inner, me, callers, direct);
                     continue;
                 }
+                // An internal step's calls are its endpoint's calls.
+                Step::Internal { program, .. } => {
+                    walk(&program.steps, me, callers, direct);
+                    continue;
+                }
             };
             for c in callees {
                 if let Some(list) = callers.get_mut(*c as usize) {

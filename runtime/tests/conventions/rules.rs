@@ -241,6 +241,30 @@ pub fn span(reg: &Registry, out: &mut Vec<String>, s: &Span) {
             ));
         }
     }
+    if kind == SpanKind::Internal {
+        // An INTERNAL span serves no request: no HTTP or RPC server facts.
+        const SERVER: [&str; 8] = [
+            "http.request.method",
+            "http.route",
+            "http.response.status_code",
+            "url.path",
+            "url.scheme",
+            "rpc.system.name",
+            "rpc.method",
+            "rpc.response.status_code",
+        ];
+        for k in SERVER {
+            if get(a, k).is_some() {
+                out.push(format!("internal: `{}` carries {k}", s.name));
+            }
+        }
+    }
+    for l in &s.links {
+        if l.trace_id.len() != 16 || l.span_id.len() != 8 {
+            out.push(format!("link: `{}` has a malformed span context", s.name));
+        }
+        not_deprecated(reg, out, "link", &l.attributes);
+    }
     for e in &s.events {
         not_deprecated(reg, out, "event", &e.attributes);
         if e.name == "exception"

@@ -32,6 +32,7 @@ use crate::plan::{Plan, PlannedStep};
 use crate::streams::mix;
 use crate::timeline::{Cause, Fault, State};
 
+mod extras;
 mod failure;
 mod steps;
 use failure::Failure;
@@ -93,7 +94,7 @@ impl<'a, 'p> Walker<'a, 'p> {
     /// Draws a whole request arriving at endpoint `root` at time 0.
     pub fn request(&mut self, root: u32) {
         let k = self.shape.unwrap_or(0);
-        self.endpoint(root, NONE, NONE, 0, 0, k);
+        self.endpoint(root, NONE, NONE, 0, 0, k, None);
     }
 
     fn full(&mut self, depth: u32) -> bool {
@@ -133,6 +134,8 @@ impl<'a, 'p> Walker<'a, 'p> {
             resend: 0,
             drawn: (self.trace.drawn.len() as u32, self.trace.drawn.len() as u32),
             cause: None,
+            events: (0, 0),
+            links: (0, 0),
         });
         self.trace.spans.len() - 1
     }
@@ -152,7 +155,9 @@ impl<'a, 'p> Walker<'a, 'p> {
         self.state.faults.get(resource as usize)
     }
 
-    /// The server (or consumer) span of endpoint `e`.
+    /// The server (or consumer, or internal) span of planned program `e`;
+    /// `instance` is the caller's, for an `internal` step (else drawn).
+    #[allow(clippy::too_many_arguments)]
     fn endpoint(
         &mut self,
         e: u32,
@@ -161,22 +166,23 @@ impl<'a, 'p> Walker<'a, 'p> {
         start: u64,
         depth: u32,
         shape: u64,
+        instance: Option<u32>,
     ) -> Outcome {
         let none = Outcome {
             end: start,
             ..Outcome::default()
         };
-        let Some(pe) = self.plan.endpoints.get(e as usize) else {
+        let Some(pe) = self.plan.endpoint(e) else {
             return none;
         };
         if self.full(depth) {
             return none;
         }
         let prog = pe.program;
-        let instance = if pe.instances > 1 {
-            self.rng.random_range(0..pe.instances)
-        } else {
-            0
+        let instance = match instance {
+            Some(k) => k,
+            None if pe.instances > 1 => self.rng.random_range(0..pe.instances),
+            None => 0,
         };
         let idx = self.open(pe.site, parent, instance, start);
         if let Some(s) = self.trace.spans.get_mut(idx) {
@@ -261,6 +267,9 @@ impl<'a, 'p> Walker<'a, 'p> {
             s.error_type = ty;
             s.cause = cause;
             s.exception &= status == Status::Error;
+        }
+        if !prog.events.is_empty() || !prog.links.is_empty() {
+            self.extras(idx, prog, start, end);
         }
         Outcome {
             end,

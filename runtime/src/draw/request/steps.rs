@@ -1,6 +1,7 @@
 //! Steps: calls (a client span over the callee's server span, hops,
 //! timeouts, retries), queries and publishes (with their consumers),
-//! parallel branches, and the `chance` and `repeat` that decide how often a
+//! `internal` steps (an INTERNAL span on the caller's instance), parallel
+//! branches, and the `chance` and `repeat` that decide how often a
 //! step runs.
 
 use rand::SeedableRng;
@@ -56,7 +57,29 @@ impl<'p> Walker<'_, 'p> {
                 consumers,
                 options,
             } => self.backend(backend, consumers, options, at),
+            PlannedStep::Internal { endpoint, options } => self.internal(*endpoint, options, at),
         }
+    }
+
+    /// An `internal` step: its span under the caller's, on the caller's
+    /// instance, no client span and no hop; repeated in a row.
+    fn internal(&mut self, e: u32, o: &Options, at: Place) -> Outcome {
+        let mut out = Outcome {
+            end: at.start,
+            ..Outcome::default()
+        };
+        let site = self.plan.endpoint(e).map_or(NONE, |p| p.site);
+        for rep in 0..self.repeats(o, site, at.shape) {
+            let shape = key(at.shape, site, rep);
+            let depth = at.depth + 1;
+            let r = self.endpoint(e, at.parent, NONE, out.end, depth, shape, Some(at.instance));
+            out.end = r.end;
+            merge(&mut out, &r);
+        }
+        if !o.propagate {
+            out.failed = false;
+        }
+        out
     }
     /// How many times a step runs: drawn from the request's stream, or for
     /// fixed shapes from a stream keyed by where the choice is made.
@@ -105,7 +128,7 @@ impl<'p> Walker<'_, 'p> {
                 let cursor = out.end;
                 let c = self.open(site, at.parent, at.instance, cursor);
                 let there = cursor.saturating_add(self.plan.hop.nanos(self.rng));
-                let srv = self.endpoint(callee, c as u32, NONE, there, at.depth + 1, shape);
+                let srv = self.endpoint(callee, c as u32, NONE, there, at.depth + 1, shape, None);
                 if let Some(base) = url {
                     self.url_full(c, base);
                 }
@@ -254,7 +277,7 @@ impl<'p> Walker<'_, 'p> {
                     for &c in consumers {
                         let lag = end.saturating_add(self.lag.nanos(self.rng));
                         let k = key(shape, c, u64::from(attempt));
-                        self.endpoint(c, idx as u32, idx as u32, lag, at.depth + 1, k);
+                        self.endpoint(c, idx as u32, idx as u32, lag, at.depth + 1, k, None);
                     }
                 }
                 if !failed {

@@ -23,8 +23,8 @@
 
 use super::fields::Fields;
 use crate::sink::{
-    sdk_attributes, HistogramPoint, LogRecord, MetricRecord, Point, ResourceRef, SpanRecord,
-    ERROR_TYPE_KEY, RESEND_KEY, RESOURCE_KEYS, SCOPE_NAME, STATUS_CODE_KEY,
+    sdk_attributes, HistogramPoint, LogRecord, MetricRecord, Point, ResourceRef, SpanEvent,
+    SpanLink, SpanRecord, ERROR_TYPE_KEY, RESEND_KEY, RESOURCE_KEYS, SCOPE_NAME, STATUS_CODE_KEY,
 };
 use crate::VERSION;
 use tsim_pack::{SpanKind, Status};
@@ -110,8 +110,10 @@ pub fn span(f: &mut Fields<'_>, s: &SpanRecord<'_>, buf: &mut String) {
         f.bool("error", true);
     }
     f.float("duration_ms", s.duration_ns() as f64 / 1e6);
-    f.int("span.num_events", i64::from(s.exception.is_some()));
-    f.int("span.num_links", i64::from(s.link.is_some()));
+    let events = usize::from(s.exception.is_some()) + s.events.len();
+    let links = usize::from(s.link.is_some()) + s.links.len();
+    f.int("span.num_events", events as i64);
+    f.int("span.num_links", links as i64);
     f.str("meta.signal_type", "trace");
     resource(f, &s.resource);
     attributes(f, s, buf);
@@ -172,6 +174,27 @@ pub fn link(f: &mut Fields<'_>, s: &SpanRecord<'_>) {
     annotation(f, s, "link");
     f.id("trace.link.trace_id", &trace);
     f.id("trace.link.span_id", &span);
+}
+
+/// A user-declared span event (its time is the event's).
+pub fn user_event(f: &mut Fields<'_>, s: &SpanRecord<'_>, e: &SpanEvent<'_>) {
+    f.str("name", e.name);
+    annotation(f, s, "span_event");
+    let since = e.time_ns.saturating_sub(s.start_ns).max(0) as f64 / 1e6;
+    f.float("meta.time_since_span_start_ms", since);
+    for (k, v) in e.attributes.iter() {
+        f.value(k, v);
+    }
+}
+
+/// A user-declared link as a link event (at the span's start).
+pub fn user_link(f: &mut Fields<'_>, s: &SpanRecord<'_>, l: &SpanLink<'_>) {
+    annotation(f, s, "link");
+    f.id("trace.link.trace_id", &l.trace_id);
+    f.id("trace.link.span_id", &l.span_id);
+    for (k, v) in l.attributes.iter() {
+        f.value(k, v);
+    }
 }
 
 /// A log record's event.

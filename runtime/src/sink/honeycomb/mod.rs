@@ -106,8 +106,18 @@ impl<R: Requests> Sink for HoneycombSink<R> {
                 events::exception(f, s, buf)
             })?;
         }
+        for e in s.events.iter() {
+            self.add(Signal::Traces, e.time_ns, |f, _| {
+                events::user_event(f, s, &e)
+            })?;
+        }
         if s.link.is_some() {
             self.add(Signal::Traces, s.start_ns, |f, _| events::link(f, s))?;
+        }
+        for l in s.links.iter() {
+            self.add(Signal::Traces, s.start_ns, |f, _| {
+                events::user_link(f, s, &l)
+            })?;
         }
         self.add(Signal::Traces, s.start_ns, |f, buf| events::span(f, s, buf))
     }

@@ -3,7 +3,9 @@
 //! kind, constant attributes) is encoded once; each span is its ids and
 //! times, a copy of its site's bytes, then what was drawn for it (drawn
 //! attributes, HTTP status, `error.type`, retry count, the `exception`
-//! event, the link, the status).
+//! event, user-declared events, the producer link, user-declared links,
+//! the status). A user-declared event's name and constant attributes, and
+//! a link's constant attributes, are encoded at link time too.
 
 use super::common::{key_value, text_value};
 use super::wire::{self, begin, end};
@@ -26,6 +28,11 @@ struct Site {
     /// Whether it is an HTTP span (it has `http.*` attributes): only those
     /// carry `http.request.resend_count`.
     http: bool,
+    /// Per user-declared event of the site's program: its `name` and
+    /// constant attributes.
+    events: Vec<Vec<u8>>,
+    /// Per user-declared link: its constant attributes.
+    links: Vec<Vec<u8>>,
 }
 
 /// The spans' encoder: every site's constant bytes.
@@ -55,10 +62,38 @@ impl Spans {
                         key_value(&mut bytes, 9, k, v);
                     }
                 }
+                let program = plan.site_program(site).map(|p| p.program);
+                let constants = |set: u32, field: u32, out: &mut Vec<u8>| {
+                    let attrs = crate::sink::Attributes::new(plan.pack, set, &[], "");
+                    for (k, v) in attrs.constants() {
+                        key_value(out, field, k, v);
+                    }
+                };
+                let events = program.map_or(&[][..], |p| &p.events[..]);
+                let events = events
+                    .iter()
+                    .map(|e| {
+                        let mut b = Vec::new();
+                        wire::str_field(&mut b, 2, plan.str(e.name));
+                        constants(e.attrs, 3, &mut b);
+                        b
+                    })
+                    .collect();
+                let links = program.map_or(&[][..], |p| &p.links[..]);
+                let links = links
+                    .iter()
+                    .map(|l| {
+                        let mut b = Vec::new();
+                        constants(l.attrs, 4, &mut b);
+                        b
+                    })
+                    .collect();
                 Site {
                     bytes,
                     shadowable,
                     http,
+                    events,
+                    links,
                 }
             })
             .collect();
@@ -117,15 +152,61 @@ impl Spans {
             text_value(out, 3, "exception.type", e.exception_type, &mut self.buf);
             end(out, open);
         }
+        if !s.events.is_empty() {
+            self.events(out, site, s);
+        }
         if let Some((trace, span)) = s.link {
             let open = begin(out, 13);
             wire::bytes_field(out, 1, &trace);
             wire::bytes_field(out, 2, &span);
             end(out, open);
         }
+        for l in s.links.iter() {
+            let open = begin(out, 13);
+            wire::bytes_field(out, 1, &l.trace_id);
+            wire::bytes_field(out, 2, &l.span_id);
+            match site {
+                Some(site) => {
+                    if let Some(b) = site.links.get(l.decl as usize) {
+                        out.extend_from_slice(b);
+                    }
+                }
+                None => {
+                    for (k, v) in l.attributes.constants() {
+                        key_value(out, 4, k, v);
+                    }
+                }
+            }
+            for (k, v) in l.attributes.drawn() {
+                key_value(out, 4, k, v);
+            }
+            end(out, open);
+        }
         let open = begin(out, 15);
         wire::str_field(out, 2, s.status_message);
         wire::uint_field(out, 3, s.status as u64);
         end(out, open);
+    }
+
+    /// The user-declared events: each its time, its site's constant bytes
+    /// (name, constant attributes), then its drawn attributes.
+    fn events(&self, out: &mut Vec<u8>, site: Option<&Site>, s: &SpanRecord<'_>) {
+        for e in s.events.iter() {
+            let open = begin(out, 11);
+            wire::time_field(out, 1, e.time_ns);
+            match site.and_then(|site| site.events.get(e.decl as usize)) {
+                Some(b) => out.extend_from_slice(b),
+                None => {
+                    wire::str_field(out, 2, e.name);
+                    for (k, v) in e.attributes.constants() {
+                        key_value(out, 3, k, v);
+                    }
+                }
+            }
+            for (k, v) in e.attributes.drawn() {
+                key_value(out, 3, k, v);
+            }
+            end(out, open);
+        }
     }
 }

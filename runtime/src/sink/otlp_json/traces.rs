@@ -1,6 +1,7 @@
 //! A span as an OTLP/JSON `Span`: hex ids, kind and status code as
 //! integers, the HTTP, `error.type` and retry attributes, an `exception`
-//! event and a link.
+//! event and the user-declared events, the producer link and the
+//! user-declared links.
 
 use super::json::{self, KeyValues, ATTRIBUTES};
 use crate::sink::{fmt, SpanRecord, ERROR_TYPE_KEY, RESEND_KEY, STATUS_CODE_KEY};
@@ -31,22 +32,8 @@ pub fn span(out: &mut String, s: &SpanRecord<'_>, buf: &mut String) {
     out.push_str(",\"endTimeUnixNano\":");
     json::nanos(out, s.end_ns);
     attributes(out, s, buf);
-    if let Some(e) = s.exception {
-        out.push_str(",\"events\":[{\"timeUnixNano\":");
-        json::nanos(out, e.time_ns);
-        out.push_str(",\"name\":\"exception\"");
-        let mut kv = KeyValues::new(out, ATTRIBUTES);
-        kv.text("exception.type", e.exception_type, buf);
-        kv.close();
-        out.push_str("}]");
-    }
-    if let Some((trace, span)) = s.link {
-        out.push_str(",\"links\":[{\"traceId\":");
-        json::id(out, &trace);
-        out.push_str(",\"spanId\":");
-        json::id(out, &span);
-        out.push_str("}]");
-    }
+    events(out, s, buf);
+    links(out, s);
     out.push_str(",\"status\":{");
     let code = s.status as u8;
     if code != 0 {
@@ -61,6 +48,74 @@ pub fn span(out: &mut String, s: &SpanRecord<'_>, buf: &mut String) {
         fmt::string(out, s.status_message);
     }
     out.push_str("}}");
+}
+
+/// The `exception` event, then the user-declared events.
+fn events(out: &mut String, s: &SpanRecord<'_>, buf: &mut String) {
+    if s.exception.is_none() && s.events.is_empty() {
+        return;
+    }
+    out.push_str(",\"events\":[");
+    let mut first = true;
+    if let Some(e) = s.exception {
+        first = false;
+        out.push_str("{\"timeUnixNano\":");
+        json::nanos(out, e.time_ns);
+        out.push_str(",\"name\":\"exception\"");
+        let mut kv = KeyValues::new(out, ATTRIBUTES);
+        kv.text("exception.type", e.exception_type, buf);
+        kv.close();
+        out.push('}');
+    }
+    for e in s.events.iter() {
+        if !std::mem::take(&mut first) {
+            out.push(',');
+        }
+        out.push_str("{\"timeUnixNano\":");
+        json::nanos(out, e.time_ns);
+        out.push_str(",\"name\":");
+        fmt::string(out, e.name);
+        let mut kv = KeyValues::new(out, ATTRIBUTES);
+        for (k, v) in e.attributes.iter() {
+            kv.value(k, v);
+        }
+        kv.close();
+        out.push('}');
+    }
+    out.push(']');
+}
+
+/// The producer link, then the user-declared links.
+fn links(out: &mut String, s: &SpanRecord<'_>) {
+    if s.link.is_none() && s.links.is_empty() {
+        return;
+    }
+    out.push_str(",\"links\":[");
+    let mut first = true;
+    if let Some((trace, span)) = s.link {
+        first = false;
+        out.push_str("{\"traceId\":");
+        json::id(out, &trace);
+        out.push_str(",\"spanId\":");
+        json::id(out, &span);
+        out.push('}');
+    }
+    for l in s.links.iter() {
+        if !std::mem::take(&mut first) {
+            out.push(',');
+        }
+        out.push_str("{\"traceId\":");
+        json::id(out, &l.trace_id);
+        out.push_str(",\"spanId\":");
+        json::id(out, &l.span_id);
+        let mut kv = KeyValues::new(out, ATTRIBUTES);
+        for (k, v) in l.attributes.iter() {
+            kv.value(k, v);
+        }
+        kv.close();
+        out.push('}');
+    }
+    out.push(']');
 }
 
 /// The record's attributes, then `http.response.status_code`, `error.type`
