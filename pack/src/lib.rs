@@ -2,7 +2,7 @@
 //! form. The compiler builds a [`Pack`] and [`encode`]s it; the runtime
 //! [`decode`]s it, which validates everything before returning.
 //!
-//! # Layout (format version 2)
+//! # Layout (format version 3)
 //!
 //! ```text
 //! offset  size  field
@@ -126,6 +126,6 @@ pub use calls::*;
 pub use codec::{decode, encode, peek_version, FORMAT_VERSION, MAGIC, TAGS};
 pub use crc::crc32;
 pub use error::PackError;
-pub use instance::{instance_id, InstanceIndex};
+pub use instance::{instance_id, slots, InstanceIndex, MAX_INSTANCES};
 pub use types::*;
 pub use wire::{Reader, Writer};

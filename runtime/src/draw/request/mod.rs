@@ -56,6 +56,9 @@ struct Outcome {
 pub struct Walker<'a, 'p> {
     plan: &'a Plan<'p>,
     state: &'a State,
+    /// Each resource's running instances (a span's instance is drawn
+    /// evenly from them; 1 where missing).
+    instances: &'a [u32],
     rng: &'a mut Pcg64,
     /// The shape seed of a root with fixed shape variants.
     shape: Option<u64>,
@@ -76,6 +79,7 @@ impl<'a, 'p> Walker<'a, 'p> {
     pub fn new(
         plan: &'a Plan<'p>,
         state: &'a State,
+        instances: &'a [u32],
         rng: &'a mut Pcg64,
         shape: Option<u64>,
         trace: &'a mut Trace,
@@ -83,6 +87,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         Walker {
             plan,
             state,
+            instances,
             rng,
             shape,
             trace,
@@ -173,8 +178,13 @@ impl<'a, 'p> Walker<'a, 'p> {
             return none;
         }
         let prog = pe.program;
-        let instance = if pe.instances > 1 {
-            self.rng.random_range(0..pe.instances)
+        let running = self
+            .instances
+            .get(prog.resource as usize)
+            .copied()
+            .unwrap_or(1);
+        let instance = if running > 1 {
+            self.rng.random_range(0..running)
         } else {
             0
         };
