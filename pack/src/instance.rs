@@ -31,7 +31,8 @@ fn bits(seed: u64, service: &str, index: u32, generation: u32) -> u128 {
     for b in service.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
     }
-    let base = mix(seed ^ mix(h ^ mix((u64::from(generation) << 32 | u64::from(index)) ^ 0x696e_7374_616e_6365)));
+    let base = mix(seed
+        ^ mix(h ^ mix((u64::from(generation) << 32 | u64::from(index)) ^ 0x696e_7374_616e_6365)));
     let hi = mix(base ^ 0x9e37_79b9_7f4a_7c15);
     let lo = mix(base.wrapping_add(0x3c6e_f372_fe94_f82a));
     (u128::from(hi) << 64) | u128::from(lo)

@@ -206,7 +206,9 @@ fn entry(b: &mut Builder, model: &Model, e: &Entry, ops: &mut Vec<Op>) {
             ("scale", Some(n)) => n,
             _ => 0,
         };
-        let i = event(b, at, kind, resource, &details, &severity, &version, instances);
+        let i = event(
+            b, at, kind, resource, &details, &severity, &version, instances,
+        );
         ops.push(Op::Event(i));
     }
     if is_incident(e) {
@@ -227,7 +229,16 @@ fn entry(b: &mut Builder, model: &Model, e: &Entry, ops: &mut Vec<Op>) {
             } else {
                 message.clone()
             };
-            let i = event(b, at, "incident_start", resource, &details, &severity, "", 0);
+            let i = event(
+                b,
+                at,
+                "incident_start",
+                resource,
+                &details,
+                &severity,
+                "",
+                0,
+            );
             ops.push(Op::Event(i));
             event(
                 b,

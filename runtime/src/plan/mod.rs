@@ -178,7 +178,6 @@ pub struct Plan<'p> {
     pub stagger: Sampler,
 }
 
-
 /// The roots of one ingress service.
 #[derive(Clone, Debug)]
 pub struct RootGroup {
@@ -249,7 +248,6 @@ impl<'p> Plan<'p> {
     pub fn resource(&self, r: u32) -> Option<&'p Resource> {
         self.pack.resources.get(r as usize)
     }
-
 
     /// A string by id ("" when out of range, which validation excludes).
     pub fn str(&self, id: StrId) -> &'p str {

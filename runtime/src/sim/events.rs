@@ -120,7 +120,10 @@ impl Calendar {
             .filter_map(|e| Some((e.at_ns, e.resource, Change::of(plan, e)?)))
             .collect();
         for &(at, what, e) in &repeats {
-            let ev = pack.events.get(e as usize).filter(|_| what == Repeat::Event);
+            let ev = pack
+                .events
+                .get(e as usize)
+                .filter(|_| what == Repeat::Event);
             if let Some((ev, c)) = ev.and_then(|ev| Some((ev, Change::of(plan, ev)?))) {
                 changes.push((at, ev.resource, c));
             }

@@ -153,7 +153,9 @@ impl<'p> Processes<'p> {
         }
         for d in &mut self.metrics {
             for (st, s) in d.states.iter_mut().zip(&d.series) {
-                if s.instance.is_some_and(|i| renewed.binary_search(&i).is_ok()) {
+                if s.instance
+                    .is_some_and(|i| renewed.binary_search(&i).is_ok())
+                {
                     *st = d.fresh.clone();
                 }
             }
@@ -186,7 +188,11 @@ impl<'p> Processes<'p> {
                 // The running instances take their service's whole share.
                 let share = match series.instance {
                     Some((r, _)) => {
-                        let n = running.get(r as usize).copied().unwrap_or(1).clamp(1, slots);
+                        let n = running
+                            .get(r as usize)
+                            .copied()
+                            .unwrap_or(1)
+                            .clamp(1, slots);
                         share * f64::from(slots) / f64::from(n)
                     }
                     None => share,

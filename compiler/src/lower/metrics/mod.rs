@@ -57,7 +57,11 @@ fn scope_rows(model: &Model, m: &Metric) -> (Vec<&'static str>, Vec<Vec<Sampled>
     };
     let services: Vec<(&str, u32, Vec<&str>)> =
         match of.and_then(|n| model.backends.iter().find(|b| b.name == n)) {
-            Some(b) => vec![(b.name.as_str(), slots(model, &b.name, b.instances), Vec::new())],
+            Some(b) => vec![(
+                b.name.as_str(),
+                slots(model, &b.name, b.instances),
+                Vec::new(),
+            )],
             None => model
                 .services
                 .iter()
