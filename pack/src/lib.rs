@@ -130,6 +130,6 @@ pub use calls::*;
 pub use codec::{decode, encode, peek_version, FORMAT_VERSION, MAGIC, TAGS};
 pub use crc::crc32;
 pub use error::PackError;
-pub use instance::{instance_id, InstanceIndex};
+pub use instance::{instance_id, slots, InstanceIndex, MAX_INSTANCES};
 pub use types::*;
 pub use wire::{Reader, Writer};

@@ -296,7 +296,7 @@ pub struct Logs {
 }
 
 /// An event at a fixed offset.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventDef {
     /// Offset from the run's start.
     pub at_ns: u64,
@@ -310,4 +310,7 @@ pub struct EventDef {
     pub severity: StrId,
     /// Version (deployments).
     pub version: StrId,
+    /// The instance count a `scaling` event sets (0: the event sets none);
+    /// at most [`crate::MAX_INSTANCES`].
+    pub instances: u32,
 }

@@ -36,7 +36,7 @@ fn draw_batch(plan: &Plan<'_>, pack: &Pack, trace: &mut Trace) -> u64 {
         // common roots in turn (the run bench covers the weighted mix).
         let root = &roots[i % roots.len().min(3)];
         trace.clear();
-        Walker::new(plan, &quiet, &mut rng, None, trace).request(root.endpoint);
+        Walker::new(plan, &quiet, &plan.instances, &mut rng, None, trace).request(root.endpoint);
         spans += trace.spans.len() as u64;
     }
     spans

@@ -24,7 +24,7 @@ fn draw(pack: &Pack, state: &State, n: usize, seed: u64, mut f: impl FnMut(&Plan
     let root = pack.calls.roots[0].endpoint;
     for _ in 0..n {
         trace.clear();
-        Walker::new(&plan, state, &mut rng, None, &mut trace).request(root);
+        Walker::new(&plan, state, &plan.instances, &mut rng, None, &mut trace).request(root);
         f(&plan, &trace);
     }
 }
@@ -351,7 +351,15 @@ service "c" { endpoint "y" { latency 1ms }  endpoint "z" { latency 1ms }  endpoi
     for _ in 0..2000 {
         trace.clear();
         let root = p.calls.roots[0].endpoint;
-        Walker::new(&plan, &quiet, &mut rng, Some(42), &mut trace).request(root);
+        Walker::new(
+            &plan,
+            &quiet,
+            &plan.instances,
+            &mut rng,
+            Some(42),
+            &mut trace,
+        )
+        .request(root);
         let mut sites: Vec<u32> = trace.spans.iter().map(|s| s.site).collect();
         sites.dedup();
         shapes.insert(sites);

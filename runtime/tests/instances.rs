@@ -1,7 +1,8 @@
 //! Instance identity: every resource's `service.instance.id` is a version 4
 //! format UUID, the same in every run of the same scenario and seed, new
 //! with another seed, never shared by two instances, and the very id the
-//! instance's per-instance metric series carry.
+//! instance's per-instance metric series carry in their resource.
+//! Deploys and scales replace instances: see `fleet.rs`.
 
 mod common;
 
@@ -84,13 +85,16 @@ fn run(seed: Option<u64>) -> Seen {
             }
             Signal::Metrics => {
                 let req = ExportMetricsServiceRequest::decode(&body[..]).expect("decodes");
-                for sm in req.resource_metrics.iter().flat_map(|r| &r.scope_metrics) {
-                    for m in &sm.metrics {
+                for rm in &req.resource_metrics {
+                    let attrs = &rm.resource.as_ref().expect("a resource").attributes;
+                    for m in rm.scope_metrics.iter().flat_map(|s| &s.metrics) {
                         let Some(Data::Gauge(g)) = &m.data else {
                             continue;
                         };
                         for p in &g.data_points {
-                            let id = text(&p.attributes, "service.instance.id").expect("an id");
+                            // The id is the resource's, not a point attribute.
+                            assert_eq!(text(&p.attributes, "service.instance.id"), None);
+                            let id = text(attrs, "service.instance.id").expect("an id");
                             seen.series.insert(id.to_string());
                         }
                     }

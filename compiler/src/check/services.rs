@@ -18,7 +18,7 @@ const MAX_STEP_DEPTH: usize = tsim_pack::MAX_STEP_DEPTH;
 const MAX_RETRIES: u64 = 100;
 /// The most instances a service, database or queue may run (each is its
 /// own `service.instance.id`, and per-instance metrics multiply by it).
-pub(super) const MAX_INSTANCES: u64 = 1_000_000;
+pub(super) const MAX_INSTANCES: u64 = tsim_pack::MAX_INSTANCES as u64;
 /// The words `on_error` takes.
 const ON_ERROR_WORDS: &[&str] = &["fail", "ignore"];
 

@@ -400,8 +400,8 @@ impl Checker<'_> {
                 "instances" => {
                     o.instances = self
                         .v
-                        .count(v, "the instance count", 0)
-                        .map(|n| n.min(u32::MAX as u64) as u32)
+                        .count_in(v, "the instance count", 1, super::services::MAX_INSTANCES)
+                        .map(|n| n as u32)
                 }
                 "message" => o.message = self.v.string(v),
                 _ => o.severity = self.v.string(v),

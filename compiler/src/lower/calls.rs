@@ -169,11 +169,8 @@ fn internal_program(
     resource: u32,
     ep: &Endpoint,
 ) -> Result<EndpointProgram, LowerError> {
-    let svc = ix
-        .model
-        .services
-        .iter()
-        .find(|s| ix.resource(&s.name).ok() == Some(resource));
+    // Services are the first resources, in model order.
+    let svc = ix.model.services.get(resource as usize);
     let svc_attrs = svc.map_or(&[][..], |s| s.attributes.as_slice());
     let attributes = convert::merged(&[&ix.model.attributes, svc_attrs, &ep.attributes]);
     let (attrs, gen_attrs) = convert::split(b, &attributes);

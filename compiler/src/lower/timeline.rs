@@ -37,6 +37,7 @@ fn weighted(g: &Generator) -> Vec<(Sampled, f64)> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn event(
     b: &mut Builder,
     at: f64,
@@ -45,6 +46,7 @@ fn event(
     details: &str,
     severity: &str,
     version: &str,
+    instances: u32,
 ) -> u32 {
     let ev = EventDef {
         at_ns: nanos(at),
@@ -53,6 +55,7 @@ fn event(
         details: b.str(details),
         severity: b.str(severity),
         version: b.str(version),
+        instances,
     };
     b.pack.events.push(ev);
     (b.pack.events.len() - 1) as u32
@@ -199,7 +202,13 @@ fn entry(b: &mut Builder, e: &Entry, ops: &mut Vec<Op>) {
             ("deploy", _, None) if message.is_empty() => format!("deployed {version}"),
             _ => message.clone(),
         };
-        let i = event(b, at, kind, resource, &details, &severity, &version);
+        let instances = match (e.action.as_str(), o.instances) {
+            ("scale", Some(n)) => n,
+            _ => 0,
+        };
+        let i = event(
+            b, at, kind, resource, &details, &severity, &version, instances,
+        );
         ops.push(Op::Event(i));
     }
     if is_incident(e) {
@@ -220,7 +229,16 @@ fn entry(b: &mut Builder, e: &Entry, ops: &mut Vec<Op>) {
             } else {
                 message.clone()
             };
-            let i = event(b, at, "incident_start", resource, &details, &severity, "");
+            let i = event(
+                b,
+                at,
+                "incident_start",
+                resource,
+                &details,
+                &severity,
+                "",
+                0,
+            );
             ops.push(Op::Event(i));
             event(
                 b,
@@ -230,6 +248,7 @@ fn entry(b: &mut Builder, e: &Entry, ops: &mut Vec<Op>) {
                 &format!("{kind} ended"),
                 &severity,
                 "",
+                0,
             );
         }
     }

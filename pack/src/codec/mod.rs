@@ -201,6 +201,7 @@ fn section(pack: &Pack, tag: &[u8; 4]) -> Vec<u8> {
                 w.u(u64::from(e.details));
                 w.u(u64::from(e.severity));
                 w.u(u64::from(e.version));
+                w.u(u64::from(e.instances));
             }
         }
         _ => program::encode(&pack.program, &mut w),

@@ -227,7 +227,7 @@ pub fn sections(
     r.finish()?;
 
     let mut r = Reader::new(evnt, "EVNT");
-    for _ in 0..r.count(6)? {
+    for _ in 0..r.count(7)? {
         pack.events.push(EventDef {
             at_ns: r.u()?,
             kind: r.u32()?,
@@ -235,6 +235,7 @@ pub fn sections(
             details: r.u32()?,
             severity: r.u32()?,
             version: r.u32()?,
+            instances: r.u32()?,
         });
     }
     r.finish()?;

@@ -55,6 +55,16 @@ impl Ctx<'_> {
             self.res(id, at)
         }
     }
+    fn instances(&self, n: u32, at: &str) -> Result<(), PackError> {
+        if n <= crate::MAX_INSTANCES {
+            Ok(())
+        } else {
+            Err(self.bad(format!(
+                "{at}: {n} instances, more than {}",
+                crate::MAX_INSTANCES
+            )))
+        }
+    }
     fn value(&self, v: &AttrValue, at: &str) -> Result<(), PackError> {
         match v {
             AttrValue::Str(s) => self.s(*s, at),
@@ -204,6 +214,7 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
         c.s(r.name, "a resource")?;
         c.s(r.version, "a resource")?;
         c.set(r.attrs, "a resource")?;
+        c.instances(r.instances, "a resource")?;
     }
     c.calls()?;
     c.series_sets()?;
@@ -215,6 +226,7 @@ pub fn check(pack: &Pack) -> Result<(), PackError> {
         c.s(e.details, "an event")?;
         c.s(e.severity, "an event")?;
         c.s(e.version, "an event")?;
+        c.instances(e.instances, "an event")?;
     }
     for op in &pack.program {
         match op {

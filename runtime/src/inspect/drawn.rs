@@ -58,7 +58,8 @@ pub(super) fn samples(v: &View<'_>, pack: &Pack) -> Vec<Sample> {
             continue;
         };
         trace.clear();
-        Walker::new(&plan, &quiet, &mut rng, None, &mut trace).request(root.endpoint);
+        Walker::new(&plan, &quiet, &plan.instances, &mut rng, None, &mut trace)
+            .request(root.endpoint);
         let mut depth = vec![0usize; trace.spans.len()];
         let mut spans = Vec::new();
         for (i, s) in trace.spans.iter().enumerate().take(TREE_LINES) {

@@ -149,8 +149,6 @@ pub struct PlannedEndpoint<'p> {
     /// Whether it is a gRPC endpoint (`rpc.system.name` is `grpc`): its
     /// spans carry `rpc.response.status_code`.
     pub grpc: bool,
-    /// Instances of its service.
-    pub instances: u32,
 }
 
 /// A root endpoint with its cumulative weight.
@@ -189,53 +187,13 @@ pub struct Plan<'p> {
     /// Each resource's attributes other than `service.name` and
     /// `service.version` (records carry those two as fields).
     pub resource_attrs: Vec<Vec<tsim_pack::Attr>>,
-    /// Every resource's `service.instance.id`s, by instance.
-    pub instance_ids: InstanceIds,
+    /// Each resource's declared instance count (at least 1): what a walk
+    /// spreads spans over before any scaling.
+    pub instances: Vec<u32>,
     /// Network hop, each way.
     pub hop: Sampler,
     /// Parallel branch stagger.
     pub stagger: Sampler,
-}
-
-/// Every resource's `service.instance.id`s ([`tsim_pack::instance_id`]),
-/// worked out once: fixed-width UUIDs back to back in one string.
-#[derive(Clone, Debug, Default)]
-pub struct InstanceIds {
-    text: String,
-    /// Per resource: the position of its first id, and how many it has.
-    first: Vec<(usize, u32)>,
-}
-
-/// The length of a UUID's text.
-const UUID_LEN: usize = 36;
-
-impl InstanceIds {
-    fn new(pack: &Pack) -> InstanceIds {
-        let mut ids = InstanceIds::default();
-        let mut n = 0;
-        for r in &pack.resources {
-            let name = pack.strings.get(r.name as usize).map_or("", String::as_str);
-            let count = r.instances.max(1);
-            ids.first.push((n, count));
-            for k in 0..count {
-                ids.text
-                    .push_str(&tsim_pack::instance_id(pack.meta.seed, name, k));
-            }
-            n += count as usize;
-        }
-        ids
-    }
-
-    /// Instance `k` of resource `r` ("" when out of range).
-    pub fn get(&self, r: u32, k: u32) -> &str {
-        match self.first.get(r as usize) {
-            Some(&(first, count)) if k < count => {
-                let at = (first + k as usize) * UUID_LEN;
-                self.text.get(at..at + UUID_LEN).unwrap_or("")
-            }
-            _ => "",
-        }
-    }
 }
 
 /// The roots of one ingress service.
@@ -280,7 +238,7 @@ impl<'p> Plan<'p> {
                         .collect()
                 })
                 .collect(),
-            instance_ids: InstanceIds::new(pack),
+            instances: pack.resources.iter().map(|r| r.instances.max(1)).collect(),
             hop: Sampler::new(&pack.calls.hop),
             stagger: Sampler::new(&pack.calls.stagger),
         };
@@ -324,7 +282,6 @@ impl<'p> Plan<'p> {
             http: matches!(ep.protocol, Protocol::Http { .. }),
             grpc: ep.protocol == Protocol::Rpc
                 && constant(pack, ep.attrs, "rpc.system.name") == Some(Value::Str("grpc")),
-            instances: self.resource(ep.resource).map_or(1, |r| r.instances.max(1)),
         };
         (planned, index)
     }
@@ -374,12 +331,6 @@ impl<'p> Plan<'p> {
     /// A resource by index.
     pub fn resource(&self, r: u32) -> Option<&'p Resource> {
         self.pack.resources.get(r as usize)
-    }
-
-    /// The `service.instance.id` of instance `k` of resource `r` ("" when
-    /// out of range).
-    pub fn instance_id(&self, r: u32, k: u32) -> &str {
-        self.instance_ids.get(r, k)
     }
 
     /// A string by id ("" when out of range, which validation excludes).

@@ -8,15 +8,16 @@ use std::io;
 
 use rand::RngExt;
 use rand_pcg::Pcg64;
-use tsim_pack::{Pack, ResourceKind, SpanKind, StrId, NONE};
+use tsim_pack::{Pack, ResourceKind, SpanKind, NONE};
 
+use super::fleet::Fleet;
 use super::red::{self, Red};
 use crate::draw::request::{DrawnSpan, ErrorType, Trace};
 use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::plan::{Plan, Site};
 use crate::sink::{
-    Attributes, Body, Exception, LogRecord, ResolvedLink, ResourceRef, Sink, SpanEvents, SpanLinks,
-    SpanRecord, Value,
+    Attributes, Body, Exception, LogRecord, ResolvedLink, Sink, SpanEvents, SpanLinks, SpanRecord,
+    Value,
 };
 use crate::timeline::Cause;
 
@@ -31,27 +32,6 @@ pub fn id<const N: usize>(rng: &mut Pcg64) -> [u8; N] {
     }
 }
 
-/// A resource as records carry it, with its current `version`.
-pub fn resource_ref<'a>(
-    plan: &'a Plan<'_>,
-    r: u32,
-    instance: u32,
-    version: StrId,
-) -> Option<ResourceRef<'a>> {
-    let pack = plan.pack;
-    let res = pack.resources.get(r as usize)?;
-    let attrs = plan.resource_attrs.get(r as usize)?;
-    Some(ResourceRef {
-        id: r,
-        instance,
-        instance_id: plan.instance_id(r, instance),
-        name: plan.str(res.name),
-        version: plan.str(version),
-        resource: res,
-        attributes: Attributes::constant(pack, attrs),
-    })
-}
-
 /// What the emitter keeps between traces.
 pub struct Emitter<'p> {
     /// Span ids of the trace being emitted (reused).
@@ -60,8 +40,6 @@ pub struct Emitter<'p> {
     pub red: Red<'p>,
     /// What each incident occurrence touched.
     pub touched: BTreeMap<Cause, BTreeSet<u32>>,
-    /// Each resource's `service.version` now (deployments change it).
-    pub versions: Vec<StrId>,
     drawn: Vec<crate::draw::values::Drawn>,
     text: String,
     /// Per span of the trace being emitted: the resource its failure came
@@ -164,7 +142,6 @@ impl<'p> Emitter<'p> {
             ids: Vec::new(),
             red: Red::new(pack, scenario, shard),
             touched: BTreeMap::new(),
-            versions: pack.resources.iter().map(|r| r.version).collect(),
             drawn: Vec::new(),
             text: String::new(),
             origins: Vec::new(),
@@ -205,7 +182,7 @@ impl<'p> Emitter<'p> {
     /// Emits `trace`, which arrived at Unix time `at_ns`.
     pub fn trace(
         &mut self,
-        plan: &Plan<'p>,
+        (plan, fleet): (&Plan<'p>, &Fleet<'_>),
         trace: &Trace,
         at_ns: i64,
         ids: &mut Pcg64,
@@ -233,12 +210,7 @@ impl<'p> Emitter<'p> {
             let Some(site) = plan.sites.get(sp.site as usize) else {
                 continue;
             };
-            let version = self
-                .versions
-                .get(site.resource as usize)
-                .copied()
-                .unwrap_or(0);
-            let Some(resource) = resource_ref(plan, site.resource, sp.instance, version) else {
+            let Some(resource) = fleet.resource_ref(plan, site.resource, sp.instance) else {
                 continue;
             };
             let (a, b) = (sp.drawn.0 as usize, sp.drawn.1 as usize);

@@ -1,13 +1,14 @@
 //! What happens at fixed instants of a run: the pack's events at their
 //! offsets, the events of repeating blocks at each occurrence, synthesised
 //! start and end events of repeating incidents (and the end of a one-off
-//! incident cut short by the run's end), the deployments that change a
-//! service's version, and the windows of failed deployments.
+//! incident cut short by the run's end), the deployments and scalings that
+//! change a service's instances (and version), and the windows of failed
+//! deployments.
 
 use std::io;
 
 use tsim_pack::program::Target;
-use tsim_pack::NONE;
+use tsim_pack::{StrId, NONE};
 
 use super::Engine;
 use crate::plan::Plan;
@@ -26,6 +27,31 @@ pub(super) enum Repeat {
     Event,
 }
 
+/// What a deployment or a scaling does to a service's fleet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Change {
+    /// Every instance restarts (on the version, when the deploy names one).
+    Deploy(Option<StrId>),
+    /// The service runs this many instances from now on.
+    Scale(u32),
+}
+
+impl Change {
+    /// The change an event makes, if any.
+    fn of(plan: &Plan<'_>, e: &tsim_pack::EventDef) -> Option<Change> {
+        if e.resource == NONE {
+            return None;
+        }
+        match plan.str(e.kind) {
+            "deployment" => Some(Change::Deploy(
+                Some(e.version).filter(|v| !plan.str(*v).is_empty()),
+            )),
+            "scaling" if e.instances > 0 => Some(Change::Scale(e.instances)),
+            _ => None,
+        }
+    }
+}
+
 /// The run's calendar, built once.
 pub(super) struct Calendar {
     /// Pack events at their own offsets, by time.
@@ -36,9 +62,9 @@ pub(super) struct Calendar {
     pub next_repeat: usize,
     /// Failed deployments: (occurrence, start, end, resource).
     pub health: Vec<(Cause, u64, u64, u32)>,
-    /// Deployments that change a version: (at, resource, version), by time.
-    pub deploys: Vec<(u64, u32, u32)>,
-    pub next_deploy: usize,
+    /// Deployments and scalings: (at, resource, change), by time.
+    pub changes: Vec<(u64, u32, Change)>,
+    pub next_change: usize,
 }
 
 impl Calendar {
@@ -89,33 +115,29 @@ impl Calendar {
             }
         }
         repeats.sort_unstable();
-        let deploy = |e: &tsim_pack::EventDef| {
-            e.resource != NONE
-                && plan.str(e.kind) == "deployment"
-                && !plan.str(e.version).is_empty()
-        };
         let fixed = events.iter().filter_map(|&i| pack.events.get(i));
-        let mut deploys: Vec<(u64, u32, u32)> = fixed
-            .filter(|e| deploy(e))
-            .map(|e| (e.at_ns, e.resource, e.version))
+        let mut changes: Vec<(u64, u32, Change)> = fixed
+            .filter_map(|e| Some((e.at_ns, e.resource, Change::of(plan, e)?)))
             .collect();
         for &(at, what, e) in &repeats {
-            match pack.events.get(e as usize) {
-                Some(ev) if what == Repeat::Event && deploy(ev) => {
-                    deploys.push((at, ev.resource, ev.version))
-                }
-                _ => {}
+            let ev = pack
+                .events
+                .get(e as usize)
+                .filter(|_| what == Repeat::Event);
+            if let Some((ev, c)) = ev.and_then(|ev| Some((ev, Change::of(plan, ev)?))) {
+                changes.push((at, ev.resource, c));
             }
         }
-        deploys.sort_unstable();
+        // Stable: two changes at one instant apply in the pack's order.
+        changes.sort_by_key(|c| c.0);
         Calendar {
             fixed: events,
             next_fixed: 0,
             repeats,
             next_repeat: 0,
             health,
-            deploys,
-            next_deploy: 0,
+            changes,
+            next_change: 0,
         }
     }
 }

@@ -8,7 +8,7 @@ use rand::RngExt;
 use tsim_pack::program::{Op, Target};
 use tsim_pack::NONE;
 
-use super::{batch, poisson, resource_ref, Engine};
+use super::{batch, poisson, Engine};
 use crate::draw::request::Trace;
 use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::sink::{Attributes, Body, LogRecord, Sink};
@@ -91,10 +91,9 @@ impl<'p> Engine<'_, 'p> {
         let (service, resource) = if spec.resource == NONE {
             (self.scenario, None)
         } else {
-            let version = self.emitter.versions.get(spec.resource as usize).copied();
             (
                 self.res_name(spec.resource),
-                resource_ref(self.plan, spec.resource, 0, version.unwrap_or(0)),
+                self.fleet.resource_ref(self.plan, spec.resource, 0),
             )
         };
         sink.log(&LogRecord {
@@ -135,24 +134,19 @@ impl<'p> Engine<'_, 'p> {
                 _ => None,
             });
             let at = t0.max(a);
-            let instances = pack
-                .resources
-                .get(r as usize)
-                .map_or(1, |x| x.instances)
-                .min(10);
+            let instances = self.fleet.count(r).min(10);
             for k in 0..instances {
                 self.message.clear();
                 self.message.push_str(&format!(
                     "{} on {} {}: readiness probe returned 503",
                     check.unwrap_or("health_check_failed"),
                     self.res_name(r),
-                    self.plan.instance_id(r, k)
+                    self.fleet.id(r, k)
                 ));
-                let version = self.emitter.versions.get(r as usize).copied().unwrap_or(0);
                 sink.log(&LogRecord {
                     time_ns: self.abs(at + u64::from(k)),
                     service: self.res_name(r),
-                    resource: resource_ref(self.plan, r, k, version),
+                    resource: self.fleet.resource_ref(self.plan, r, k),
                     severity_number: 17,
                     severity_text: "ERROR",
                     body: Body {

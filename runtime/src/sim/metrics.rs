@@ -1,5 +1,7 @@
 //! Metric points of a tick: derived RED metrics and process-driven ones,
-//! with anomalies applied to derived gauges.
+//! with anomalies applied to derived gauges. A per-instance series is
+//! emitted while its instance runs, in that instance's resource, its
+//! cumulative points counted from when the instance started.
 
 use std::io;
 
@@ -19,6 +21,7 @@ impl<'p> Engine<'_, 'p> {
         let pack = self.pack;
         let (time_ns, start_ns) = (self.abs(t1), self.start_ns);
         let state = &self.state;
+        let (plan, fleet) = (self.plan, &self.fleet);
         let anomaly = |m: u32| state.anomalies.get(&m).copied().unwrap_or((1.0, 0.0));
         let mut failure: io::Result<()> = Ok(());
         let mut emitted = 0u64;
@@ -36,6 +39,14 @@ impl<'p> Engine<'_, 'p> {
                     }
                     p => p,
                 };
+                let (resource, start_ns) = match series.instance {
+                    Some((r, k)) if !fleet.runs(r, k) => return,
+                    Some((r, k)) => {
+                        let started = start_ns.saturating_add(fleet.started(r, k) as i64);
+                        (fleet.resource_ref(plan, r, k), started)
+                    }
+                    None => (None, start_ns),
+                };
                 if failure.is_ok() {
                     let s = |id: u32| pack.strings.get(id as usize).map_or("", String::as_str);
                     failure = sink.metric(&MetricRecord {
@@ -47,6 +58,7 @@ impl<'p> Engine<'_, 'p> {
                         unit: s(m.unit),
                         description: s(m.description),
                         service: series.service,
+                        resource,
                         labels: &series.labels,
                         point,
                     });
@@ -57,8 +69,8 @@ impl<'p> Engine<'_, 'p> {
             self.procs.tick(
                 pack,
                 &mut self.streams.process,
-                dt,
-                level,
+                (dt, level),
+                fleet.counts(),
                 &anomaly,
                 &mut collect,
             );

@@ -12,6 +12,7 @@
 mod batch;
 mod emit;
 mod events;
+mod fleet;
 mod follow;
 mod live;
 mod logs;
@@ -40,7 +41,7 @@ use crate::sink::Sink;
 use crate::streams::{mix, stream, Purpose};
 use crate::timeline::{State, Timeline};
 
-pub use emit::{id, resource_ref};
+pub use emit::id;
 pub use live::{Live, Pace, Shard};
 
 /// How to run.
@@ -196,6 +197,9 @@ struct Engine<'a, 'p> {
     timeline: Timeline,
     streams: Streams,
     emitter: emit::Emitter<'p>,
+    /// Each resource's running instances, their ids and version now
+    /// (deployments and scalings change them).
+    fleet: fleet::Fleet<'p>,
     procs: process::Processes<'p>,
     /// What happens at fixed instants: events, deployments, health checks.
     calendar: events::Calendar,
@@ -236,6 +240,7 @@ impl<'a, 'p> Engine<'a, 'p> {
             timeline,
             streams: Streams::new(seed, opts.start_ns, shard.index),
             emitter,
+            fleet: fleet::Fleet::new(pack),
             procs: process::Processes::new(pack, scenario, shard),
             calendar,
             state,
@@ -312,23 +317,27 @@ impl<'a, 'p> Engine<'a, 'p> {
         Ok(())
     }
 
-    /// Brings the timeline state and the deployed versions up to `seg`;
-    /// returns the next instant either changes.
+    /// Brings the timeline state and the fleet (deployments, scalings) up
+    /// to `seg`; returns the next instant either changes.
     fn advance(&mut self, seg: u64) -> u64 {
         if seg >= self.state_until {
             self.state = self.timeline.state(seg);
             self.state_until = self.timeline.next_change(seg);
         }
         let mut end = self.state_until;
-        while let Some(&(at, r, v)) = self.calendar.deploys.get(self.calendar.next_deploy) {
+        while let Some(&(at, r, c)) = self.calendar.changes.get(self.calendar.next_change) {
             if at > seg {
                 end = end.min(at);
                 break;
             }
-            if let Some(slot) = self.emitter.versions.get_mut(r as usize) {
-                *slot = v;
-            }
-            self.calendar.next_deploy += 1;
+            let fleet = &mut self.fleet;
+            let renewed = match c {
+                events::Change::Deploy(v) => fleet.deploy(r, v, at),
+                events::Change::Scale(n) => fleet.scale(r, n, at),
+            };
+            self.emitter.red.renew(&renewed);
+            self.procs.renew(&renewed);
+            self.calendar.next_change += 1;
         }
         end
     }
@@ -447,6 +456,7 @@ impl<'a, 'p> Engine<'a, 'p> {
         Walker::new(
             self.plan,
             &self.state,
+            self.fleet.counts(),
             &mut self.streams.requests,
             shape,
             &mut self.trace,
@@ -466,7 +476,7 @@ impl<'a, 'p> Engine<'a, 'p> {
             f.wait_for(ends, stop);
         }
         let counts = self.emitter.trace(
-            self.plan,
+            (self.plan, &self.fleet),
             &self.trace,
             at_ns,
             &mut self.streams.ids,

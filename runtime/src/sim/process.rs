@@ -14,12 +14,18 @@
 //! (jittered by up to 10%) into cumulative buckets. Anomalies multiply what
 //! is reported (or added) and shift it, in one place, before a gauge is
 //! held to its bounds.
+//!
+//! A per-instance series has a row per instance slot a service ever has;
+//! the rows of the instances running now share the service's volume
+//! between them, and a replaced instance's series starts again from the
+//! process's start (a new process).
 
 use rand::RngExt;
 use rand_distr::{Distribution, Normal, Poisson};
 use rand_pcg::Pcg64;
 use tsim_pack::{MetricKind, MetricSource, Pack, Process};
 
+use super::fleet::Renewed;
 use super::series::{row_labels, Emit, Series};
 use crate::sink::{HistogramPoint, Point};
 
@@ -45,6 +51,10 @@ pub struct Driven<'p> {
     shares: Vec<f64>,
     /// Series labels.
     pub series: Vec<Series<'p>>,
+    /// Per series: the instance slots of its resource (per-instance rows).
+    slots: Vec<u32>,
+    /// Where it starts.
+    fresh: State,
 }
 
 /// All process-driven metrics.
@@ -96,6 +106,7 @@ impl<'p> Processes<'p> {
     /// Sets up every process-driven metric.
     pub fn new(pack: &'p Pack, scenario: &'p str, shard: super::Shard) -> Processes<'p> {
         let mut metrics = Vec::new();
+        let instances = tsim_pack::InstanceIndex::new(pack);
         for (mi, m) in pack.metrics.iter().enumerate() {
             let MetricSource::Process(p) = &m.source else {
                 continue;
@@ -114,29 +125,54 @@ impl<'p> Processes<'p> {
                 max: f64::NAN,
                 buckets: vec![0; m.buckets.len() + 1],
             };
+            let series = row_labels(pack, m, set, (scenario, &instances), shard);
+            let slots = series
+                .iter()
+                .map(|s| s.instance.map_or(1, |(r, _)| tsim_pack::slots(pack, r)))
+                .collect();
             metrics.push(Driven {
                 metric: mi,
-                states: vec![state; set.rows.len()],
+                states: vec![state.clone(); set.rows.len()],
+                fresh: state,
+                slots,
                 shares: if set.weights.len() == set.rows.len() {
                     set.weights.clone()
                 } else {
                     vec![1.0 / set.rows.len().max(1) as f64; set.rows.len()]
                 },
-                series: row_labels(pack, m, set, scenario, shard),
+                series,
             });
         }
         Processes { metrics }
     }
 
+    /// Starts the series of renewed instances again.
+    pub fn renew(&mut self, renewed: &Renewed) {
+        if renewed.is_empty() {
+            return;
+        }
+        for d in &mut self.metrics {
+            for (st, s) in d.states.iter_mut().zip(&d.series) {
+                if s.instance
+                    .is_some_and(|i| renewed.binary_search(&i).is_ok())
+                {
+                    *st = d.fresh.clone();
+                }
+            }
+        }
+    }
+
     /// Advances every series by `dt` seconds and emits through
     /// `emit(metric, series, suffix, le, value)`. `anomaly(metric)` gives
-    /// (factor, relative shift); `level` is the traffic curve now.
+    /// (factor, relative shift); `level` is the traffic curve now;
+    /// `running` each resource's instance count now.
+    #[allow(clippy::too_many_arguments)]
     pub fn tick(
         &mut self,
         pack: &Pack,
         rng: &mut Pcg64,
-        dt: f64,
-        level: f64,
+        (dt, level): (f64, f64),
+        running: &[u32],
         anomaly: &dyn Fn(u32) -> (f64, f64),
         emit: &mut Emit<'_, 'p>,
     ) {
@@ -147,7 +183,20 @@ impl<'p> Processes<'p> {
             };
             let (factor, shift) = anomaly(m.name);
             let clamp = |x: f64| m.within.map_or(x, |(lo, hi)| x.clamp(lo, hi));
-            for ((st, series), &share) in d.states.iter_mut().zip(&d.series).zip(&d.shares) {
+            let rows = d.states.iter_mut().zip(&d.series).zip(&d.shares);
+            for (((st, series), &share), &slots) in rows.zip(&d.slots) {
+                // The running instances take their service's whole share.
+                let share = match series.instance {
+                    Some((r, _)) => {
+                        let n = running
+                            .get(r as usize)
+                            .copied()
+                            .unwrap_or(1)
+                            .clamp(1, slots);
+                        share * f64::from(slots) / f64::from(n)
+                    }
+                    None => share,
+                };
                 let (moved, arrivals) = match p {
                     Process::Poisson { rate } => {
                         st.intensity = step(rng, rate, st.intensity, dt).max(0.0);

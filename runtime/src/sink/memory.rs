@@ -86,6 +86,10 @@ pub struct Point {
     pub metric: String,
     /// Value.
     pub value: f64,
+    /// The `service.instance.id` of its resource (per-instance series).
+    pub instance_id: Option<String>,
+    /// When its cumulative count started, Unix ns.
+    pub start_ns: i64,
 }
 
 /// An owned event.
@@ -176,6 +180,8 @@ impl Sink for MemorySink {
                 service: m.service.into(),
                 metric: metric.into(),
                 value,
+                instance_id: m.resource.map(|r| r.instance_id.to_string()),
+                start_ns: m.start_ns,
             })
         });
         Ok(())

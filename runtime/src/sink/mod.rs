@@ -317,6 +317,9 @@ pub struct MetricRecord<'a> {
     pub description: &'a str,
     /// The series' service (its `service.name` label, or the scenario name).
     pub service: &'a str,
+    /// The instance whose series it is (a per-instance series: its
+    /// `service.instance.id` is in the resource, not among the labels).
+    pub resource: Option<ResourceRef<'a>>,
     /// The series' labels in order (`service.name` included when it has one).
     pub labels: &'a [Label<'a>],
     /// The value.

@@ -36,6 +36,19 @@ fn kind(k: &str) -> MetricKind {
     }
 }
 
+/// How many instance slots `name` (declared with `declared`) ever has:
+/// the declared count or the largest a `scale` of it sets. A per-instance
+/// series set has a row per slot; the runtime emits those of the
+/// instances running at the time.
+fn slots(model: &Model, name: &str, declared: u32) -> u32 {
+    model
+        .timeline
+        .iter()
+        .filter(|e| e.action == "scale" && e.target.as_ref().is_some_and(|t| t.1 == name))
+        .filter_map(|e| e.overrides.instances)
+        .fold(declared, u32::max)
+}
+
 /// The scope's keys and rows (`per service` gives one row per service).
 fn scope_rows(model: &Model, m: &Metric) -> (Vec<&'static str>, Vec<Vec<Sampled>>) {
     let of = match &m.source {
@@ -44,7 +57,11 @@ fn scope_rows(model: &Model, m: &Metric) -> (Vec<&'static str>, Vec<Vec<Sampled>
     };
     let services: Vec<(&str, u32, Vec<&str>)> =
         match of.and_then(|n| model.backends.iter().find(|b| b.name == n)) {
-            Some(b) => vec![(b.name.as_str(), b.instances, Vec::new())],
+            Some(b) => vec![(
+                b.name.as_str(),
+                slots(model, &b.name, b.instances),
+                Vec::new(),
+            )],
             None => model
                 .services
                 .iter()
@@ -52,7 +69,7 @@ fn scope_rows(model: &Model, m: &Metric) -> (Vec<&'static str>, Vec<Vec<Sampled>
                 .map(|s| {
                     (
                         s.name.as_str(),
-                        s.instances,
+                        slots(model, &s.name, s.instances),
                         s.endpoints.iter().map(|e| e.name.as_str()).collect(),
                     )
                 })
@@ -70,7 +87,7 @@ fn scope_rows(model: &Model, m: &Metric) -> (Vec<&'static str>, Vec<Vec<Sampled>
                 .iter()
                 .flat_map(|s| {
                     (0..s.1).map(move |i| {
-                        let id = tsim_pack::instance_id(model.settings.seed, s.0, i);
+                        let id = tsim_pack::instance_id(model.settings.seed, s.0, i, 0);
                         vec![text(s.0), Sampled::Str(id)]
                     })
                 })
@@ -276,7 +293,7 @@ fn scope_count(model: &Model, m: &Metric) -> (&'static str, f64) {
     };
     if let Some(b) = of.and_then(|n| model.backends.iter().find(|b| b.name == n)) {
         return match m.per.as_str() {
-            "instance" => (what, f64::from(b.instances)),
+            "instance" => (what, f64::from(slots(model, &b.name, b.instances))),
             _ => (what, 1.0),
         };
     }
@@ -286,7 +303,9 @@ fn scope_count(model: &Model, m: &Metric) -> (&'static str, f64) {
         .filter(|s| of.is_none_or(|n| n == s.name));
     let n = match m.per.as_str() {
         "service" => services.count() as f64,
-        "instance" => services.map(|s| f64::from(s.instances)).sum(),
+        "instance" => services
+            .map(|s| f64::from(slots(model, &s.name, s.instances)))
+            .sum(),
         "endpoint" => services.map(|s| s.endpoints.len() as f64).sum(),
         _ => 1.0,
     };

@@ -57,6 +57,9 @@ struct Outcome {
 pub struct Walker<'a, 'p> {
     plan: &'a Plan<'p>,
     state: &'a State,
+    /// Each resource's running instances (a span's instance is drawn
+    /// evenly from them; 1 where missing).
+    instances: &'a [u32],
     rng: &'a mut Pcg64,
     /// The shape seed of a root with fixed shape variants.
     shape: Option<u64>,
@@ -77,6 +80,7 @@ impl<'a, 'p> Walker<'a, 'p> {
     pub fn new(
         plan: &'a Plan<'p>,
         state: &'a State,
+        instances: &'a [u32],
         rng: &'a mut Pcg64,
         shape: Option<u64>,
         trace: &'a mut Trace,
@@ -84,6 +88,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         Walker {
             plan,
             state,
+            instances,
             rng,
             shape,
             trace,
@@ -181,8 +186,18 @@ impl<'a, 'p> Walker<'a, 'p> {
         let prog = pe.program;
         let instance = match instance {
             Some(k) => k,
-            None if pe.instances > 1 => self.rng.random_range(0..pe.instances),
-            None => 0,
+            None => {
+                let running = self
+                    .instances
+                    .get(prog.resource as usize)
+                    .copied()
+                    .unwrap_or(1);
+                if running > 1 {
+                    self.rng.random_range(0..running)
+                } else {
+                    0
+                }
+            }
         };
         let idx = self.open(pe.site, parent, instance, start);
         if let Some(s) = self.trace.spans.get_mut(idx) {

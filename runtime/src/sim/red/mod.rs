@@ -25,6 +25,7 @@ type RowKey = (u32, u32, u32);
 
 use tsim_pack::{AttrValue, MetricKind, MetricSource, Pack, ResourceKind, SpanKind, NONE};
 
+use super::fleet::Renewed;
 use super::series::{row_labels, Emit, Series};
 use crate::draw::grpc::GrpcCode;
 use crate::draw::request::ErrorType;
@@ -197,7 +198,7 @@ impl<'p> Red<'p> {
             let unit = pack.strings.get(m.unit as usize).map_or("", String::as_str);
             let buckets = m.buckets.len() + 1;
             let flavor = Flavor::of(pack.strings.get(m.name as usize).map_or("", String::as_str));
-            let mut series = row_labels(pack, m, set, scenario, shard);
+            let mut series = row_labels(pack, m, set, (scenario, &instances), shard);
             if flavor != Flavor::Plain {
                 // The conventions' method and route replace `endpoint`.
                 for s in &mut series {
@@ -349,6 +350,24 @@ impl<'p> Red<'p> {
                     time_ns: o.end_ns,
                 });
             }
+        }
+    }
+
+    /// Ends the series of renewed instances: their next spans start new
+    /// cumulative series (a new process counts from zero).
+    pub fn renew(&mut self, renewed: &Renewed) {
+        if renewed.is_empty() {
+            return;
+        }
+        for d in &mut self.metrics {
+            let series = &d.series;
+            let gone = |row: usize| {
+                series
+                    .get(row)
+                    .and_then(|s| s.instance)
+                    .is_some_and(|i| renewed.binary_search(&i).is_ok())
+            };
+            d.by_status.retain(|k, _| !gone(k.0));
         }
     }
 

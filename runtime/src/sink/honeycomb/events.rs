@@ -228,7 +228,10 @@ pub fn log(f: &mut Fields<'_>, r: &LogRecord<'_>, buf: &mut String) {
 pub fn metric(f: &mut Fields<'_>, m: &MetricRecord<'_>, buf: &mut String) {
     f.str("meta.signal_type", "metric");
     f.str("meta.annotation_type", "metric_event");
-    service(f, m.service);
+    match &m.resource {
+        Some(r) => resource(f, r),
+        None => service(f, m.service),
+    }
     for l in m.labels {
         f.value(l.key, l.value);
     }

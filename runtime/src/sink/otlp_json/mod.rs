@@ -216,7 +216,11 @@ impl<R: Requests> Sink for OtlpJsonSink<R> {
     }
 
     fn metric(&mut self, m: &MetricRecord<'_>) -> io::Result<()> {
-        self.points.service(m.service, true).add(m);
+        match &m.resource {
+            Some(r) => self.points.instance(r),
+            None => self.points.service(m.service, true),
+        }
+        .add(m);
         if self.points.added(1) {
             flush(
                 &mut self.points,

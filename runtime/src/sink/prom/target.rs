@@ -1,8 +1,10 @@
 //! Where a series comes from, in Prometheus terms: its `job` and
-//! `instance` labels (from `service.namespace`, `service.name` and
-//! `service.instance.id`), its other labels made legal, and the labels of
-//! the `target_info` series of each (job, instance): the resource's other
-//! attributes (`service.version`, `telemetry.sdk.*`, declared ones).
+//! `instance` labels (from `service.namespace`, `service.name` and the
+//! `service.instance.id` of a per-instance series' resource), its other
+//! labels made legal, and the labels of the `target_info` series of each
+//! (job, instance): the resource's other attributes (`service.version` as
+//! the instance runs it, `telemetry.sdk.*`, declared ones). A deploy or a
+//! scale replaces instances, so their targets end and new ones begin.
 
 use std::collections::HashMap;
 
@@ -34,6 +36,9 @@ pub struct Target {
     pub job: String,
     /// `instance` ("" when the series has no `service.instance.id`).
     pub instance: String,
+    /// The `service.version` its instance runs (per-instance series; the
+    /// others show the declared one).
+    pub version: Option<String>,
     /// `service.name`.
     pub service: String,
 }
@@ -78,15 +83,14 @@ impl Targets {
             .by_service
             .get(m.service)
             .and_then(|r| r.namespace.as_deref());
-        let instance = m
-            .labels
-            .iter()
-            .find(|l| l.key == "service.instance.id")
-            .map(|l| text(l.value))
-            .unwrap_or_default();
+        let instance = match &m.resource {
+            Some(r) => r.instance_id.to_string(),
+            None => String::new(),
+        };
         Target {
             job: naming::job(namespace, m.service),
             instance,
+            version: m.resource.map(|r| r.version.to_string()),
             service: m.service.to_string(),
         }
     }
@@ -97,7 +101,17 @@ impl Targets {
         let mut pairs: Vec<(&str, String)> =
             vec![("job", t.job.clone()), ("instance", t.instance.clone())];
         if let Some(r) = self.by_service.get(&t.service) {
-            pairs.extend(r.attributes.iter().map(|(k, v)| (k.as_str(), v.clone())));
+            let attributes = r.attributes.iter().map(|(k, v)| (k.as_str(), v.clone()));
+            match &t.version {
+                // The instance's version stands for the declared one.
+                Some(v) => {
+                    if !v.is_empty() {
+                        pairs.push(("service.version", v.clone()));
+                    }
+                    pairs.extend(attributes.filter(|(k, _)| *k != "service.version"));
+                }
+                None => pairs.extend(attributes),
+            }
         }
         pairs.extend(sdk_attributes().map(|(k, v)| (k, v.to_string())));
         naming::labels(&pairs)
