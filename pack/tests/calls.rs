@@ -69,6 +69,8 @@ fn endpoint(resource: u32, name: StrId, protocol: Protocol, steps: Vec<Step>) ->
         attrs: 0,
         gen_attrs: vec![],
         steps,
+        events: vec![],
+        links: vec![],
     }
 }
 
@@ -189,8 +191,33 @@ fn sample() -> Pack {
                 }]),
                 Step::Parallel(vec![]),
             ]),
+            Step::Internal {
+                program: Box::new(endpoint(
+                    0,
+                    12,
+                    Protocol::Internal,
+                    vec![Step::Call {
+                        endpoint: 1,
+                        attrs: 0,
+                        options: options(1.0),
+                    }],
+                )),
+                options: options(0.25),
+            },
         ],
     );
+    api.events = vec![EventDecl {
+        name: 13,
+        chance: 0.2,
+        attrs: 1,
+        gen_attrs: vec![],
+    }];
+    api.links = vec![LinkDecl {
+        endpoint: 1,
+        chance: 0.3,
+        attrs: 0,
+        gen_attrs: vec![],
+    }];
     api.latency = Dist::LogNormal {
         mu: -4.0,
         sigma: 0.5,
@@ -344,6 +371,8 @@ fn call_section(gens: impl FnOnce(&mut Writer), steps: impl FnOnce(&mut Writer))
     w.u(0); // attribute set
     gens(&mut w);
     steps(&mut w);
+    w.u(0); // events
+    w.u(0); // links
     w.u(0); // roots
     w.byte(0); // hop
     w.f(0.0);
@@ -395,8 +424,8 @@ fn decode_with_call(body: &[u8]) -> Result<Pack, PackError> {
 fn calls_round_trip_with_every_variant() {
     let pack = sample();
     let bytes = encode(&pack);
-    assert_eq!(&bytes[8..10], &2u16.to_le_bytes());
-    assert_eq!(FORMAT_VERSION, 2);
+    assert_eq!(&bytes[8..10], &3u16.to_le_bytes());
+    assert_eq!(FORMAT_VERSION, 3);
     assert!(TAGS.contains(b"CALL") && !TAGS.contains(b"TRAC"));
     let back = decode(&bytes).expect("the sample decodes");
     assert_eq!(back, pack);
@@ -789,8 +818,8 @@ fn unknown_tags_are_rejected_by_name() {
             w.u(0);
         }
     };
-    let err = decode_with_call(&call_section(no_gens, step(4))).unwrap_err();
-    assert_eq!(err.to_string(), "pack is corrupt: unknown step 4");
+    let err = decode_with_call(&call_section(no_gens, step(5))).unwrap_err();
+    assert_eq!(err.to_string(), "pack is corrupt: unknown step 5");
     let gen_tag = |w: &mut Writer| {
         w.u(1);
         w.u(0);

@@ -43,10 +43,13 @@ pub struct Span {
     /// `service.version` of the emitting resource at the time.
     pub version: String,
     /// User-declared events: (name, Unix ns, attributes as text).
-    pub events: Vec<(String, i64, Vec<(String, String)>)>,
+    pub events: Vec<(String, i64, TextAttrs)>,
     /// Links, the producer's first: (trace id, span id, attributes as text).
-    pub links: Vec<([u8; 16], [u8; 8], Vec<(String, String)>)>,
+    pub links: Vec<([u8; 16], [u8; 8], TextAttrs)>,
 }
+
+/// Attributes as (key, text) pairs.
+pub type TextAttrs = Vec<(String, String)>;
 
 /// Attributes as (key, text) pairs.
 fn texts(attrs: &crate::sink::Attributes<'_>) -> Vec<(String, String)> {
