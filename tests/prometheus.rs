@@ -143,29 +143,36 @@ fn expected_series(dir: &Path) -> u64 {
 fn otlp_points(dir: &Path, metric: &str) -> Vec<(String, i64, f64)> {
     let text = std::fs::read_to_string(dir.join("metrics.jsonl")).expect("metrics.jsonl");
     let mut out = Vec::new();
+    // A per-instance series carries `service.instance.id` in its resource.
+    let instance_of = |attrs: &serde_json::Value| {
+        attrs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["key"] == "service.instance.id")
+            .and_then(|a| a["value"]["stringValue"].as_str())
+            .map(str::to_string)
+    };
     for line in text.lines() {
         let req: serde_json::Value = serde_json::from_str(line).expect("a request");
-        let all = req["resourceMetrics"].as_array().into_iter().flatten();
-        let scopes = all.flat_map(|r| r["scopeMetrics"].as_array().into_iter().flatten());
-        let metrics = scopes.flat_map(|s| s["metrics"].as_array().into_iter().flatten());
-        for m in metrics.filter(|m| m["name"] == metric) {
-            let data = if m["gauge"].is_object() {
-                &m["gauge"]
-            } else {
-                &m["sum"]
-            };
-            for p in data["dataPoints"].as_array().into_iter().flatten() {
-                let instance = p["attributes"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|a| a["key"] == "service.instance.id")
-                    .and_then(|a| a["value"]["stringValue"].as_str())
-                    .unwrap_or("")
-                    .to_string();
-                let ns: i64 = p["timeUnixNano"].as_str().expect("ns").parse().expect("ns");
-                let v = p["asDouble"].as_f64().expect("a double");
-                out.push((instance, ns / 1_000_000, v));
+        for r in req["resourceMetrics"].as_array().into_iter().flatten() {
+            let resource_instance = instance_of(&r["resource"]["attributes"]);
+            let scopes = r["scopeMetrics"].as_array().into_iter().flatten();
+            let metrics = scopes.flat_map(|s| s["metrics"].as_array().into_iter().flatten());
+            for m in metrics.filter(|m| m["name"] == metric) {
+                let data = if m["gauge"].is_object() {
+                    &m["gauge"]
+                } else {
+                    &m["sum"]
+                };
+                for p in data["dataPoints"].as_array().into_iter().flatten() {
+                    let instance = instance_of(&p["attributes"])
+                        .or_else(|| resource_instance.clone())
+                        .unwrap_or_default();
+                    let ns: i64 = p["timeUnixNano"].as_str().expect("ns").parse().expect("ns");
+                    let v = p["asDouble"].as_f64().expect("a double");
+                    out.push((instance, ns / 1_000_000, v));
+                }
             }
         }
     }

@@ -59,7 +59,8 @@ fn the_http_duration_histogram_counts_http_server_spans_only() {
 }
 
 /// A `per instance` derived counter finds each instance's row by its
-/// `service.instance.id` (a UUID): one growing series per instance, which
+/// `service.instance.id` (a UUID, in the series' resource): one growing
+/// series per instance, which
 /// together count every server span.
 #[test]
 fn a_per_instance_counter_counts_each_instances_spans() {
@@ -74,10 +75,11 @@ metric "requests" counter per instance from spans
         ..Default::default()
     };
     sim::run(&pack(scenario), &opts, &mut sink, &mut |_, _, _| {}).expect("runs");
-    let mut last: BTreeMap<&str, f64> = BTreeMap::new();
+    // Each instance's series is in its instance's resource.
+    let mut last: BTreeMap<(&str, Option<&str>), f64> = BTreeMap::new();
     for p in &sink.metrics {
         if p.metric.starts_with("requests") {
-            last.insert(&p.metric, p.value);
+            last.insert((&p.metric, p.instance_id.as_deref()), p.value);
         }
     }
     assert_eq!(last.len(), 3, "one series per instance: {last:?}");

@@ -125,6 +125,11 @@ impl Catalog {
     pub fn series_of(&mut self, m: &MetricRecord<'_>) -> io::Result<usize> {
         self.key.clear();
         let _ = write!(self.key, "{}", m.metric);
+        // A per-instance series is told apart by its instance's resource.
+        if let Some(r) = &m.resource {
+            self.key.push('\u{3}');
+            self.key.push_str(r.instance_id);
+        }
         for l in m.labels {
             self.key.push('\u{1}');
             self.key.push_str(l.key);
