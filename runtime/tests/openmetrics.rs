@@ -55,6 +55,12 @@ impl Sink for Recorder {
             l.value.write(&mut labels);
             labels.push(',');
         }
+        // A per-instance series' instance is in its resource.
+        if let Some(r) = &m.resource {
+            labels.push_str("service.instance.id=");
+            labels.push_str(r.instance_id);
+            labels.push(',');
+        }
         match m.point {
             Point::Gauge(v) | Point::Sum { value: v, .. } => {
                 self.scalars
