@@ -2,7 +2,7 @@
 //! tsim-runtime --example profile_row -- ROW SECONDS` with ROW one of
 //! `draw`, `proto`, `json`. Runs the checkout scenario as fast as it goes.
 
-use tsim_runtime::sim::{self, Live, Pace, Shard};
+use tsim_runtime::sim;
 use tsim_runtime::sink::otlp::{BatchSizes, Counted, OtlpSink};
 use tsim_runtime::sink::otlp_json::OtlpJsonSink;
 use tsim_runtime::sink::{NullSink, Sink};
@@ -23,18 +23,7 @@ fn main() -> Res<()> {
     let row = args.next().unwrap_or_else(|| "proto".into());
     let seconds: f64 = args.next().map_or(Ok(5.0), |s| s.parse())?;
     let pack = checkout()?;
-    let opts = sim::Options {
-        start_ns: 1_767_225_600_000_000_000,
-        duration_ns: Some((seconds * 1e9) as u64),
-        live: Some(Live {
-            pace: Pace::Max,
-            jitter_ns: 0,
-            shard: Shard::default(),
-            multiplier: 1.0,
-            timeline_speed: 1.0,
-        }),
-        ..Default::default()
-    };
+    let opts = tsim_runtime::bench::options(seconds);
     let mut proto = OtlpSink::new(Counted::default(), BatchSizes::default());
     let mut json = OtlpJsonSink::with_sizes(Counted::default(), BatchSizes::default());
     let mut null = NullSink;

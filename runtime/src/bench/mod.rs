@@ -53,7 +53,8 @@ fn cpu() -> Option<Duration> {
     Some(Duration::from_nanos(ns))
 }
 
-fn options(seconds: f64) -> sim::Options {
+/// A run of `seconds` as fast as the sink takes it, from now (every row's options).
+pub fn options(seconds: f64) -> sim::Options {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64);
