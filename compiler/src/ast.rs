@@ -107,6 +107,8 @@ pub enum AttrKind {
     Attributes,
     /// `labels { }`.
     Labels,
+    /// `body { }`: a structured log body.
+    Body,
 }
 
 /// `resource { k = v }`, `attributes { ... }`, `labels { ... }`.

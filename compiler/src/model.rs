@@ -131,6 +131,20 @@ pub enum PatternPart {
     Attr(String),
 }
 
+impl PatternPart {
+    /// The part as written in the source.
+    pub fn source(&self) -> String {
+        match self {
+            PatternPart::Lit(s) => s.clone(),
+            PatternPart::Counter(0) => "{n}".into(),
+            PatternPart::Counter(w) => format!("{{n:{w:02}}}"),
+            PatternPart::Hex(k) => format!("{{hex:{k}}}"),
+            PatternPart::Uuid => "{uuid}".into(),
+            PatternPart::Attr(name) => format!("{{{name}}}"),
+        }
+    }
+}
+
 /// How an attribute's values are generated.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub enum Generator {
@@ -443,6 +457,8 @@ pub struct SpanLogRule {
     pub message: Generator,
     /// Extra attributes.
     pub attributes: Vec<Attr>,
+    /// A structured body (`body { }`), in place of the message.
+    pub body: Option<Vec<Attr>>,
 }
 
 /// A standalone log stream.
@@ -460,6 +476,8 @@ pub struct LogStream {
     pub message: Generator,
     /// Attributes.
     pub attributes: Vec<Attr>,
+    /// A structured body (`body { }`), in place of the message.
+    pub body: Option<Vec<Attr>>,
     /// Fixed (level, message) shapes, when declared (`variants N`); when
     /// not, every record's level and message are drawn afresh. Attribute
     /// values are drawn per record either way.

@@ -2,7 +2,7 @@
 //! form. The compiler builds a [`Pack`] and [`encode`]s it; the runtime
 //! [`decode`]s it, which validates everything before returning.
 //!
-//! # Layout (format version 3)
+//! # Layout (format version 4)
 //!
 //! ```text
 //! offset  size  field
@@ -72,9 +72,13 @@
 //! ```text
 //! LOGS      = count stream*  count rule*
 //! stream    = name resource(0 none | i + 1) rate:f64 gen(level) gen(message)
-//!             attrs count gen_attr* shapes
-//! rule      = errors_only:u8(0 | 1) gen(level) gen(message) attrs count gen_attr*
+//!             attrs count gen_attr* shapes body
+//! rule      = errors_only:u8(0 | 1) gen(level) gen(message) attrs count gen_attr* body
+//! body      = u8(0)  |  u8(1) attrs count gen_attr*
 //! ```
+//!
+//! A `body` of 1 is a structured body ([`LogBody`]): a map of fields drawn
+//! per record in place of the message (whose generator is then `""`).
 //!
 //! A stream's `shapes` is 0 when every record's level and message are drawn
 //! afresh, N when they come from one of N fixed shape seeds.

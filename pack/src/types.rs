@@ -267,6 +267,18 @@ pub struct LogStream {
     /// draws them from one of N fixed shape seeds (attribute values are
     /// drawn per record either way).
     pub shapes: u32,
+    /// A structured body in place of the message, when declared.
+    pub body: Option<LogBody>,
+}
+
+/// A structured log body (`body { }`): a map whose fields are drawn per
+/// record like attributes; its patterns may borrow the record's attributes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogBody {
+    /// Constant fields (attribute set).
+    pub attrs: u32,
+    /// Generated fields, drawn per record.
+    pub gen_attrs: Vec<GenAttr>,
 }
 
 /// A rule deriving logs from spans (`access` or `errors`): the level and
@@ -284,6 +296,8 @@ pub struct SpanLogRule {
     pub attrs: u32,
     /// Generated attributes, drawn per record.
     pub gen_attrs: Vec<GenAttr>,
+    /// A structured body in place of the message, when declared.
+    pub body: Option<LogBody>,
 }
 
 /// All logs.

@@ -424,8 +424,8 @@ fn decode_with_call(body: &[u8]) -> Result<Pack, PackError> {
 fn calls_round_trip_with_every_variant() {
     let pack = sample();
     let bytes = encode(&pack);
-    assert_eq!(&bytes[8..10], &3u16.to_le_bytes());
-    assert_eq!(FORMAT_VERSION, 3);
+    assert_eq!(&bytes[8..10], &4u16.to_le_bytes());
+    assert_eq!(FORMAT_VERSION, 4);
     assert!(TAGS.contains(b"CALL") && !TAGS.contains(b"TRAC"));
     let back = decode(&bytes).expect("the sample decodes");
     assert_eq!(back, pack);

@@ -33,7 +33,8 @@ fn s(id: StrId) -> AttrValue {
 }
 
 /// A pack with two streams and two rules: levels and messages as picks and
-/// as constants, constant and generated attributes, with and without shapes.
+/// as constants, constant and generated attributes, with and without shapes,
+/// with and without structured bodies.
 fn sample() -> Pack {
     let resource = |kind, name| Resource {
         kind,
@@ -65,6 +66,7 @@ fn sample() -> Pack {
                     },
                 ],
                 shapes: 0,
+                body: None,
             },
             LogStream {
                 name: 3,
@@ -75,6 +77,13 @@ fn sample() -> Pack {
                 attrs: 1,
                 gen_attrs: vec![],
                 shapes: 100,
+                body: Some(LogBody {
+                    attrs: 1,
+                    gen_attrs: vec![GenAttr {
+                        key: 8,
+                        gen: Gen::IntRange(1, 3),
+                    }],
+                }),
             },
         ],
         span_rules: vec![
@@ -84,6 +93,10 @@ fn sample() -> Pack {
                 message: Gen::Const(s(14)),
                 attrs: 0,
                 gen_attrs: vec![],
+                body: Some(LogBody {
+                    attrs: 0,
+                    gen_attrs: vec![],
+                }),
             },
             SpanLogRule {
                 errors_only: true,
@@ -94,6 +107,7 @@ fn sample() -> Pack {
                     key: 8,
                     gen: Gen::IntRange(1, 3),
                 }],
+                body: None,
             },
         ],
     };
@@ -155,6 +169,10 @@ fn decode_with_logs(body: &[u8]) -> Result<Pack, PackError> {
 /// A `LOGS` section by hand: no streams, one rule whose flag byte is
 /// `flag` and whose level generator is written by `level`.
 fn rule_section(flag: u8, level: impl FnOnce(&mut Writer)) -> Vec<u8> {
+    rule_section_with_body(flag, level, 0)
+}
+
+fn rule_section_with_body(flag: u8, level: impl FnOnce(&mut Writer), body: u8) -> Vec<u8> {
     let mut w = Writer::default();
     w.u(0); // streams
     w.u(1); // rules
@@ -165,6 +183,11 @@ fn rule_section(flag: u8, level: impl FnOnce(&mut Writer)) -> Vec<u8> {
     w.u(0);
     w.u(0); // attribute set
     w.u(0); // generated attributes
+    w.byte(body); // structured body flag
+    if body == 1 {
+        w.u(0); // its attribute set
+        w.u(0); // its generated fields
+    }
     w.buf
 }
 
@@ -343,6 +366,13 @@ fn a_bad_errors_only_flag_is_rejected() {
     assert!(decode_with_logs(&rule_section(1, const_string)).is_ok());
     let err = decode_with_logs(&rule_section(2, const_string)).unwrap_err();
     assert_eq!(err.to_string(), "pack is corrupt: bad errors-only flag 2");
+}
+
+#[test]
+fn a_bad_body_flag_is_rejected() {
+    assert!(decode_with_logs(&rule_section_with_body(1, const_string, 1)).is_ok());
+    let err = decode_with_logs(&rule_section_with_body(1, const_string, 2)).unwrap_err();
+    assert_eq!(err.to_string(), "pack is corrupt: bad log body flag 2");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Instances through a deploy and a scale, read back from the OTLP
 //! requests a run sends: `service.instance.id` changes exactly at those
-//! instants, spans use exactly the instances running at the time (spread
-//! evenly over them, within 4 sigma), and per-instance series live in the
+//! instants, spans and stream logs use exactly the instances running at
+//! the time (spread evenly over them, within 4 sigma), and per-instance series live in the
 //! resource of a running instance, their cumulative counts starting when
 //! the instance did.
 
@@ -9,6 +9,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, KeyValue};
@@ -27,6 +28,7 @@ service "api" {
 metric "process.cpu.utilization" gauge per instance unit "1" {
   walk brownian(start: 0.3, drift: 0, volatility: 0.01) within 0..1 }
 metric "api.requests" counter per instance from spans
+logs "worker" { service "api" rate 20/s message "tick" }
 timeline {
   at 10m deploy "api" version "2.0.0"
   at 20m scale "api" instances 5
@@ -60,6 +62,8 @@ fn window(offset: u64) -> usize {
 struct Seen {
     /// Per window: spans per instance id (with their version).
     spans: [BTreeMap<String, u64>; 3],
+    /// Per window: stream logs per instance id.
+    logs: [BTreeMap<String, u64>; 3],
     versions: [BTreeSet<String>; 3],
     /// Per window of a point's interval (time - tick): the ids of the gauge
     /// and counter series.
@@ -137,7 +141,17 @@ fn run() -> Seen {
                     }
                 }
             }
-            Signal::Logs => {}
+            Signal::Logs => {
+                let req = ExportLogsServiceRequest::decode(&body[..]).expect("decodes");
+                for rl in req.resource_logs {
+                    let attrs = rl.resource.expect("a resource").attributes;
+                    let id = text(&attrs, "service.instance.id").expect("an id");
+                    for l in rl.scope_logs.iter().flat_map(|s| &s.log_records) {
+                        let w = window(l.time_unix_nano - START);
+                        *seen.logs[w].entry(id.to_string()).or_default() += 1;
+                    }
+                }
+            }
         }
     }
     seen
@@ -156,16 +170,18 @@ fn deploys_and_scales_replace_instances_and_their_series() {
     assert!(before.is_disjoint(&scaled));
     assert_eq!(seen.versions[0], BTreeSet::from(["1.0.0".to_string()]));
     assert_eq!(seen.versions[1], BTreeSet::from(["2.0.0".to_string()]));
-    // Spans spread evenly over the running instances (binomial, 4 sigma).
-    for w in 0..3 {
-        let counts = &seen.spans[w];
+    // Spans and stream logs spread evenly over the running instances
+    // (binomial, 4 sigma).
+    for (w, counts) in seen.spans.iter().chain(&seen.logs).enumerate() {
+        let w = w % 3;
+        assert_eq!(counts.keys().cloned().collect::<BTreeSet<_>>(), ids(w));
         let n: u64 = counts.values().sum();
         let p = 1.0 / counts.len() as f64;
         let (mean, sd) = (n as f64 * p, (n as f64 * p * (1.0 - p)).sqrt());
         for (id, &c) in counts {
             assert!(
                 (c as f64 - mean).abs() <= 4.0 * sd,
-                "window {w}: {id} has {c} spans of {n}, expected {mean:.0} ± {:.0}",
+                "window {w}: {id} has {c} of {n}, expected {mean:.0} ± {:.0}",
                 4.0 * sd
             );
         }

@@ -7,6 +7,7 @@ pub mod estimate;
 mod fields;
 mod graph;
 mod limits;
+mod logs;
 mod scenario;
 mod services;
 mod spans;

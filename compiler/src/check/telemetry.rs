@@ -1,20 +1,12 @@
-//! Checking metrics, metric families and logs: each metric has exactly one
+//! Checking metrics and metric families: each metric has exactly one
 //! source (spans or a process), histogram buckets increase, families name
-//! known settings, log streams name real services.
+//! known settings. Logs are checked in `logs`.
 
 use super::Checker;
 use crate::ast::{self, AttrKind, Unit, ValueKind};
 use crate::diagnostic::{Diagnostic, Kind};
-use crate::model::{Attr, Family, Generator, LogStream, Metric, MetricSource, Scalar, SpanLogRule};
+use crate::model::{Family, Metric, MetricSource};
 use crate::suggest;
-use crate::Span;
-
-/// The most fixed (level, message) shapes a log stream may declare.
-const MAX_LOG_VARIANTS: u64 = 10_000_000;
-/// What a log level must be.
-const LEVEL: &str = "a level such as `INFO`";
-/// What a log message must be.
-const MESSAGE: &str = "a message template such as \"cache miss for {key}\"";
 
 /// A family: its name, its settings with defaults, and the metrics it emits.
 type FamilySpec = (
@@ -310,145 +302,5 @@ impl Checker<'_> {
             settings,
             labels,
         })
-    }
-
-    pub(super) fn span_logs(&mut self, l: &ast::SpanLogs) -> Vec<SpanLogRule> {
-        let mut out = Vec::new();
-        for r in &l.rules {
-            let opts = self.props(&r.options);
-            let (level, message) = if r.kind.node == "access" {
-                ("INFO", "{request} {status} {duration_ms}ms")
-            } else {
-                ("ERROR", "{request} failed: {error.type}")
-            };
-            let level = match Self::value(&opts, "level") {
-                Some(v) => self.v.text_choice(v, LEVEL, false),
-                None => Some(Generator::Const(Scalar::Str(level.into()))),
-            };
-            let message = match Self::value(&opts, "message") {
-                Some(v) => self.v.text_choice(v, MESSAGE, true),
-                None => Some(Generator::Const(Scalar::Str(message.into()))),
-            };
-            // A bad level or message was reported; the rule is left out.
-            let (Some(level), Some(message)) = (level, message) else {
-                continue;
-            };
-            let attributes = self.all_attrs(&r.blocks, AttrKind::Attributes);
-            out.push(SpanLogRule {
-                kind: r.kind.node.clone(),
-                level,
-                message,
-                attributes,
-            });
-        }
-        out
-    }
-
-    pub(super) fn log_stream(&mut self, l: &ast::LogStream) -> Option<LogStream> {
-        let props = self.props(&l.props);
-        let service =
-            Self::value(&props, "service").and_then(|v| self.v.string(v).map(|s| (s, v.span)));
-        if let Some((name, span)) = &service {
-            if !self.names.services.contains_key(name) {
-                let suggestion =
-                    suggest::closest(name, self.names.services.keys().map(String::as_str));
-                self.v.error(
-                    Kind::UnknownService {
-                        name: name.clone(),
-                        suggestion,
-                    },
-                    *span,
-                );
-            }
-        }
-        let rate = match Self::value(&props, "rate") {
-            Some(v) => self.v.rate(v, "the log rate"),
-            None => {
-                let kind = Kind::MissingStatement {
-                    what: format!("log stream `{}`", l.name.node),
-                    statement: "rate".into(),
-                    example: "rate 5/s".into(),
-                };
-                self.v.error(kind, l.name.span);
-                None
-            }
-        };
-        let level = match Self::value(&props, "level") {
-            Some(v) => self.v.text_choice(v, LEVEL, false),
-            None => Some(Generator::Const(Scalar::Str("INFO".into()))),
-        };
-        let message = match Self::value(&props, "message") {
-            Some(v) => self.v.text_choice(v, MESSAGE, true),
-            None => {
-                let kind = Kind::MissingStatement {
-                    what: format!("log stream `{}`", l.name.node),
-                    statement: "message".into(),
-                    example: "message \"cache miss for {key}\"".into(),
-                };
-                self.v.error(kind, l.name.span);
-                None
-            }
-        };
-        let variants = Self::value(&props, "variants")
-            .and_then(|v| self.v.count_in(v, "the variant count", 1, MAX_LOG_VARIANTS))
-            .and_then(|n| u32::try_from(n).ok());
-        let attributes = self.all_attrs(&l.blocks, AttrKind::Attributes);
-        if let (Some(v), Some(m)) = (Self::value(&props, "message"), &message) {
-            self.placeholders_declared(m, &attributes, v.span);
-        }
-        Some(LogStream {
-            name: l.name.node.clone(),
-            service: service.map(|s| s.0),
-            rate: rate?,
-            level: level?,
-            message: message?,
-            attributes,
-            variants,
-        })
-    }
-
-    /// Every `{name}` in a stream's messages is one of its attributes and
-    /// always present (a `maybe` one would leave the placeholder in the
-    /// text of the records that lack it).
-    fn placeholders_declared(&mut self, message: &Generator, attrs: &[Attr], span: Span) {
-        let texts: Vec<&str> = match message {
-            Generator::Const(Scalar::Str(t)) => vec![t.as_str()],
-            Generator::Pick(entries) => entries
-                .iter()
-                .filter_map(|(k, _)| match k {
-                    Scalar::Str(t) => Some(t.as_str()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        for text in texts {
-            let mut rest = text;
-            while let Some(open) = rest.find('{') {
-                let Some(close) = rest[open..].find('}') else {
-                    break;
-                };
-                let name = &rest[open + 1..open + close];
-                rest = &rest[open + close + 1..];
-                let builtin = name == "n"
-                    || name == "uuid"
-                    || name.starts_with("n:")
-                    || name.starts_with("hex");
-                if builtin {
-                    continue;
-                }
-                let maybe = match attrs.iter().find(|a| a.key == name) {
-                    None => false,
-                    Some(a) if matches!(a.value, Generator::Maybe(..)) => true,
-                    Some(_) => continue,
-                };
-                let kind = Kind::UnfilledPlaceholder {
-                    name: name.to_string(),
-                    message: text.to_string(),
-                    maybe,
-                };
-                self.v.error(kind, span);
-            }
-        }
     }
 }

@@ -282,6 +282,7 @@ impl Builder {
         let kind = match pair.as_rule() {
             Rule::resource => AttrKind::Resource,
             Rule::labels => AttrKind::Labels,
+            Rule::body => AttrKind::Body,
             _ => AttrKind::Attributes,
         };
         let mut assigns = Vec::new();
@@ -645,7 +646,7 @@ impl Builder {
             for q in p.into_inner() {
                 match q.as_rule() {
                     Rule::kw_access | Rule::kw_errors => kind = self.ident(&q),
-                    Rule::attributes => blocks.push(self.attr_block(q)),
+                    Rule::attributes | Rule::body => blocks.push(self.attr_block(q)),
                     r if names::is_keyword(r) => {}
                     _ => options.push(self.prop(q)),
                 }
@@ -666,7 +667,7 @@ impl Builder {
         let (mut props, mut blocks) = (Vec::new(), Vec::new());
         for p in body {
             match p.as_rule() {
-                Rule::attributes => blocks.push(self.attr_block(p)),
+                Rule::attributes | Rule::body => blocks.push(self.attr_block(p)),
                 _ => props.push(self.prop(p)),
             }
         }

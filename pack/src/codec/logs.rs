@@ -28,6 +28,19 @@ fn log_stream(w: &mut Writer, s: &LogStream) {
     w.u(u64::from(s.attrs));
     gen_attrs(w, &s.gen_attrs);
     w.u(u64::from(s.shapes));
+    body(w, s.body.as_ref());
+}
+
+/// A flag, then the body's attribute set and generated fields.
+fn body(w: &mut Writer, b: Option<&LogBody>) {
+    match b {
+        None => w.byte(0),
+        Some(b) => {
+            w.byte(1);
+            w.u(u64::from(b.attrs));
+            gen_attrs(w, &b.gen_attrs);
+        }
+    }
 }
 
 fn span_rule(w: &mut Writer, r: &SpanLogRule) {
@@ -36,4 +49,5 @@ fn span_rule(w: &mut Writer, r: &SpanLogRule) {
     gen(w, &r.message);
     w.u(u64::from(r.attrs));
     gen_attrs(w, &r.gen_attrs);
+    body(w, r.body.as_ref());
 }

@@ -20,7 +20,7 @@ use crate::wire::Writer;
 pub const MAGIC: [u8; 8] = *b"TSIMPACK";
 /// The format version this build writes and reads. Bump it whenever the
 /// bytes of any section change meaning or layout (see the crate docs).
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// The section tags, in the order they are written.
 pub const TAGS: [[u8; 4]; 10] = [
     *b"META", *b"STRS", *b"ATTR", *b"RSRC", *b"CALL", *b"SERI", *b"METR", *b"LOGS", *b"EVNT",

@@ -8,10 +8,11 @@ use crate::types::*;
 use crate::wire::Reader;
 
 /// A stream: name, resource, rate, level, message, attribute set, generated
-/// attribute count, shapes.
-const MIN_STREAM: usize = 1 + 1 + 8 + MIN_GEN + MIN_GEN + 1 + 1 + 1;
-/// A rule: flag, level, message, attribute set, generated attribute count.
-const MIN_SPAN_RULE: usize = 1 + MIN_GEN + MIN_GEN + 1 + 1;
+/// attribute count, shapes, body flag.
+const MIN_STREAM: usize = 1 + 1 + 8 + MIN_GEN + MIN_GEN + 1 + 1 + 1 + 1;
+/// A rule: flag, level, message, attribute set, generated attribute count,
+/// body flag.
+const MIN_SPAN_RULE: usize = 1 + MIN_GEN + MIN_GEN + 1 + 1 + 1;
 
 /// The LOGS section: a count of streams and the streams, then a count of
 /// rules and the rules.
@@ -39,7 +40,20 @@ fn log_stream(r: &mut Reader<'_>) -> Result<LogStream, PackError> {
         attrs,
         gen_attrs,
         shapes: r.u32()?,
+        body: body(r)?,
     })
+}
+
+/// A flag, then the body's attribute set and generated fields.
+fn body(r: &mut Reader<'_>) -> Result<Option<LogBody>, PackError> {
+    match r.byte()? {
+        0 => Ok(None),
+        1 => Ok(Some(LogBody {
+            attrs: r.u32()?,
+            gen_attrs: gen_attrs(r)?,
+        })),
+        b => Err(invalid(format!("bad log body flag {b}"))),
+    }
 }
 
 fn span_rule(r: &mut Reader<'_>) -> Result<SpanLogRule, PackError> {
@@ -55,5 +69,6 @@ fn span_rule(r: &mut Reader<'_>) -> Result<SpanLogRule, PackError> {
         message,
         attrs,
         gen_attrs: gen_attrs(r)?,
+        body: body(r)?,
     })
 }

@@ -46,7 +46,16 @@ impl Ctx<'_> {
         self.text_gen(&s.level, "level", &at)?;
         self.text_gen(&s.message, "message", &at)?;
         self.set(s.attrs, &at)?;
-        self.gen_attrs(&s.gen_attrs, &at)
+        self.gen_attrs(&s.gen_attrs, &at)?;
+        self.body(s.body.as_ref(), &at)
+    }
+
+    /// A structured body: its field set and generated fields.
+    fn body(&self, b: Option<&LogBody>, at: &str) -> Result<(), PackError> {
+        let Some(b) = b else { return Ok(()) };
+        let at = format!("{at} body");
+        self.set(b.attrs, &at)?;
+        self.gen_attrs(&b.gen_attrs, &at)
     }
 
     fn span_rule(&self, i: usize, r: &SpanLogRule) -> Result<(), PackError> {
@@ -54,7 +63,8 @@ impl Ctx<'_> {
         self.text_gen(&r.level, "level", &at)?;
         self.text_gen(&r.message, "message", &at)?;
         self.set(r.attrs, &at)?;
-        self.gen_attrs(&r.gen_attrs, &at)
+        self.gen_attrs(&r.gen_attrs, &at)?;
+        self.body(r.body.as_ref(), &at)
     }
 
     pub(super) fn logs(&self) -> Result<(), PackError> {

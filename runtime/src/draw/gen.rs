@@ -175,10 +175,10 @@ impl GenCtx<'_> {
 
 /// The attributes of one span or record while they are drawn: constant
 /// ones, then those drawn so far (for `{attribute}` in patterns).
-struct RecordAttrs<'x> {
-    pack: &'x Pack,
-    constant: &'x [Attr],
-    drawn: &'x [Drawn],
+pub(super) struct RecordAttrs<'x> {
+    pub(super) pack: &'x Pack,
+    pub(super) constant: &'x [Attr],
+    pub(super) drawn: &'x [Drawn],
 }
 
 impl Lookup for RecordAttrs<'_> {

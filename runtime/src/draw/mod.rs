@@ -2,6 +2,7 @@
 //! ([`values`]), drawing one request through its endpoint's program
 //! ([`request`]), and the gRPC status codes of RPC spans ([`grpc`]).
 
+pub mod body;
 pub mod gen;
 pub mod grpc;
 pub mod request;

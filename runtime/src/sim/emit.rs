@@ -1,7 +1,6 @@
 //! Emitting one drawn trace: fresh IDs, absolute times, full-fidelity span
 //! records by site, the RED metrics derived from them, span-derived logs
-//! (bodies rendered by the sink through a placeholder filler), and what each
-//! timeline incident touched.
+//! (one record each in `span_log`), and what each timeline incident touched.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -13,11 +12,9 @@ use tsim_pack::{Pack, ResourceKind, SpanKind, NONE};
 use super::fleet::Fleet;
 use super::red::{self, Red};
 use crate::draw::request::{DrawnSpan, ErrorType, Trace};
-use crate::draw::values::{draw_attrs, draw_text, severity};
 use crate::plan::{Plan, Site};
 use crate::sink::{
-    Attributes, Body, Exception, LogRecord, ResolvedLink, Sink, SpanEvents, SpanLinks, SpanRecord,
-    Value,
+    Attributes, Exception, ResolvedLink, Sink, SpanEvents, SpanLinks, SpanRecord, Value,
 };
 use crate::timeline::Cause;
 
@@ -40,8 +37,10 @@ pub struct Emitter<'p> {
     pub red: Red<'p>,
     /// What each incident occurrence touched.
     pub touched: BTreeMap<Cause, BTreeSet<u32>>,
-    drawn: Vec<crate::draw::values::Drawn>,
-    text: String,
+    /// A span log's drawn attributes and body fields (reused).
+    pub(super) drawn: Vec<crate::draw::values::Drawn>,
+    /// Their text (reused).
+    pub(super) text: String,
     /// Per span of the trace being emitted: the resource its failure came
     /// from (reused; NONE when it did not fail).
     origins: Vec<u32>,
@@ -360,90 +359,5 @@ impl<'p> Emitter<'p> {
                 drawn: l.drawn,
             });
         }
-    }
-
-    /// One log of `rule` about `span`; `origin` is where its failure came
-    /// from (what `{peer}` names in an error log).
-    fn span_log(
-        &mut self,
-        plan: &Plan<'p>,
-        span: &SpanRecord<'_>,
-        origin: Option<&str>,
-        rule: &tsim_pack::SpanLogRule,
-        rng: &mut Pcg64,
-        sink: &mut dyn Sink,
-    ) -> io::Result<()> {
-        let pack = plan.pack;
-        let level = draw_text(pack, rng, &rule.level).map_or("", |s| plan.str(s));
-        let template = draw_text(pack, rng, &rule.message).map_or("", |s| plan.str(s));
-        self.drawn.clear();
-        self.text.clear();
-        let range = draw_attrs(
-            pack,
-            rng,
-            rule.attrs,
-            &rule.gen_attrs,
-            &mut self.drawn,
-            &mut self.text,
-        );
-        let drawn = self
-            .drawn
-            .get(range.0 as usize..range.1 as usize)
-            .unwrap_or(&[]);
-        let attributes = Attributes::new(pack, rule.attrs, drawn, &self.text);
-        let fill = |name: &str, out: &mut String| -> bool {
-            match name {
-                "duration_ms" => crate::sink::fmt::number(
-                    out,
-                    (span.duration_ns() as f64 / 1e6 * 1000.0).round() / 1000.0,
-                ),
-                "operation" => out.push_str(span.name),
-                // `GET /users/48213` for an HTTP request, else the name.
-                "request" => match (
-                    span.attributes.get("http.request.method"),
-                    span.attributes.get("url.path"),
-                ) {
-                    (Some(m), Some(p)) => {
-                        m.write(out);
-                        out.push(' ');
-                        p.write(out);
-                    }
-                    _ => out.push_str(span.name),
-                },
-                "service" => out.push_str(span.resource.name),
-                "peer" => out.push_str(origin.or(span.peer).unwrap_or("unknown")),
-                "status" => match span.http_status_code {
-                    Some(c) => Value::Int(i64::from(c)).write(out),
-                    None if span.failed => out.push_str("ERROR"),
-                    None => out.push_str("OK"),
-                },
-                "error.type" => match span.error_type {
-                    Some(v) => v.write(out),
-                    None => out.push_str("error"),
-                },
-                "http.response.status_code" if span.http_status_code.is_some() => {
-                    Value::Int(i64::from(span.http_status_code.unwrap_or(0))).write(out)
-                }
-                _ => match span.attributes.get(name).or_else(|| attributes.get(name)) {
-                    Some(v) => v.write(out),
-                    None => return false,
-                },
-            }
-            true
-        };
-        sink.log(&LogRecord {
-            time_ns: span.end_ns,
-            service: span.resource.name,
-            resource: Some(span.resource),
-            severity_number: severity(level),
-            severity_text: level,
-            body: Body {
-                template,
-                fill: Some(&fill),
-            },
-            attributes,
-            trace_id: Some(span.trace_id),
-            span_id: Some(span.span_id),
-        })
     }
 }

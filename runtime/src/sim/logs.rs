@@ -1,5 +1,5 @@
 //! Logs that do not come from one trace: standalone streams (level,
-//! message and attributes drawn per record) and the health-check failures
+//! message, attributes, body and instance drawn per record) and the health-check failures
 //! of failed deployments.
 
 use std::io;
@@ -9,8 +9,9 @@ use tsim_pack::program::{Op, Target};
 use tsim_pack::NONE;
 
 use super::{batch, poisson, Engine};
+use crate::draw::body::{draw_body, Record};
 use crate::draw::request::Trace;
-use crate::draw::values::{draw_attrs, draw_text, severity};
+use crate::draw::values::{draw_attrs, draw_text, severity, NoLookup};
 use crate::sink::{Attributes, Body, LogRecord, Sink};
 use crate::streams::{stream, Purpose};
 
@@ -75,12 +76,28 @@ impl<'p> Engine<'_, 'p> {
             drawn,
             text,
         );
-        let drawn = self
-            .trace
-            .drawn
-            .get(range.0 as usize..range.1 as usize)
-            .unwrap_or(&[]);
-        let attributes = Attributes::new(pack, spec.attrs, drawn, &self.trace.text);
+        let fields = spec.body.as_ref().map(|body| {
+            let record = Record {
+                set: spec.attrs,
+                drawn: range,
+            };
+            let Trace { drawn, text, .. } = &mut self.trace;
+            let at = draw_body(
+                pack,
+                &mut self.streams.logs,
+                body,
+                record,
+                &NoLookup,
+                drawn,
+                text,
+            );
+            (body.attrs, at)
+        });
+        let drawn = &self.trace.drawn;
+        let slice = |r: (u32, u32)| drawn.get(r.0 as usize..r.1 as usize).unwrap_or(&[]);
+        let text = &self.trace.text;
+        let attributes = Attributes::new(pack, spec.attrs, slice(range), text);
+        let fields = fields.map(|(set, at)| Attributes::new(pack, set, slice(at), text));
         let fill = |name: &str, out: &mut String| match attributes.get(name) {
             Some(v) => {
                 v.write(out);
@@ -88,12 +105,16 @@ impl<'p> Engine<'_, 'p> {
             }
             None => false,
         };
+        // A service's stream logs from one of its running instances, each
+        // as likely.
         let (service, resource) = if spec.resource == NONE {
             (self.scenario, None)
         } else {
+            let running = self.fleet.count(spec.resource).max(1);
+            let k = self.streams.logs.random_range(0..running);
             (
                 self.res_name(spec.resource),
-                self.fleet.resource_ref(self.plan, spec.resource, 0),
+                self.fleet.resource_ref(self.plan, spec.resource, k),
             )
         };
         sink.log(&LogRecord {
@@ -105,6 +126,7 @@ impl<'p> Engine<'_, 'p> {
             body: Body {
                 template,
                 fill: Some(&fill),
+                fields,
             },
             attributes,
             trace_id: None,
@@ -149,10 +171,7 @@ impl<'p> Engine<'_, 'p> {
                     resource: self.fleet.resource_ref(self.plan, r, k),
                     severity_number: 17,
                     severity_text: "ERROR",
-                    body: Body {
-                        template: &self.message,
-                        fill: None,
-                    },
+                    body: Body::text(&self.message),
                     attributes: Attributes::empty(pack),
                     trace_id: None,
                     span_id: None,

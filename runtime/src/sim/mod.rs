@@ -21,6 +21,7 @@ mod paced;
 mod process;
 mod red;
 mod series;
+mod span_log;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -113,6 +113,28 @@ pub fn number(out: &mut String, v: f64) {
     }
 }
 
+/// Appends a compact JSON object of `fields`, in order (a structured log
+/// body as text).
+pub fn object<'a>(out: &mut String, fields: impl Iterator<Item = (&'a str, super::Value<'a>)>) {
+    out.push('{');
+    for (i, (k, v)) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        string(out, k);
+        out.push(':');
+        match v {
+            super::Value::Str(s) => string(out, s),
+            super::Value::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            super::Value::Float(f) => number(out, f),
+            super::Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        }
+    }
+    out.push('}');
+}
+
 /// Appends a JSON string literal.
 pub fn string(out: &mut String, s: &str) {
     out.push('"');

@@ -171,13 +171,16 @@ pub fn is_http(attrs: &Attributes<'_>) -> bool {
 /// Appends the value of a placeholder to the text; false when it has none.
 pub type Filler<'a> = &'a dyn Fn(&str, &mut String) -> bool;
 
-/// A log body: a template and what fills its `{placeholders}`.
+/// A log body: a template and what fills its `{placeholders}`, or a
+/// structured body (a map of fields, OTLP's `kvlistValue`).
 #[derive(Clone, Copy)]
 pub struct Body<'a> {
     /// The template (or the whole text when it has no placeholders).
     pub template: &'a str,
     /// Appends the value of a placeholder; false when it has none.
     pub fill: Option<Filler<'a>>,
+    /// The fields of a structured body, which replaces the template.
+    pub fields: Option<Attributes<'a>>,
 }
 
 impl std::fmt::Debug for Body<'_> {
@@ -188,12 +191,23 @@ impl std::fmt::Debug for Body<'_> {
     }
 }
 
-impl Body<'_> {
-    /// Renders the body into `out`.
+impl<'a> Body<'a> {
+    /// A plain text body.
+    pub fn text(template: &'a str) -> Body<'a> {
+        Body {
+            template,
+            fill: None,
+            fields: None,
+        }
+    }
+
+    /// Renders the body into `out` as text: the filled template, or a
+    /// structured body as a compact JSON object.
     pub fn render(&self, out: &mut String) {
-        match self.fill {
-            None => out.push_str(self.template),
-            Some(fill) => tsim_pack::template::fill_placeholders(self.template, out, fill),
+        match (self.fields, self.fill) {
+            (Some(fields), _) => fmt::object(out, fields.iter()),
+            (None, None) => out.push_str(self.template),
+            (None, Some(fill)) => tsim_pack::template::fill_placeholders(self.template, out, fill),
         }
     }
 }

@@ -370,11 +370,23 @@ pub fn log(reg: &Registry, out: &mut Vec<String>, l: &LogRecord) {
     if l.span_id.is_empty() != l.trace_id.is_empty() && !l.span_id.is_empty() {
         out.push("log: a span id without a trace id".into());
     }
-    let body = match l.body.as_ref().and_then(|b| b.value.as_ref()) {
-        Some(Value::StringValue(s)) => s.as_str(),
-        _ => "",
+    let texts: Vec<&str> = match l.body.as_ref().and_then(|b| b.value.as_ref()) {
+        Some(Value::StringValue(s)) => vec![s.as_str()],
+        // A structured body: each of its string fields.
+        Some(Value::KvlistValue(list)) => list
+            .values
+            .iter()
+            .filter_map(
+                |kv| match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+                    Some(Value::StringValue(s)) => Some(s.as_str()),
+                    _ => None,
+                },
+            )
+            .collect(),
+        _ => Vec::new(),
     };
-    if let Some(open) = body.find('{') {
+    for body in texts {
+        let Some(open) = body.find('{') else { continue };
         let rest = &body[open + 1..];
         let name: String = rest
             .chars()

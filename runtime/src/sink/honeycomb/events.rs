@@ -212,9 +212,22 @@ pub fn log(f: &mut Fields<'_>, r: &LogRecord<'_>, buf: &mut String) {
     if let Some(s) = r.span_id {
         f.id("trace.parent_id", &s);
     }
-    buf.clear();
-    r.body.render(buf);
-    f.str("body", buf);
+    match r.body.fields {
+        // A structured body's fields become the event's own, unless an
+        // attribute of the same name is written below.
+        Some(fields) => {
+            for (k, v) in fields.iter() {
+                if r.attributes.get(k).is_none() {
+                    f.value(k, v);
+                }
+            }
+        }
+        None => {
+            buf.clear();
+            r.body.render(buf);
+            f.str("body", buf);
+        }
+    }
     match &r.resource {
         Some(res) => resource(f, res),
         None => service(f, r.service),
@@ -342,5 +355,47 @@ mod tests {
         assert_eq!(severity(9), "info");
         assert_eq!(severity(17), "error");
         assert_eq!(severity(0), "unspecified");
+    }
+
+    #[test]
+    fn a_structured_body_becomes_event_fields_and_attributes_win() {
+        let pack = tsim_pack::Pack {
+            strings: ["msg", "job done", "tier", "gold", "free"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            ..Default::default()
+        };
+        let attr = |key, value| tsim_pack::Attr {
+            key,
+            value: tsim_pack::AttrValue::Str(value),
+        };
+        let body = [attr(0, 1), attr(2, 3)];
+        let attrs = [attr(2, 4)];
+        let record = LogRecord {
+            time_ns: 0,
+            service: "api",
+            resource: None,
+            severity_number: 9,
+            severity_text: "INFO",
+            body: crate::sink::Body {
+                template: "",
+                fill: None,
+                fields: Some(crate::sink::Attributes::constant(&pack, &body)),
+            },
+            attributes: crate::sink::Attributes::constant(&pack, &attrs),
+            trace_id: None,
+            span_id: None,
+        };
+        let (mut out, mut buf) = (String::new(), String::new());
+        let mut f = Fields::open(&mut out);
+        log(&mut f, &record, &mut buf);
+        f.close().expect("no field too long");
+        assert!(out.contains(r#""msg":"job done""#), "{out}");
+        assert!(
+            out.contains(r#""tier":"free""#) && !out.contains("gold"),
+            "{out}"
+        );
+        assert!(!out.contains(r#""body""#), "{out}");
     }
 }

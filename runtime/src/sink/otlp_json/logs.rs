@@ -1,5 +1,6 @@
 //! A log record as an OTLP/JSON `LogRecord`: times, severity, the
-//! rendered body as a string value, attributes and trace context.
+//! rendered body as a string value (a structured body as a `kvlistValue`),
+//! attributes and trace context.
 
 use super::json::{self, KeyValues, ATTRIBUTES};
 use crate::sink::{fmt, LogRecord};
@@ -24,9 +25,24 @@ pub fn record(out: &mut String, r: &LogRecord<'_>, buf: &mut String) {
         fmt::string(out, r.severity_text);
     }
     out.push_str(",\"body\":");
-    buf.clear();
-    r.body.render(buf);
-    json::string_value(out, buf);
+    match r.body.fields {
+        Some(fields) => {
+            out.push_str("{\"kvlistValue\":{\"values\":[");
+            {
+                // The list is opened above, so it is never closed by `kv`.
+                let mut kv = KeyValues::new(out, "");
+                for (k, v) in fields.iter() {
+                    kv.value(k, v);
+                }
+            }
+            out.push_str("]}}");
+        }
+        None => {
+            buf.clear();
+            r.body.render(buf);
+            json::string_value(out, buf);
+        }
+    }
     let mut kv = KeyValues::new(out, ATTRIBUTES);
     for (k, v) in r.attributes.iter() {
         kv.value(k, v);
